@@ -1,0 +1,68 @@
+"""``nof1 schedule``: a randomized, blinded schedule and the files for each person."""
+
+from __future__ import annotations
+
+import click
+
+__all__ = ["schedule"]
+
+
+@click.command()
+@click.argument("protocol", metavar="PROTOCOL")
+@click.option("--patient", "patient_id", metavar="ID", help="Patient id, for one patient.")
+@click.option("--patients", "n_patients", type=click.IntRange(1, 9999), metavar="N",
+              help="A series of N patients with ids P01, P02, ... (balanced allocation list).")
+@click.option("--start", required=True, type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Date of day 1.")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), metavar="N",
+              help="Random seed; the same inputs give byte-identical files. "
+                   "Without it a seed is drawn and recorded in the unblinding key.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), metavar="DIR",
+              help="Folder for the files (created if missing).")
+@click.option("--force", is_flag=True, help="Replace files that already exist.")
+def schedule(protocol, patient_id, n_patients, start, seed, out_dir, force):
+    """Randomize and blind a schedule for one patient (--patient) or a series (--patients).
+
+    \b
+    Writes, for each patient:
+      ID-calendar.csv, ID-calendar.ics   for the patient: kit codes and doses by day
+      ID-diary-template.csv              for the patient: one row per day to fill in
+      ID-allocation-blinded.csv          for the analyst: periods as group A or B
+      ID-unblinding-key.json             for the pharmacist: A/B, kit contents, seed
+    A series puts these in a folder per patient and adds series-allocation-blinded.csv
+    and series-unblinding-key.json. Keep the unblinding key away from the patient and
+    the analyst.
+    """
+    import secrets
+
+    from nof1.design.blinding import draw_schedules, patient_ids, schedule_files
+    from nof1.outputs import write_outputs
+    from nof1.protocol import read_protocol
+
+    if (patient_id is None) == (n_patients is None):
+        raise click.UsageError("give either --patient ID or --patients N")
+    if patient_id is not None and not patient_id.replace("-", "").replace("_", "").isalnum():
+        raise click.BadParameter(
+            "use letters, digits, '-' and '_' only (it becomes part of file names)",
+            param_hint="--patient",
+        )
+    pf = read_protocol(protocol)
+    if seed is None:
+        seed = secrets.randbelow(2**31)
+        click.echo(f"No --seed given: drew seed {seed} (recorded in the unblinding key).", err=True)
+    ids = [patient_id] if patient_id else patient_ids(n_patients)
+    start = start.date()
+    files = schedule_files(pf, draw_schedules(pf, ids, start, seed), start, seed)
+    written = write_outputs(out_dir, files, force=force)
+    who = {"calendar.csv": "patient", "calendar.ics": "patient", "diary-template.csv": "patient",
+           "allocation-blinded.csv": "analyst", "unblinding-key.json": "pharmacist"}
+    if len(ids) == 1:
+        for path in written:
+            role = next(r for suffix, r in who.items() if path.name.endswith(suffix))
+            click.echo(f"{path}  ({role})")
+    else:
+        click.echo(f"Wrote schedules for {len(ids)} patients ({ids[0]}..{ids[-1]}) "
+                   f"in {out_dir}/ID/, plus:")
+        for path in written[-2:]:
+            role = "analyst" if "blinded" in path.name else "pharmacist"
+            click.echo(f"{path}  ({role})")

@@ -1,0 +1,1 @@
+"""Trial design: timelines, randomization schemes and blinding artifacts."""

@@ -1,0 +1,185 @@
+"""The day-by-day timeline of a protocol under one allocation.
+
+Days are numbered from 1 on the start date. Phases follow each other with no gaps:
+baseline, then the treatment periods (with ``washout_days`` off treatment between
+consecutive periods), then follow-up. This module is the one place that decides which
+days of a treatment period are *included* in active-vs-placebo comparisons (all but the
+first ``analytic_washout_days``); the aligned diary and the randomization test read it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from nof1.protocol.model import Protocol
+
+__all__ = ["Segment", "build_timeline", "included_conditions", "segments"]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of days in one phase.
+
+    ``phase`` is baseline, treatment, washout or follow_up; ``period`` (1-based) and
+    ``cycle`` are set for treatment periods, as is ``treatment`` (active or placebo).
+    """
+
+    phase: str
+    first_day: int
+    last_day: int
+    period: int | None = None
+    cycle: int | None = None
+    treatment: str | None = None
+
+    @property
+    def days(self) -> int:
+        return self.last_day - self.first_day + 1
+
+
+def segments(protocol: Protocol, allocation) -> list[Segment]:
+    """The phases of the trial in order, with their first and last day.
+
+    Parameters
+    ----------
+    protocol : Protocol
+    allocation : sequence of bool
+        One entry per treatment period, True for active (see ``nof1.design.allocation``).
+
+    Examples
+    --------
+    >>> from nof1.protocol import load_protocol
+    >>> [(s.phase, s.treatment, s.days) for s in
+    ...  segments(load_protocol("ldn-fibromyalgia-2013"), [False, True])]
+    [('baseline', None, 14), ('treatment', 'placebo', 28), ('treatment', 'active', 84), ('follow_up', None, 28)]
+    """
+    s = protocol.schedule
+    out: list[Segment] = []
+    day = 1
+
+    def add(phase: str, length: int, **kw) -> None:
+        nonlocal day
+        if length > 0:
+            out.append(Segment(phase, day, day + length - 1, **kw))
+            day += length
+
+    add("baseline", s.baseline_days)
+    for i, active in enumerate(allocation):
+        if i > 0:
+            add("washout", s.washout_days)
+        length = s.active_days if active else s.placebo_days
+        treatment = "active" if active else "placebo"
+        add("treatment", length, period=i + 1, cycle=i // 2 + 1, treatment=treatment)
+    add("follow_up", s.follow_up_days)
+    return out
+
+
+def build_timeline(protocol: Protocol, allocation, start: dt.date | None = None):
+    """One row per day of the trial.
+
+    Parameters
+    ----------
+    protocol : Protocol
+    allocation : sequence of bool
+        True for each active period.
+    start : datetime.date, optional
+        Date of day 1; without it the ``date`` column is empty.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns: ``day`` (1-based), ``date``, ``phase`` (baseline, treatment, washout,
+        follow_up), ``cycle``, ``period`` (nullable ints), ``treatment`` (active, placebo
+        or empty), ``condition`` (the treatment on treatment days, else the phase),
+        ``day_in_period``, ``step_dose_mg`` (the dose the kit label and the patient's
+        instructions show, titration included: the same for active and placebo),
+        ``dose_mg`` (active ingredient actually taken: 0 on placebo) and ``included``
+        (counts in active-vs-placebo comparisons).
+
+    Examples
+    --------
+    >>> from nof1.protocol import load_protocol
+    >>> t = build_timeline(load_protocol("ldn-nof1-multicycle"), [True, False] * 3,
+    ...                    dt.date(2026, 1, 5))
+    >>> len(t), t.loc[14, ["date", "condition", "step_dose_mg", "dose_mg", "included"]].tolist()
+    (182, [datetime.date(2026, 1, 19), 'active', 1.5, 1.5, False])
+    """
+    import pandas as pd
+
+    steps = _dose_steps(protocol)
+    rows = []
+    for seg in segments(protocol, allocation):
+        for offset in range(seg.days):
+            on_treatment = seg.phase == "treatment"
+            step = steps[min(offset, len(steps) - 1)] if on_treatment else 0.0
+            rows.append(
+                {
+                    "day": seg.first_day + offset,
+                    "phase": seg.phase,
+                    "cycle": seg.cycle,
+                    "period": seg.period,
+                    "treatment": seg.treatment or "",
+                    "condition": seg.treatment if on_treatment else seg.phase,
+                    "day_in_period": offset + 1 if on_treatment else None,
+                    "step_dose_mg": step,
+                    "dose_mg": step if seg.treatment == "active" else 0.0,
+                    "included": on_treatment
+                    and offset >= protocol.analysis.analytic_washout_days,
+                }
+            )
+    table = pd.DataFrame(rows)
+    table.insert(
+        1, "date", [start + dt.timedelta(days=d - 1) if start else None for d in table["day"]]
+    )
+    for col in ("cycle", "period", "day_in_period"):
+        table[col] = table[col].astype("Int64")
+    return table
+
+
+def included_conditions(protocol: Protocol, allocations: np.ndarray) -> np.ndarray:
+    """Which days count as active or placebo, for many allocations at once.
+
+    The vectorized twin of ``build_timeline(...)[["condition", "included"]]``, for the
+    randomization test, where every allocation moves the period boundaries.
+
+    Parameters
+    ----------
+    allocations : numpy.ndarray of bool, shape (m, n_periods)
+
+    Returns
+    -------
+    numpy.ndarray of int8, shape (m, total_days)
+        1 = included active day, 0 = included placebo day, -1 = not compared.
+
+    Examples
+    --------
+    >>> from nof1.protocol import load_protocol
+    >>> m = included_conditions(load_protocol("ldn-fibromyalgia-2013"),
+    ...                         np.array([[True, False], [False, True]]))
+    >>> m.shape, (m == 1).sum(axis=1).tolist(), (m == 0).sum(axis=1).tolist()
+    ((2, 154), [84, 84], [28, 28])
+    """
+    s = protocol.schedule
+    allocations = np.asarray(allocations, dtype=bool)
+    m, n_periods = allocations.shape
+    lengths = np.where(allocations, s.active_days, s.placebo_days)
+    # 0-based first day of each period: baseline, then earlier periods and washouts.
+    starts = s.baseline_days + np.concatenate(
+        [np.zeros((m, 1), int), np.cumsum(lengths + s.washout_days, axis=1)[:, :-1]], axis=1
+    )
+    day = np.arange(protocol.total_days)
+    out = np.full((m, protocol.total_days), -1, dtype=np.int8)
+    skip = protocol.analysis.analytic_washout_days
+    for p in range(n_periods):
+        inside = (day >= (starts[:, p] + skip)[:, None]) & (day < (starts[:, p] + lengths[:, p])[:, None])
+        out[inside] = np.broadcast_to(allocations[:, p : p + 1], inside.shape)[inside]
+    return out
+
+
+def _dose_steps(protocol: Protocol) -> list[float]:
+    """Dose for each day of a treatment period, up to the end of titration."""
+    active = protocol.treatments.active
+    steps = [step.dose_mg for step in active.titration for _ in range(step.days)]
+    return steps + [active.dose_mg]
