@@ -15,7 +15,9 @@ from nof1.errors import Nof1Error
 __all__ = ["write_outputs"]
 
 
-def write_outputs(out_dir: str | Path, files: dict[str, str | bytes], force: bool = False) -> list[Path]:
+def write_outputs(
+    out_dir: str | Path, files: dict[str, str | bytes], force: bool = False
+) -> list[Path]:
     """Write ``files`` (relative path -> contents) under ``out_dir``.
 
     Parameters
@@ -46,7 +48,7 @@ def write_outputs(out_dir: str | Path, files: dict[str, str | bytes], force: boo
     >>> write_outputs(d, {"a.txt": "again\\n"})
     Traceback (most recent call last):
     ...
-    nof1.errors.Nof1Error: would overwrite ... a.txt (use --force to replace)
+    nof1.errors.Nof1Error: would overwrite 1 existing file(s): ...a.txt (use --force to replace)
     """
     root = Path(out_dir)
     if root.exists() and not root.is_dir():
@@ -56,8 +58,10 @@ def write_outputs(out_dir: str | Path, files: dict[str, str | bytes], force: boo
     if existing and not force:
         shown = ", ".join(str(p) for p in existing[:3])
         more = f" and {len(existing) - 3} more" if len(existing) > 3 else ""
-        raise Nof1Error(f"would overwrite {len(existing)} existing file(s): {shown}{more} "
-                        "(use --force to replace)")
+        raise Nof1Error(
+            f"would overwrite {len(existing)} existing file(s): {shown}{more} "
+            "(use --force to replace)"
+        )
     for path, content in zip(targets, files.values(), strict=True):
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.partial")

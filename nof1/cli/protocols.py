@@ -50,8 +50,13 @@ def validate(file):
 
 @protocols.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--from", "source", required=True, metavar="ID_OR_FILE",
-              help="The protocol to copy (a shipped id or a file).")
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    metavar="ID_OR_FILE",
+    help="The protocol to copy (a shipped id or a file).",
+)
 @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
 def new(file, source, force):
     """Write a copy of a protocol to FILE, to edit into your own."""
@@ -63,8 +68,11 @@ def new(file, source, force):
 
     target = Path(file)
     write_outputs(target.parent, {target.name: pf.text}, force=force)
-    click.echo(f"Wrote {target} (a copy of {pf.protocol.id}). Edit it (give it a new id), "
-               f"then check it with: nof1 protocols validate {target}", err=True)
+    click.echo(
+        f"Wrote {target} (a copy of {pf.protocol.id}). Edit it (give it a new id), "
+        f"then check it with: nof1 protocols validate {target}",
+        err=True,
+    )
 
 
 @protocols.command()

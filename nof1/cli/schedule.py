@@ -10,15 +10,35 @@ __all__ = ["schedule"]
 @click.command()
 @click.argument("protocol", metavar="PROTOCOL")
 @click.option("--patient", "patient_id", metavar="ID", help="Patient id, for one patient.")
-@click.option("--patients", "n_patients", type=click.IntRange(1, 9999), metavar="N",
-              help="A series of N patients with ids P01, P02, ... (balanced allocation list).")
-@click.option("--start", required=True, type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
-              help="Date of day 1.")
-@click.option("--seed", type=click.IntRange(0, 2**63 - 1), metavar="N",
-              help="Random seed; the same inputs give byte-identical files. "
-                   "Without it a seed is drawn and recorded in the unblinding key.")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), metavar="DIR",
-              help="Folder for the files (created if missing).")
+@click.option(
+    "--patients",
+    "n_patients",
+    type=click.IntRange(1, 9999),
+    metavar="N",
+    help="A series of N patients with ids P01, P02, ... (balanced allocation list).",
+)
+@click.option(
+    "--start",
+    required=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="Date of day 1.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**63 - 1),
+    metavar="N",
+    help="Random seed; the same inputs give byte-identical files. "
+    "Without it a seed is drawn and recorded in the unblinding key.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Folder for the files (created if missing).",
+)
 @click.option("--force", is_flag=True, help="Replace files that already exist.")
 def schedule(protocol, patient_id, n_patients, start, seed, out_dir, force):
     """Randomize and blind a schedule for one patient (--patient) or a series (--patients).
@@ -54,15 +74,21 @@ def schedule(protocol, patient_id, n_patients, start, seed, out_dir, force):
     start = start.date()
     files = schedule_files(pf, draw_schedules(pf, ids, start, seed), start, seed)
     written = write_outputs(out_dir, files, force=force)
-    who = {"calendar.csv": "patient", "calendar.ics": "patient", "diary-template.csv": "patient",
-           "allocation-blinded.csv": "analyst", "unblinding-key.json": "pharmacist"}
+    who = {
+        "calendar.csv": "patient",
+        "calendar.ics": "patient",
+        "diary-template.csv": "patient",
+        "allocation-blinded.csv": "analyst",
+        "unblinding-key.json": "pharmacist",
+    }
     if len(ids) == 1:
         for path in written:
             role = next(r for suffix, r in who.items() if path.name.endswith(suffix))
             click.echo(f"{path}  ({role})")
     else:
-        click.echo(f"Wrote schedules for {len(ids)} patients ({ids[0]}..{ids[-1]}) "
-                   f"in {out_dir}/ID/, plus:")
+        click.echo(
+            f"Wrote schedules for {len(ids)} patients ({ids[0]}..{ids[-1]}) in {out_dir}/ID/, plus:"
+        )
         for path in written[-2:]:
             role = "analyst" if "blinded" in path.name else "pharmacist"
             click.echo(f"{path}  ({role})")

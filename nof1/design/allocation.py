@@ -63,7 +63,9 @@ def enumerate_allocations(protocol: Protocol) -> np.ndarray:
         rows = [[t == "active" for t in protocol.randomization.sequence]]
     elif scheme in ("pairwise", "counterbalanced"):
         # Counterbalanced is pairwise with one cycle; across a series it is balanced too.
-        rows = [sum(cycle, []) for cycle in itertools.product([[True, False], [False, True]], repeat=k)]
+        rows = [
+            sum(cycle, []) for cycle in itertools.product([[True, False], [False, True]], repeat=k)
+        ]
     else:  # balanced
         rows = []
         for active in itertools.combinations(range(2 * k), k):

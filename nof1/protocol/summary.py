@@ -33,7 +33,8 @@ def describe_design(p: Protocol) -> str:
     --------
     >>> from nof1.protocol import load_protocol
     >>> describe_design(load_protocol("ldn-nof1-multicycle"))
-    'double-blind; 2 wk baseline; 3 cycles of LDN 4.5 mg 4 wk and Placebo 4 wk, order random within each cycle; 26 wk in all'
+    'double-blind; 2 wk baseline; 3 cycles of LDN 4.5 mg 4 wk and Placebo 4 wk, order random
+    within each cycle; 26 wk in all'
     """
     s, t = p.schedule, p.treatments
     parts = [f"{p.blinding}-blind" if p.blinding != "none" else "open-label"]
@@ -77,14 +78,17 @@ def summarize(p: Protocol, sha256: str | None = None) -> str:
     )
     if active.titration:
         ramp = ", ".join(f"{st.dose_mg:g} mg for {st.days} d" for st in active.titration)
-        lines.append(f"           titration at the start of each period: {ramp}, "
-                     f"then {active.dose_mg:g} mg (placebo titrated identically)")
+        lines.append(
+            f"           titration at the start of each period: {ramp}, "
+            f"then {active.dose_mg:g} mg (placebo titrated identically)"
+        )
     lines.append(f"  placebo: {t.placebo.label}")
 
     lines += ["", f"Timeline ({p.total_days} days, {p.total_days / 7:g} weeks)"]
     lines.append(f"  baseline       {_weeks(s.baseline_days)}")
+    cycles = f"{s.cycles} cycle(s) of"
     lines.append(
-        f"  {s.cycles} cycle(s) of  active {_weeks(s.active_days)} + placebo {_weeks(s.placebo_days)}"
+        f"  {cycles:<14} active {_weeks(s.active_days)} + placebo {_weeks(s.placebo_days)}"
     )
     lines.append(f"  washout        {_weeks(s.washout_days)} between treatment periods")
     lines.append(f"  follow-up      {_weeks(s.follow_up_days)}")
@@ -94,22 +98,30 @@ def summarize(p: Protocol, sha256: str | None = None) -> str:
     lines.append(f"  blinding: {p.blinding}")
     scheme = p.randomization.scheme
     if scheme == "fixed":
-        lines.append(f"  scheme: fixed order {' -> '.join(p.randomization.sequence)}; "
-                     "no randomization, so no randomization test")
+        lines.append(
+            f"  scheme: fixed order {' -> '.join(p.randomization.sequence)}; "
+            "no randomization, so no randomization test"
+        )
     else:
-        lines.append(f"  scheme: {scheme} ({_SCHEME_TEXT[scheme]}); {n} possible allocations, "
-                     f"so a randomization test cannot reach p below 1/{n} = {1 / n:.3g}")
+        lines.append(
+            f"  scheme: {scheme} ({_SCHEME_TEXT[scheme]}); {n} possible allocations, "
+            f"so a randomization test cannot reach p below 1/{n} = {1 / n:.3g}"
+        )
 
     lines += ["", "Outcomes (daily)"]
     for o in p.outcomes:
         flag = "  [primary]" if o.primary else ""
-        lines.append(f"  {o.name:<18} {o.label}: {o.min:g}-{o.max:g}, {o.better} is better, "
-                     f"mcid {o.mcid:g}{flag}")
+        lines.append(
+            f"  {o.name:<18} {o.label}: {o.min:g}-{o.max:g}, {o.better} is better, "
+            f"mcid {o.mcid:g}{flag}"
+        )
 
     lines += ["", "Analysis plan"]
     lines.append(f"  primary method: {a.primary_method}, alpha {a.alpha:g} (two-sided)")
-    lines.append(f"  analytic washout: first {a.analytic_washout_days} day(s) of each treatment "
-                 "period left out of active-vs-placebo comparisons")
+    lines.append(
+        f"  analytic washout: first {a.analytic_washout_days} day(s) of each treatment "
+        "period left out of active-vs-placebo comparisons"
+    )
     lines.append(f"  end point: mean of the last {a.endpoint_days} observed day(s) of each period")
     if a.responder:
         lines.append(f"  responder: {a.responder.describe()} (each vs baseline)")

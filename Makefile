@@ -1,0 +1,43 @@
+# Two commands do everything on a fresh machine:
+#   make demo   set up .venv, then run nof1 on the sample data and print where the outputs are
+#   make test   set up .venv with the dev tools, then lint and run every test
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO := out/demo
+
+.PHONY: demo test lint docs clean
+
+# Reinstall whenever pyproject.toml changes (the stamp files are older then).
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/nof1 protocols show ldn-nof1-multicycle
+	$(BIN)/nof1 schedule ldn-nof1-multicycle --patient DEMO01 --start 2026-01-05 --seed 2026 \
+		--out $(DEMO)/schedule --force
+	@echo
+	@echo "Demo outputs:"
+	@echo "  schedule for patient DEMO01: $(DEMO)/schedule/"
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check nof1 tests
+	$(BIN)/ruff format --check nof1 tests
+
+test: lint
+	$(BIN)/python -m pytest -q
+
+docs: $(VENV)/.installed
+	$(BIN)/python -m nof1.cli.reference > docs/cli.md
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .ruff_cache
