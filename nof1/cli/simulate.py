@@ -1,0 +1,260 @@
+"""``nof1 simulate``: synthetic diaries, with the schedule files they were drawn on."""
+
+from __future__ import annotations
+
+import shlex
+
+import click
+
+__all__ = ["simulate"]
+
+_HALF_LIFE = click.FloatRange(min=0)
+
+
+def _baseline_pairs(ctx, param, values) -> dict[str, float]:
+    """Parse repeated ``--baseline NAME=VALUE`` into a dict."""
+    pairs = {}
+    for text in values:
+        name, sep, value = text.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            pairs[name.strip()] = float(value)
+        except ValueError:
+            raise click.BadParameter(
+                f"expected NAME=VALUE (e.g. pain=65), got {text!r}", ctx, param
+            ) from None
+    return pairs
+
+
+@click.command()
+@click.argument("protocol", metavar="PROTOCOL")
+@click.option("--patient", "patient_id", metavar="ID", help="Patient id, for one patient.")
+@click.option(
+    "--patients",
+    "n_patients",
+    type=click.IntRange(1, 9999),
+    metavar="N",
+    help="A series of N patients with ids P01, P02, ...",
+)
+@click.option(
+    "--effect",
+    required=True,
+    type=float,
+    metavar="X",
+    help="Active minus placebo on the primary outcome, in its units (-10: pain 10 lower).",
+)
+@click.option(
+    "--sd",
+    required=True,
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="S",
+    help="Day-to-day noise sd on the primary outcome (> 0).",
+)
+@click.option(
+    "--phi",
+    required=True,
+    type=click.FloatRange(-1, 1, min_open=True, max_open=True),
+    metavar="P",
+    help="Lag-1 autocorrelation of the noise, strictly between -1 and 1.",
+)
+@click.option("--trend", default=0.0, show_default=True, metavar="T", help="Drift per day.")
+@click.option(
+    "--onset-half-life",
+    default=0.0,
+    show_default=True,
+    type=_HALF_LIFE,
+    metavar="D",
+    help="Days for the effect to build up to half (0 = instant).",
+)
+@click.option(
+    "--offset-half-life",
+    default=0.0,
+    show_default=True,
+    type=_HALF_LIFE,
+    metavar="D",
+    help="Days for the effect to decay by half after an active period (carryover).",
+)
+@click.option(
+    "--missing",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 1, max_open=True),
+    metavar="M",
+    help="Probability that a diary day is missing, in [0, 1).",
+)
+@click.option(
+    "--effect-sd",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    metavar="S",
+    help="Between-patient sd of the effect (each patient draws their own).",
+)
+@click.option(
+    "--secondary-fraction",
+    default=0.5,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    metavar="F",
+    help="Share of the primary benefit each secondary outcome gets.",
+)
+@click.option(
+    "--baseline",
+    multiple=True,
+    callback=_baseline_pairs,
+    metavar="NAME=VALUE",
+    help="Baseline level of an outcome (repeatable); default 60% towards the worse end.",
+)
+@click.option(
+    "--start",
+    default="2026-01-05",
+    show_default=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="Date of day 1.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**63 - 1),
+    metavar="N",
+    help="Random seed; the same inputs give byte-identical files. "
+    "Without it a seed is drawn and recorded in SIMULATION.md.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Folder for the files (created if missing).",
+)
+@click.option("--force", is_flag=True, help="Replace files that already exist.")
+def simulate(protocol, patient_id, n_patients, start, seed, out_dir, force, **params):
+    """Write synthetic diaries for one patient (--patient) or a series (--patients).
+
+    The diaries follow the protocol's own timeline under a randomized, blinded schedule:
+    the schedule files are exactly those `nof1 schedule` writes for the same protocol,
+    patients, start and seed. The model: baseline level, treatment effect with
+    exponential onset and offset (carryover), AR(1) noise, linear trend, missing days,
+    values rounded and clipped to each outcome's range.
+
+    \b
+    Writes, next to the files of `nof1 schedule`:
+      ID-diary.csv        the diary template, filled in (a folder per patient
+                          for a series, plus series-diary.csv with everyone)
+      SIMULATION.md       says the data are synthetic; command, seed, parameters
+    """
+    import secrets
+
+    from nof1.design.blinding import patient_ids, schedule_files
+    from nof1.outputs import write_outputs
+    from nof1.protocol import read_protocol
+    from nof1.simulate import simulate_diaries
+
+    if (patient_id is None) == (n_patients is None):
+        raise click.UsageError("give either --patient ID or --patients N")
+    if patient_id is not None and not patient_id.replace("-", "").replace("_", "").isalnum():
+        raise click.BadParameter(
+            "use letters, digits, '-' and '_' only (it becomes part of file names)",
+            param_hint="--patient",
+        )
+    pf = read_protocol(protocol)
+    if seed is None:
+        seed = secrets.randbelow(2**31)
+        click.echo(f"No --seed given: drew seed {seed} (recorded in SIMULATION.md).", err=True)
+    ids = [patient_id] if patient_id else patient_ids(n_patients)
+    start = start.date()
+    pairs = simulate_diaries(pf, ids, start, seed, **params)
+    series = len(ids) > 1
+
+    files = {}
+    for s, diary in pairs:
+        prefix = f"{s.patient_id}/{s.patient_id}" if series else s.patient_id
+        files[f"{prefix}-diary.csv"] = _csv(diary)
+    files |= schedule_files(pf, [s for s, _ in pairs], start, seed)
+    if series:
+        import pandas as pd
+
+        files["series-diary.csv"] = _csv(pd.concat([d for _, d in pairs], ignore_index=True))
+    command = _command_line(protocol, patient_id, n_patients, start, seed, out_dir, params)
+    files["SIMULATION.md"] = _simulation_md(pf, ids, start, seed, command, params)
+    written = write_outputs(out_dir, files, force=force)
+
+    if series:
+        click.echo(f"Wrote synthetic diaries for {len(ids)} patients in {out_dir}/ID/, plus:")
+        written = [p for p in written if p.parent == written[-1].parent]
+    for path in written:
+        click.echo(str(path))
+
+
+def _csv(frame) -> str:
+    return frame.to_csv(index=False, lineterminator="\n")
+
+
+def _number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def _command_line(protocol, patient_id, n_patients, start, seed, out_dir, params) -> str:
+    """The command that reproduces these files, every parameter spelled out."""
+    who = ["--patient", patient_id] if patient_id else ["--patients", str(n_patients)]
+    args = ["nof1", "simulate", protocol, *who]
+    for name in ("effect", "sd", "phi", "trend", "onset_half_life", "offset_half_life"):
+        args += [f"--{name.replace('_', '-')}", _number(params[name])]
+    for name in ("missing", "effect_sd", "secondary_fraction"):
+        args += [f"--{name.replace('_', '-')}", _number(params[name])]
+    for name, value in params["baseline"].items():
+        args += ["--baseline", f"{name}={_number(value)}"]
+    args += ["--start", start.isoformat(), "--seed", str(seed), "--out", str(out_dir)]
+    return shlex.join(args)
+
+
+def _simulation_md(pf, ids, start, seed, command, params) -> str:
+    from nof1 import __version__
+    from nof1.simulate import baseline_levels, outcome_effects
+
+    p = pf.protocol
+    levels = baseline_levels(p, params["baseline"])
+    effects = outcome_effects(p, params["effect"], params["secondary_fraction"])
+    who = ids[0] if len(ids) == 1 else f"{len(ids)} ({ids[0]} to {ids[-1]})"
+    lines = [
+        "# Synthetic data",
+        "",
+        "**These diaries are synthetic.** They were simulated by `nof1 simulate`; no",
+        "patient reported them. Use them to try the software, never as evidence.",
+        "",
+        "Command (reproduces every file here byte for byte):",
+        "",
+        f"    {command}",
+        "",
+        "| parameter | value |",
+        "|---|---|",
+        f"| protocol | {p.id} (sha256 {pf.sha256}) |",
+        f"| patients | {who} |",
+        f"| start date (day 1) | {start.isoformat()} |",
+        f"| seed | {seed} |",
+        f"| effect (active - placebo, {p.primary_outcome.name}) | {_number(params['effect'])} |",
+        f"| between-patient sd of the effect | {_number(params['effect_sd'])} |",
+        f"| noise sd (AR(1), marginal) | {_number(params['sd'])} |",
+        f"| noise lag-1 autocorrelation phi | {_number(params['phi'])} |",
+        f"| trend per day | {_number(params['trend'])} |",
+        f"| onset half-life (days) | {_number(params['onset_half_life'])} |",
+        f"| offset half-life (days) | {_number(params['offset_half_life'])} |",
+        f"| probability a day is missing | {_number(params['missing'])} |",
+        f"| secondary fraction of the effect | {_number(params['secondary_fraction'])} |",
+        f"| software | nof1 {__version__} |",
+        "",
+        "| outcome | better | baseline | full effect (active - placebo) |",
+        "|---|---|---|---|",
+        *(
+            f"| {o.name} | {o.better} | {levels[o.name]:g} | {effects[o.name]:g} |"
+            for o in p.outcomes
+        ),
+        "",
+        "The schedule files (calendar, blinded allocation, unblinding key, diary template)",
+        "are those `nof1 schedule` writes for the same protocol, patients, start and seed.",
+        "The model is described in the `nof1.simulate` module.",
+        "",
+    ]
+    return "\n".join(lines)
