@@ -21,13 +21,19 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
+SAMPLE := sample_data/ldn-nof1-multicycle
+
 demo: $(VENV)/.installed
 	$(BIN)/nof1 protocols show ldn-nof1-multicycle
 	$(BIN)/nof1 schedule ldn-nof1-multicycle --patient DEMO01 --start 2026-01-05 --seed 2026 \
 		--out $(DEMO)/schedule --force
+	$(BIN)/nof1 analyze $(SAMPLE)/P01-diary.csv --protocol ldn-nof1-multicycle \
+		--allocation $(SAMPLE)/P01-unblinding-key.json --out $(DEMO)/P01 --force
 	@echo
 	@echo "Demo outputs:"
-	@echo "  schedule for patient DEMO01: $(DEMO)/schedule/"
+	@echo "  schedule for a new patient DEMO01:   $(DEMO)/schedule/"
+	@echo "  analysis of sample patient P01:      $(DEMO)/P01/results.json"
+	@echo "  the aligned diary (day by day):      $(DEMO)/P01/aligned.csv"
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check nof1 tests

@@ -32,3 +32,22 @@ def vary(protocol_id: str, **sections) -> Protocol:
 @pytest.fixture(params=SHIPPED)
 def shipped_id(request) -> str:
     return request.param
+
+
+@pytest.fixture(autouse=True)
+def _every_results_json_follows_its_schema(request):
+    """After each test that used tmp_path, validate every results.json it wrote."""
+    if "tmp_path" not in request.fixturenames:
+        yield
+        return
+    tmp_path = request.getfixturevalue("tmp_path")
+    yield
+    import json
+    from pathlib import Path
+
+    import jsonschema
+
+    schema_dir = Path(__file__).resolve().parents[1] / "nof1" / "schemas"
+    schema = json.loads((schema_dir / "results.schema.json").read_text())
+    for path in tmp_path.rglob("results.json"):
+        jsonschema.validate(json.loads(path.read_text()), schema)

@@ -48,8 +48,10 @@ class Nof1Group(click.Group):
 @click.group(
     cls=Nof1Group,
     lazy_subcommands={
+        "analyze": "nof1.cli.analyze:analyze",
         "protocols": "nof1.cli.protocols:protocols",
         "schedule": "nof1.cli.schedule:schedule",
+        "simulate": "nof1.cli.simulate:simulate",
     },
     context_settings={"help_option_names": ["-h", "--help"]},
 )

@@ -16,7 +16,7 @@ import numpy as np
 
 from nof1.protocol.model import Protocol
 
-__all__ = ["Segment", "build_timeline", "included_conditions", "segments"]
+__all__ = ["Segment", "build_timeline", "included_conditions", "is_included", "segments"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,34 @@ class Segment:
     @property
     def days(self) -> int:
         return self.last_day - self.first_day + 1
+
+
+def is_included(day_in_period, protocol: Protocol):
+    """Whether a day of a treatment period counts in active-vs-placebo comparisons.
+
+    The one statement of the rule: every day of a treatment period except its first
+    ``analysis.analytic_washout_days`` days (which absorb carryover and slow onset).
+
+    Parameters
+    ----------
+    day_in_period : int or numpy.ndarray of int
+        1 on the first day of the period.
+    protocol : Protocol
+
+    Returns
+    -------
+    bool or numpy.ndarray of bool
+
+    Examples
+    --------
+    >>> from nof1.protocol import load_protocol
+    >>> p = load_protocol("ldn-nof1-multicycle")  # analytic_washout_days: 7
+    >>> is_included(7, p), is_included(8, p)
+    (False, True)
+    >>> is_included(np.array([1, 8, 28]), p).tolist()
+    [False, True, True]
+    """
+    return day_in_period > protocol.analysis.analytic_washout_days
 
 
 def segments(protocol: Protocol, allocation) -> list[Segment]:
@@ -128,7 +156,7 @@ def build_timeline(protocol: Protocol, allocation, start: dt.date | None = None)
                     "day_in_period": offset + 1 if on_treatment else None,
                     "step_dose_mg": step,
                     "dose_mg": step if seg.treatment == "active" else 0.0,
-                    "included": on_treatment and offset >= protocol.analysis.analytic_washout_days,
+                    "included": on_treatment and bool(is_included(offset + 1, protocol)),
                 }
             )
     table = pd.DataFrame(rows)
@@ -173,10 +201,12 @@ def included_conditions(protocol: Protocol, allocations: np.ndarray) -> np.ndarr
     )
     day = np.arange(protocol.total_days)
     out = np.full((m, protocol.total_days), -1, dtype=np.int8)
-    skip = protocol.analysis.analytic_washout_days
     for p in range(n_periods):
-        inside = (day >= (starts[:, p] + skip)[:, None]) & (
-            day < (starts[:, p] + lengths[:, p])[:, None]
+        day_in_period = day - starts[:, p : p + 1] + 1
+        inside = (
+            (day_in_period >= 1)
+            & (day_in_period <= lengths[:, p : p + 1])
+            & is_included(day_in_period, protocol)
         )
         out[inside] = np.broadcast_to(allocations[:, p : p + 1], inside.shape)[inside]
     return out

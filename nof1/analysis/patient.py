@@ -1,0 +1,304 @@
+"""The per-patient analysis: every method of DESIGN.md section 5 on one aligned diary.
+
+Reads only the aligned table (which day counts for what) and the protocol (what to
+compare, alpha, mcid, responder rule); returns a :class:`PatientResults` whose
+``to_dict()`` is results.json (contract ``nof1.results/1``). The report reads the same
+object; nothing downstream recomputes a statistic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nof1 import __version__
+from nof1.analysis.ar1 import gls_ar1, gls_ar1_trend
+from nof1.analysis.bayes import bayes_ar1
+from nof1.analysis.classic import paired_periods, welch_t
+from nof1.analysis.effect import Effect
+from nof1.analysis.nonoverlap import nap
+from nof1.analysis.randomization import randomization_test
+from nof1.analysis.summaries import data_quality, describe, percent_change, period_values
+from nof1.analysis.verdict import verdict
+from nof1.protocol.load import ProtocolFile
+from nof1.protocol.model import Outcome, Protocol
+
+__all__ = ["SCHEMA", "OutcomeResult", "PatientResults", "analyze_patient"]
+
+SCHEMA = "nof1.results/1"
+
+
+@dataclass(frozen=True)
+class OutcomeResult:
+    """Everything computed for one outcome; ``to_dict`` is its results.json entry."""
+
+    outcome: Outcome
+    descriptive: dict
+    percent_change: dict
+    effects: dict[str, Effect]
+    p_holm: float | None
+    vs_baseline: dict[str, dict]
+
+    def to_dict(self) -> dict:
+        o = self.outcome
+        return {
+            "name": o.name,
+            "primary": o.primary,
+            "better": o.better,
+            "mcid": o.mcid,
+            "descriptive": self.descriptive,
+            "percent_change": self.percent_change,
+            "effects": {key: effect.to_dict() for key, effect in self.effects.items()},
+            "p_holm": self.p_holm,
+            "vs_baseline": self.vs_baseline,
+        }
+
+
+@dataclass(frozen=True)
+class PatientResults:
+    """One patient's complete results.
+
+    ``treated`` and ``control`` are the condition names compared (``active`` and
+    ``placebo``, or ``B`` and ``A`` when blinded); every effect is treated minus control.
+    """
+
+    protocol_id: str
+    protocol_sha256: str
+    data_sha256: str
+    data_rows: int
+    patient_id: str | None
+    blinded: bool
+    labels: dict
+    treated: str
+    control: str
+    data_quality: dict
+    outcomes: list[OutcomeResult]
+    responder: dict
+    verdict: str
+
+    def to_dict(self) -> dict:
+        """results.json: exactly the keys of contract v1 (DESIGN.md section 5)."""
+        return {
+            "schema": SCHEMA,
+            "software": {"name": "nof1", "version": __version__},
+            "protocol": {"id": self.protocol_id, "sha256": self.protocol_sha256},
+            "data": {"sha256": self.data_sha256, "rows": self.data_rows},
+            "patient_id": self.patient_id,
+            "blinded": self.blinded,
+            "labels": self.labels,
+            "data_quality": self.data_quality,
+            "outcomes": [o.to_dict() for o in self.outcomes],
+            "responder": self.responder,
+            "verdict": self.verdict,
+        }
+
+    def outcome(self, name: str) -> OutcomeResult:
+        return next(o for o in self.outcomes if o.outcome.name == name)
+
+
+def analyze_patient(aligned, protocol_file: ProtocolFile) -> PatientResults:
+    """Run the pre-specified analysis on one patient's aligned diary.
+
+    Parameters
+    ----------
+    aligned : nof1.data.Aligned
+        The aligned table and where it came from (see ``nof1.data.align``).
+    protocol_file : ProtocolFile
+        The protocol, with its SHA-256 for the record.
+
+    Returns
+    -------
+    PatientResults
+    """
+    p = protocol_file.protocol
+    table = aligned.table
+    blinded = bool(aligned.blinded)
+    treated, control = ("B", "A") if blinded else ("active", "placebo")
+    if blinded:
+        labels = {"A": "group A", "B": "group B"}
+    else:
+        labels = {"active": p.treatments.active.label, "placebo": p.treatments.placebo.label}
+    randomization_setup = _randomization_setup(table, p, blinded)
+
+    results = []
+    for outcome in p.outcomes:
+        results.append(_analyze_outcome(table, p, outcome, treated, control, randomization_setup))
+    results = _with_holm(results, p)
+    responder = _responder(results, p, treated, control)
+    quality = data_quality(table, [o.name for o in p.outcomes], p.analysis.analytic_washout_days)
+    text = verdict(p, results, responder, quality, blinded, treated, control, labels)
+    return PatientResults(
+        protocol_id=p.id,
+        protocol_sha256=protocol_file.sha256,
+        data_sha256=aligned.sha256,
+        data_rows=int(aligned.rows),
+        patient_id=aligned.patient_id,
+        blinded=blinded,
+        labels=labels,
+        treated=treated,
+        control=control,
+        data_quality=quality,
+        outcomes=results,
+        responder=responder,
+        verdict=text,
+    )
+
+
+def _analyze_outcome(table, p: Protocol, outcome: Outcome, treated, control, rand_setup):
+    name, alpha = outcome.name, p.analysis.alpha
+    compared = table[table["included"] & table["condition"].isin([treated, control])]
+    compared = compared[compared[name].notna()]
+    y = compared[name].to_numpy(dtype=float)
+    day = compared["day"].to_numpy(dtype=int)
+    is_treated = (compared["condition"] == treated).to_numpy()
+
+    treated_means = [v.mean() for v in period_values(table, name, treated, True) if len(v)]
+    control_means = [v.mean() for v in period_values(table, name, control, True) if len(v)]
+    pairs = min(len(treated_means), len(control_means))
+
+    effects = {
+        "gls_ar1": gls_ar1(y, day, is_treated, alpha),
+        "gls_ar1_trend": gls_ar1_trend(y, day, is_treated, alpha),
+        "welch_t": welch_t(y, is_treated, alpha),
+        "paired_periods": paired_periods(treated_means[:pairs], control_means[:pairs], alpha),
+        "randomization": _randomization(table, p, name, rand_setup),
+        "nap": nap(y, is_treated, outcome.better, alpha),
+        "bayes_ar1": bayes_ar1(y, day, is_treated, outcome.better, outcome.mcid, alpha),
+    }
+    descriptive = {"baseline": describe(table.loc[table["condition"] == "baseline", name])}
+    for condition in sorted([treated, control]):
+        descriptive[condition] = describe(compared.loc[compared["condition"] == condition, name])
+    return OutcomeResult(
+        outcome=outcome,
+        descriptive=descriptive,
+        percent_change=percent_change(
+            table, name, sorted([treated, control]), p.analysis.endpoint_days
+        ),
+        effects=effects,
+        p_holm=None,
+        vs_baseline={c: _vs_baseline(table, outcome, c, alpha) for c in sorted([treated, control])},
+    )
+
+
+def _vs_baseline(table, outcome: Outcome, condition: str, alpha: float) -> dict:
+    """gls_ar1 of the condition's included days against baseline days."""
+    rows = table[
+        (table["condition"] == "baseline") | (table["included"] & (table["condition"] == condition))
+    ]
+    rows = rows[rows[outcome.name].notna()]
+    effect = gls_ar1(
+        rows[outcome.name].to_numpy(dtype=float),
+        rows["day"].to_numpy(dtype=int),
+        (rows["condition"] == condition).to_numpy(),
+        alpha,
+    )
+    out = effect.to_dict()
+    out["improved"] = _improved(effect, outcome, alpha)
+    return out
+
+
+def _improved(effect: Effect, outcome: Outcome, alpha: float) -> bool:
+    """Significant (p < alpha) change in the better direction."""
+    if not effect.available or effect.p_value is None:
+        return False
+    better = effect.estimate < 0 if outcome.better == "lower" else effect.estimate > 0
+    return bool(better and effect.p_value < alpha)
+
+
+def _with_holm(results: list[OutcomeResult], p: Protocol) -> list[OutcomeResult]:
+    """Holm-adjust the secondary outcomes' p-values of the primary method.
+
+    Methods without a p-value (nap, bayes_ar1) fall back to gls_ar1's. The primary
+    outcome is not part of the family, so its p_holm is None.
+    """
+    from dataclasses import replace
+
+    from statsmodels.stats.multitest import multipletests
+
+    method = p.analysis.primary_method
+    if method in ("nap", "bayes_ar1"):
+        method = "gls_ar1"
+    secondary = [
+        i
+        for i, r in enumerate(results)
+        if not r.outcome.primary and r.effects[method].p_value is not None
+    ]
+    if not secondary:
+        return results
+    raw = [results[i].effects[method].p_value for i in secondary]
+    adjusted = multipletests(raw, method="holm")[1]
+    out = list(results)
+    for i, value in zip(secondary, adjusted, strict=True):
+        out[i] = replace(results[i], p_holm=float(value))
+    return out
+
+
+def _responder(results: list[OutcomeResult], p: Protocol, treated, control) -> dict:
+    rule = p.analysis.responder
+    conditions = sorted([treated, control])
+    if rule is None:
+        return {**dict.fromkeys(conditions), "rule": None}
+    by_name = {r.outcome.name: r for r in results}
+    out = {}
+    for condition in conditions:
+        main = by_name[rule.outcome].vs_baseline[condition]["improved"]
+        others = [by_name[o].vs_baseline[condition]["improved"] for o in rule.plus_any_of]
+        out[condition] = bool(main and (any(others) if others else True))
+    out["rule"] = rule.describe() + " (each vs baseline, gls_ar1)"
+    return out
+
+
+def _randomization_setup(table, p: Protocol, blinded: bool):
+    """The allocation in timeline terms (True = a period with active_days' length) and the
+    sign that turns its statistic into treated minus control; or the reason there is none.
+    """
+    if p.randomization.scheme == "fixed":
+        return "the protocol's order is fixed, so there is no randomization to test"
+    periods = (
+        table[table["phase"] == "treatment"]
+        .groupby("period", sort=True)
+        .agg(condition=("condition", "first"), days=("day", "size"))
+    )
+    conditions = periods["condition"].tolist()
+    if len(conditions) != p.n_periods:
+        return (
+            f"the diary has {len(conditions)} treatment periods, the protocol "
+            f"{p.n_periods}, so the protocol's reference set does not apply"
+        )
+    sign = 1.0
+    if not blinded:
+        allocation = [c == "active" for c in conditions]
+    elif p.schedule.active_days == p.schedule.placebo_days:
+        allocation = [c == "B" for c in conditions]
+    else:
+        # Unequal lengths: the group whose periods last active_days has the active timing.
+        b_days = periods.loc[periods["condition"] == "B", "days"]
+        b_active = bool(len(b_days)) and int(b_days.iloc[0]) == p.schedule.active_days
+        allocation = [(c == "B") == b_active for c in conditions]
+        sign = 1.0 if b_active else -1.0
+    from nof1.design.timeline import build_timeline
+
+    expected = build_timeline(p, allocation)
+    expected = expected.loc[expected["phase"] == "treatment", ["day", "period"]]
+    actual = table.loc[table["phase"] == "treatment", ["day", "period"]]
+    if not (
+        len(expected) == len(actual)
+        and (expected.to_numpy(dtype=int) == actual.to_numpy(dtype=int)).all()
+    ):
+        return (
+            "the diary's periods do not follow the protocol's timeline, so the "
+            "protocol's reference set does not apply"
+        )
+    return np.array(allocation), sign
+
+
+def _randomization(table, p: Protocol, name: str, setup) -> Effect:
+    if isinstance(setup, str):
+        return Effect.unavailable("randomization", setup)
+    allocation, sign = setup
+    y = np.full(p.total_days, np.nan)
+    days = table["day"].to_numpy(dtype=int)
+    inside = (days >= 1) & (days <= p.total_days)
+    y[days[inside] - 1] = table[name].to_numpy(dtype=float)[inside]
+    return randomization_test(p, y, allocation, sign)

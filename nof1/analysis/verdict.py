@@ -1,0 +1,129 @@
+"""One plain-language paragraph for the patient and clinician, built from the results.
+
+It states the effect on the primary outcome with its interval in outcome units and as
+a share of the control level, the probability of benefit and of a clinically important
+benefit, responder status, and honestly what the design could not show.
+"""
+
+from __future__ import annotations
+
+__all__ = ["verdict", "words_for_difference"]
+
+_METHOD_WORDS = {
+    "gls_ar1": "a regression that allows for day-to-day correlation",
+    "gls_ar1_trend": "a regression that allows for day-to-day correlation and a time trend",
+    "welch_t": "a t-test that ignores day-to-day correlation",
+    "paired_periods": "a paired t-test over cycles",
+    "randomization": "a randomization test",
+}
+
+
+def words_for_difference(value: float, unit: str = "points") -> str:
+    """'8.2 points lower', '1.5 points higher' or 'no different'.
+
+    Examples
+    --------
+    >>> words_for_difference(-8.24), words_for_difference(1.5), words_for_difference(0.0)
+    ('8.2 points lower', '1.5 points higher', 'no different')
+    """
+    if round(value, 1) == 0:
+        return "no different"
+    return f"{abs(value):.1f} {unit} {'lower' if value < 0 else 'higher'}"
+
+
+def verdict(p, results, responder, quality, blinded, treated, control, labels) -> str:
+    """The paragraph. Arguments are the pieces of ``PatientResults`` (see ``patient.py``)."""
+    primary = next(r for r in results if r.outcome.primary)
+    outcome = primary.outcome
+    method = p.analysis.primary_method
+    effect = primary.effects[method]
+    if method in ("nap", "bayes_ar1") or effect.ci_low is None:
+        method, effect = "gls_ar1", primary.effects["gls_ar1"]
+    t_name, c_name = labels[treated], labels[control]
+    sentences = []
+    if blinded:
+        sentences.append(
+            "This analysis is blinded: it compares group B with group A without knowing "
+            "which is the active treatment."
+        )
+    if not effect.available:
+        sentences.append(
+            f"The effect on {outcome.label.lower()} could not be estimated: {effect.reason}."
+        )
+    else:
+        level = primary.descriptive[control]["mean"]
+        share = ""
+        if level:
+            share = f", {abs(effect.estimate) / abs(level) * 100:.0f}% of the {c_name} level"
+        sentences.append(
+            f"{outcome.label} was on average {words_for_difference(effect.estimate)} on "
+            f"{t_name} than on {c_name} ({1 - p.analysis.alpha:.0%} CI from "
+            f"{words_for_difference(effect.ci_low)} to {words_for_difference(effect.ci_high)}"
+            f"{share}; {_p_text(effect.p_value)}, from {_METHOD_WORDS[method]})."
+        )
+        sentences.append(_significance(effect, outcome, p.analysis.alpha, t_name, c_name))
+    bayes = primary.effects["bayes_ar1"]
+    if bayes.available:
+        direction = "lowers" if outcome.better == "lower" else "raises"
+        sentences.append(
+            f"The probability that {t_name} {direction} {outcome.label.lower()} at all is "
+            f"{_percent(bayes.extra['p_benefit'])}, and by at least {outcome.mcid:g} points "
+            f"(the smallest change that matters) {_percent(bayes.extra['p_mcid'])}."
+        )
+    if responder.get("rule"):
+        status = "met" if responder.get(treated) else "did not meet"
+        sentences.append(
+            f"On {t_name} the patient {status} the responder definition "
+            f"({responder['rule'].split(' (')[0]})."
+        )
+    sentences.extend(_limits(p, primary, quality))
+    return " ".join(sentences)
+
+
+def _significance(effect, outcome, alpha, t_name, c_name) -> str:
+    better = effect.estimate < 0 if outcome.better == "lower" else effect.estimate > 0
+    if effect.p_value < alpha:
+        return f"This difference is statistically significant, in favour of {t_name if better else c_name}."
+    return (
+        "This difference is not statistically significant: the data are compatible with no effect."
+    )
+
+
+def _limits(p, primary, quality) -> list[str]:
+    """What this design and these data could not show."""
+    out = []
+    rand = primary.effects["randomization"]
+    if p.randomization.scheme == "fixed":
+        out.append(
+            "The order of treatments was fixed, not randomized, so a change over time "
+            "cannot be told apart from an effect of treatment."
+        )
+    elif rand.available and rand.extra["min_p"] >= p.analysis.alpha:
+        out.append(
+            f"With only {rand.extra['n_allocations']} possible treatment orders, a "
+            f"randomization test cannot give p below {rand.extra['min_p']:.3g}, so this "
+            "design alone cannot show significance without model assumptions."
+        )
+    if not primary.effects["paired_periods"].available:
+        out.append(
+            "With a single cycle there is no replication of the comparison within the patient."
+        )
+    if quality["completeness"] < 0.8:
+        out.append(
+            f"Only {quality['completeness']:.0%} of days have diary entries, which "
+            "makes the results less certain."
+        )
+    return out
+
+
+def _p_text(p: float) -> str:
+    """'p < 0.001' or 'p = 0.034'."""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}" if p < 0.01 else f"p = {p:.2f}"
+
+
+def _percent(x: float) -> str:
+    if x > 0.99:
+        return "over 99%"
+    if x < 0.01:
+        return "under 1%"
+    return f"{x:.0%}"

@@ -1,0 +1,42 @@
+"""Diary data in: allocation files, diaries (CSV/XLSX, wide/long), StudyU exports, and
+the aligned table every analysis reads.
+
+Typical use::
+
+    from nof1.data import align, read_allocation, read_diary
+    allocation = read_allocation("P01-allocation-blinded.csv")
+    diary = read_diary("diary.csv", protocol, allocation=allocation)
+    aligned = align(diary, protocol, allocation)
+
+or in one step, ``load_aligned("diary.csv", protocol, allocation="P01-allocation-blinded.csv")``.
+"""
+
+from nof1.data.align import ALIGNED_COLUMNS, Aligned, align, load_aligned, read_aligned_csv
+from nof1.data.allocation_file import (
+    AllocationFile,
+    read_allocation,
+    read_allocations,
+    schedule_problems,
+)
+from nof1.data.diary import CONDITIONS, Diary, read_diary, read_diary_table
+from nof1.data.studyu import StudyUMapping, read_studyu, read_studyu_mapping, read_studyu_table
+
+__all__ = [
+    "ALIGNED_COLUMNS",
+    "CONDITIONS",
+    "Aligned",
+    "AllocationFile",
+    "Diary",
+    "StudyUMapping",
+    "align",
+    "load_aligned",
+    "read_aligned_csv",
+    "read_allocation",
+    "read_allocations",
+    "read_diary",
+    "read_diary_table",
+    "read_studyu",
+    "read_studyu_mapping",
+    "read_studyu_table",
+    "schedule_problems",
+]

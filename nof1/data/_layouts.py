@@ -1,0 +1,160 @@
+"""The diary file layouts (wide and long), turned into one record per patient and date.
+
+Nothing is validated here beyond what is needed to find the dates: values stay cells,
+each with its spreadsheet row, for ``nof1.data.diary`` to check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from nof1.data._tabular import RawTable, cell_text, is_missing, normalize_name, parse_date
+from nof1.errors import DiaryError
+from nof1.protocol.model import Protocol
+
+__all__ = ["EXTRA_COLUMNS", "Day", "expected_header", "records"]
+
+#: Columns a diary may have besides the date and the outcomes.
+EXTRA_COLUMNS = ("patient_id", "day", "note", "condition", "period")
+
+
+@dataclass
+class Day:
+    """A diary date before validation: cells as read, each value with its row."""
+
+    row: int
+    patient: str
+    date: dt.date
+    day: object = None
+    condition: object = None
+    period: object = None
+    values: dict = field(default_factory=dict)  # outcome -> (cell, row)
+
+
+def expected_header(protocol: Protocol) -> str:
+    """What a diary's header row should hold, for messages."""
+    return f"date, then one column per outcome ({', '.join(o.name for o in protocol.outcomes)})"
+
+
+def records(raw: RawTable, protocol: Protocol):
+    """Days found in the file, the patient of each data row, and (row, message) problems."""
+    outcomes = [o.name for o in protocol.outcomes]
+    columns = set(raw.columns)
+    long = {"outcome", "value"} <= columns
+    allowed = ["date", *EXTRA_COLUMNS] + (["outcome", "value"] if long else outcomes)
+    fatal = []
+    if "date" not in columns:
+        fatal.append(
+            f"no date column (expected a header row: {expected_header(protocol)}; or the long "
+            "form patient_id, date, outcome, value)"
+        )
+    if not long and not columns & set(outcomes):
+        fatal.append(f"no outcome column (expected at least one of {', '.join(outcomes)})")
+    problems: list[tuple[int, str]] = []
+    unknown = [name for name, c in zip(raw.names, raw.columns, strict=True) if c not in allowed]
+    if unknown:
+        listed = ", ".join(f"'{u}'" for u in unknown)
+        tail = ", outcome, value" if long else f" and the outcomes {', '.join(outcomes)}"
+        message = (
+            f"unknown column(s) {listed} (allowed: {', '.join(['date', *EXTRA_COLUMNS])}{tail})"
+        )
+        problems.append((1, message))
+    if fatal:
+        raise DiaryError(raw.source, fatal + [m for _, m in problems])
+    patient_of = {number: cell_text(_cell(raw, cells, "patient_id")) for number, cells in raw.rows}
+    days = (_long if long else _wide)(raw, outcomes, protocol, problems)
+    return days, patient_of, problems
+
+
+def _cell(raw: RawTable, cells: list, name: str):
+    i = raw.column(name)
+    return None if i is None else cells[i]
+
+
+def _date(raw: RawTable, number: int, cells: list, problems) -> dt.date | None:
+    cell = _cell(raw, cells, "date")
+    if is_missing(cell):
+        problems.append((number, f"row {number} has no date"))
+        return None
+    try:
+        return parse_date(cell)
+    except ValueError:
+        problems.append(
+            (
+                number,
+                f"date '{cell_text(cell)}' on row {number} is not a date in the form YYYY-MM-DD",
+            )
+        )
+        return None
+
+
+def _wide(raw: RawTable, outcomes: list[str], protocol: Protocol, problems) -> list[Day]:
+    present = [(o, raw.column(o)) for o in outcomes if o in raw.columns]
+    patient = raw.column("patient_id")
+    days = []
+    for number, cells in raw.rows:
+        date = _date(raw, number, cells, problems)
+        if date is None:
+            continue
+        days.append(
+            Day(
+                row=number,
+                patient="" if patient is None else cell_text(cells[patient]),
+                date=date,
+                day=_cell(raw, cells, "day"),
+                condition=_cell(raw, cells, "condition"),
+                period=_cell(raw, cells, "period"),
+                values={o: (cells[i], number) for o, i in present},
+            )
+        )
+    return days
+
+
+def _long(raw: RawTable, outcomes: list[str], protocol: Protocol, problems) -> list[Day]:
+    days: dict[tuple[str, dt.date], Day] = {}
+    for number, cells in raw.rows:
+        date = _date(raw, number, cells, problems)
+        if date is None:
+            continue
+        patient = cell_text(_cell(raw, cells, "patient_id"))
+        day = days.setdefault((patient, date), Day(row=number, patient=patient, date=date))
+        for name in ("day", "condition", "period"):
+            cell = _cell(raw, cells, name)
+            if is_missing(cell):
+                continue
+            if is_missing(getattr(day, name)):
+                setattr(day, name, cell)
+            elif cell_text(getattr(day, name)) != cell_text(cell):
+                problems.append(
+                    (
+                        number,
+                        f"rows {day.row} and {number} give {date.isoformat()} different "
+                        f"{name} values ('{cell_text(getattr(day, name))}', '{cell_text(cell)}')",
+                    )
+                )
+        outcome = normalize_name(cell_text(_cell(raw, cells, "outcome")))
+        value = _cell(raw, cells, "value")
+        if not outcome:
+            if not is_missing(value):
+                problems.append((number, f"row {number} has a value but no outcome name"))
+        elif outcome not in outcomes:
+            problems.append(
+                (
+                    number,
+                    f"outcome '{cell_text(_cell(raw, cells, 'outcome'))}' on row {number} is not "
+                    f"in protocol '{protocol.id}' (outcomes: {', '.join(outcomes)})",
+                )
+            )
+        elif outcome in day.values:
+            first = day.values[outcome][1]
+            problems.append(
+                (
+                    number,
+                    f"outcome '{outcome}' for {date.isoformat()} is on rows {first} and "
+                    f"{number} (one value per outcome per date)",
+                )
+            )
+        else:
+            day.values[outcome] = (value, number)
+    return list(days.values())

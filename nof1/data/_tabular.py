@@ -1,0 +1,335 @@
+"""Reading a CSV or XLSX file into rows of cells, and parsing single cells.
+
+Shared by diaries and StudyU exports. Rows are numbered as a spreadsheet shows them: the
+header is row 1, so the first data row is row 2. A file is read once, as bytes (for its
+SHA-256), and never written.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import math
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from nof1.errors import DiaryError
+
+__all__ = [
+    "MISSING",
+    "RawTable",
+    "with_row_note",
+    "cell_text",
+    "column_letter",
+    "is_missing",
+    "normalize_name",
+    "parse_date",
+    "parse_int",
+    "parse_number",
+    "read_raw",
+]
+
+#: Cell texts read as a missing value (case-insensitive), besides an empty cell.
+MISSING = ("", "na", "n/a", "nan", "null")
+_MISSING = frozenset(MISSING)
+_ISO_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ][0-9:.]+)?")
+
+# Magic numbers of files people attach by mistake, for a clearer message.
+_SIGNATURES = {
+    b"\x89PNG": "a PNG image",
+    b"%PDF": "a PDF document",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"\xd0\xcf\x11\xe0": "an old-style .xls/.doc file (save it as .xlsx or CSV)",
+}
+
+
+def with_row_note(source: str) -> str:
+    """A file name for messages that cite rows, saying how rows are counted.
+
+    Examples
+    --------
+    >>> with_row_note("diary.csv")
+    'diary.csv (row 1 is the header)'
+    """
+    return f"{source} (row 1 is the header)"
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A file's cells before any interpretation.
+
+    Attributes
+    ----------
+    source : str
+        The path, as given.
+    sha256 : str
+        Hex SHA-256 of the file's bytes.
+    names : list of str
+        Column names as written in the header.
+    columns : list of str
+        The same, normalized (see :func:`normalize_name`); "" for an unnamed column.
+    rows : list of (int, list)
+        Each non-blank data row with its spreadsheet row number; cells are stripped strings
+        (CSV) or the workbook's values (XLSX: str, int, float, datetime or None).
+    """
+
+    source: str
+    sha256: str
+    names: list[str]
+    columns: list[str]
+    rows: list[tuple[int, list]]
+
+    def column(self, name: str) -> int | None:
+        """Index of the (normalized) column ``name``, or None."""
+        return self._index.get(name)
+
+    @cached_property
+    def _index(self) -> dict[str, int]:
+        return {name: i for i, name in enumerate(self.columns)}
+
+
+def normalize_name(name) -> str:
+    """Column names are matched ignoring case, outer spaces, and spaces or hyphens inside.
+
+    Examples
+    --------
+    >>> normalize_name("  Sleep quality "), normalize_name("Follow-Up")
+    ('sleep_quality', 'follow_up')
+    """
+    return re.sub(r"[\s\-]+", "_", str(name if name is not None else "").strip().lower())
+
+
+def column_letter(index: int) -> str:
+    """Spreadsheet letter of a 0-based column index.
+
+    Examples
+    --------
+    >>> column_letter(0), column_letter(25), column_letter(27)
+    ('A', 'Z', 'AB')
+    """
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_text(cell) -> str:
+    """A cell as stripped text; "" when missing.
+
+    Examples
+    --------
+    >>> cell_text(" P01 "), cell_text(None), cell_text(3)
+    ('P01', '', '3')
+    """
+    return "" if is_missing(cell) else str(cell).strip()
+
+
+def is_missing(cell) -> bool:
+    """An empty cell, or one of the :data:`MISSING` texts.
+
+    Examples
+    --------
+    >>> is_missing(""), is_missing(" NA "), is_missing(None), is_missing("0")
+    (True, True, True, False)
+    """
+    if cell is None:
+        return True
+    if isinstance(cell, str):
+        return cell.strip().lower() in _MISSING
+    return isinstance(cell, float) and math.isnan(cell)
+
+
+def parse_date(cell) -> dt.date:
+    """A date from an ISO text (``YYYY-MM-DD``, a time after it is ignored) or a workbook date.
+
+    Day-first or month-first texts (``05/01/2026``) are refused: they are ambiguous.
+
+    Raises
+    ------
+    ValueError
+
+    Examples
+    --------
+    >>> parse_date("2026-01-05"), parse_date("2026-01-05T08:30")
+    (datetime.date(2026, 1, 5), datetime.date(2026, 1, 5))
+    >>> parse_date(dt.datetime(2026, 1, 5, 0, 0))
+    datetime.date(2026, 1, 5)
+    """
+    if isinstance(cell, dt.datetime):
+        return cell.date()
+    if isinstance(cell, dt.date):
+        return cell
+    text = str(cell).strip()
+    match = _ISO_DATE.fullmatch(text)
+    if not match:
+        raise ValueError(text)
+    return dt.date.fromisoformat(match.group(1))
+
+
+def parse_number(cell) -> float:
+    """A finite number from a text or a workbook number.
+
+    Raises
+    ------
+    ValueError
+
+    Examples
+    --------
+    >>> parse_number(" 45 "), parse_number(7.5)
+    (45.0, 7.5)
+    """
+    if isinstance(cell, bool):
+        raise ValueError(cell)
+    value = float(cell if isinstance(cell, int | float | str) else str(cell))
+    if not math.isfinite(value):
+        raise ValueError(cell)
+    return value
+
+
+def parse_int(cell) -> int:
+    """A whole number (``3``, ``3.0``) from a text or a workbook number.
+
+    Raises
+    ------
+    ValueError
+
+    Examples
+    --------
+    >>> parse_int("3"), parse_int(3.0)
+    (3, 3)
+    """
+    value = parse_number(cell)
+    if value != int(value):
+        raise ValueError(cell)
+    return int(value)
+
+
+def read_raw(path: str | Path, expected: str) -> RawTable:
+    """Read a CSV or XLSX file into a :class:`RawTable`.
+
+    Parameters
+    ----------
+    path : str or Path
+    expected : str
+        What the header should hold, for the message when there is none
+        (e.g. "date, then one column per outcome").
+
+    Raises
+    ------
+    DiaryError
+        Unreadable, empty, binary or malformed file; nothing else is checked here.
+    """
+    source = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise DiaryError(source, [f"cannot be read ({exc.strerror})"]) from None
+    digest = hashlib.sha256(data).hexdigest()
+    if not data.strip():
+        raise DiaryError(source, [f"is empty (expected a header row: {expected})"])
+    if data.startswith(b"PK\x03\x04"):
+        cells = _xlsx_rows(data, source)
+    else:
+        for magic, kind in _SIGNATURES.items():
+            if data.startswith(magic):
+                raise DiaryError(source, [f"is not a CSV or XLSX file (it is {kind})"])
+        if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
+            raise DiaryError(source, ["has an .xlsx name but is not an XLSX workbook"])
+        cells = _csv_rows(_decode(data, source), source)
+    return _table(source, digest, cells, expected)
+
+
+def _decode(data: bytes, source: str) -> str:
+    if b"\x00" in data[:8192]:
+        raise DiaryError(source, ["is not a CSV or XLSX file (it looks binary)"])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        # Excel on Windows saves "CSV" in the ANSI code page.
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise DiaryError(source, ["is not a UTF-8 (or Windows-1252) text file"]) from None
+
+
+def _csv_rows(text: str, source: str) -> list[tuple[int, list]]:
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    # European spreadsheets save with ';' when ',' is the decimal mark.
+    delimiter = max(",;\t", key=first_line.count) if first_line else ","
+    out = []
+    try:
+        # A spreadsheet shows one row per CSV record, blank ones included: so does this.
+        for number, record in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1):
+            out.append((number, [cell.strip() for cell in record]))
+    except csv.Error as exc:
+        raise DiaryError(source, [f"is not a readable CSV file ({exc})"]) from None
+    return out
+
+
+def _xlsx_rows(data: bytes, source: str) -> list[tuple[int, list]]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a zip that is not a workbook
+        raise DiaryError(source, ["is a ZIP file but not a readable XLSX workbook"]) from None
+    try:
+        sheet = book.worksheets[0]  # the first sheet holds the diary
+        out = []
+        for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
+            out.append((number, [v.strip() if isinstance(v, str) else v for v in values]))
+        return out
+    finally:
+        book.close()
+
+
+def _table(source: str, digest: str, cells: list[tuple[int, list]], expected: str) -> RawTable:
+    cells = [(n, row) for n, row in cells if not all(is_missing(c) for c in row)]
+    if not cells:
+        raise DiaryError(source, [f"is empty (expected a header row: {expected})"])
+    _, header = cells[0]
+    names = ["" if h is None else str(h).strip() for h in header]
+    columns = [normalize_name(n) for n in names]
+    width = len(names)
+    problems = []
+    rows = []
+    for number, row in cells[1:]:
+        if len(row) != width:
+            if any(not is_missing(c) for c in row[width:]):
+                problems.append(
+                    f"row {number} has {len(row)} cells but the header only {width} columns"
+                )
+            row = list(row[:width]) + [None] * (width - len(row))
+        rows.append((number, row))
+    # Unnamed columns are fine when empty (spreadsheets leave them behind).
+    keep = [i for i, c in enumerate(columns) if c or any(not is_missing(row[i]) for _, row in rows)]
+    for i in keep:
+        if not columns[i]:
+            problems.append(f"column {column_letter(i)} has values but no name in row 1")
+    seen: dict[str, int] = {}
+    for i in keep:
+        if columns[i] and columns[i] in seen:
+            problems.append(
+                f"column '{names[i]}' appears twice (columns {column_letter(seen[columns[i]])}"
+                f" and {column_letter(i)})"
+            )
+        seen.setdefault(columns[i], i)
+    if problems:
+        raise DiaryError(with_row_note(source), problems)
+    if len(keep) < width:
+        rows = [(n, [row[i] for i in keep]) for n, row in rows]
+    return RawTable(
+        source=source,
+        sha256=digest,
+        names=[names[i] for i in keep],
+        columns=[columns[i] for i in keep],
+        rows=rows,
+    )

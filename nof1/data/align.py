@@ -1,0 +1,307 @@
+"""The aligned table: the one place that decides which day counts for what.
+
+Every analysis reads :class:`Aligned`; nobody re-derives conditions, periods or
+included days. The conditions come from an allocation file (the protocol's timeline
+from its start date) or, without one, from the diary's own ``condition`` column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from nof1.data._conditions import from_conditions
+from nof1.data._tabular import with_row_note
+from nof1.data.allocation_file import (
+    AllocationFile,
+    day_numbers,
+    read_allocation,
+    read_allocations,
+    schedule_problems,
+)
+from nof1.data.diary import Diary, read_diary
+from nof1.errors import DiaryError
+from nof1.protocol.model import Protocol
+
+__all__ = ["ALIGNED_COLUMNS", "Aligned", "align", "load_aligned", "read_aligned_csv"]
+
+#: The aligned table's leading columns; one float column per protocol outcome follows.
+ALIGNED_COLUMNS = ("date", "day", "phase", "cycle", "period", "condition", "included", "observed")
+
+
+@dataclass(frozen=True)
+class Aligned:
+    """A diary aligned with its schedule, one row per planned day.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per planned day, in order. Columns, exactly:
+
+        - ``date`` (datetime.date), ``day`` (int, 1 on the start date);
+        - ``phase``: baseline, treatment, washout, follow_up ("" when unknown);
+        - ``cycle``, ``period`` (Int64; NA outside treatment periods);
+        - ``condition``: active or placebo on treatment days (``A`` or ``B`` when
+          blinded), else the phase; "" for a gap in a diary whose neighbours disagree;
+        - ``included`` (bool): counts in treated-vs-control comparisons (a treatment day
+          past the protocol's ``analytic_washout_days``, see ``is_included``);
+        - ``observed`` (bool): at least one outcome was recorded that day;
+        - one float column per protocol outcome, in protocol order (NaN = missing).
+    patient_id : str or None
+    blinded : bool
+        Conditions are the groups A and B, not the treatments.
+    protocol : Protocol
+    allocation : numpy.ndarray of bool or None
+        Per treatment period: active (unblinded) or group B (blinded). None when a
+        condition-column diary does not follow the protocol's timeline.
+    source, sha256 : str
+        The diary file and the SHA-256 of its bytes.
+    rows : int
+        The diary's data rows.
+    missing_days : list of datetime.date
+        Planned days outside washout and follow-up with no observation.
+    """
+
+    table: pd.DataFrame
+    patient_id: str | None
+    blinded: bool
+    protocol: Protocol
+    allocation: np.ndarray | None
+    source: str
+    sha256: str
+    rows: int
+    missing_days: list[dt.date]
+
+    @property
+    def arms(self) -> tuple[str, str]:
+        """(treated, control) condition labels: ("active", "placebo") or ("B", "A")."""
+        return ("B", "A") if self.blinded else ("active", "placebo")
+
+    def to_csv(self) -> str:
+        """The table as ``aligned.csv`` text.
+
+        Dates ISO (``YYYY-MM-DD``), booleans ``true``/``false``, missing values empty,
+        ``\\n`` line ends; the same table always gives the same text.
+        """
+        out = self.table.copy()
+        out["date"] = [d.isoformat() for d in out["date"]]
+        for col in ("included", "observed"):
+            out[col] = np.where(out[col], "true", "false")
+        return out.to_csv(index=False, lineterminator="\n")
+
+
+def align(
+    diary: Diary, protocol: Protocol, allocation: AllocationFile | str | Path | None = None
+) -> Aligned:
+    """Align a diary with its schedule: one row per planned day.
+
+    Parameters
+    ----------
+    diary : Diary
+    protocol : Protocol
+    allocation : AllocationFile or path, optional
+        The schedule (blinded or not): one row per day of the protocol's timeline from
+        its start date. Without it the diary needs a ``condition`` column (see Notes).
+
+    Returns
+    -------
+    Aligned
+
+    Raises
+    ------
+    DiaryError
+        Neither an allocation nor a condition column; an allocation that does not fit
+        the protocol, the patient or the diary's dates and conditions.
+
+    Notes
+    -----
+    Without an allocation, day 1 is the diary's first date, and:
+
+    1. if every stated condition (and period) fits the protocol's timeline from that
+       date for some allocation its scheme allows, that timeline is the plan, exactly as
+       with an allocation file (so a missing first day of a period does not move its
+       analytic washout), and ``allocation`` is that allocation;
+    2. otherwise every calendar day from the first to the last diary date is planned;
+       periods are the ``period`` column, or else the runs of one treatment condition;
+       a missing date takes the condition (and period) of the dates either side when
+       they agree, else its condition is "" and it is not included; ``cycle`` =
+       (period + 1) // 2, and ``allocation`` is None.
+
+    Included days always follow ``nof1.design.timeline.is_included``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from nof1.protocol import load_protocol
+    >>> p = load_protocol("ldn-nof1-multicycle")
+    >>> path = Path(tempfile.mkdtemp()) / "diary.csv"
+    >>> _ = path.write_text("date,pain,condition\\n2026-01-05,60,active\\n"
+    ...                     "2026-01-07,50,active\\n2026-01-08,40,placebo\\n")
+    >>> a = align(read_diary(path, p), p)
+    >>> a.table[["day", "condition", "period", "observed"]].values.tolist()
+    [[1, 'active', 1, True], [2, 'active', 1, False], [3, 'active', 1, True],
+     [4, 'placebo', 2, True]]
+    >>> a.missing_days, a.allocation is None
+    ([datetime.date(2026, 1, 6)], True)
+    """
+    if allocation is not None and not isinstance(allocation, AllocationFile):
+        allocation = read_allocation(allocation, diary.patient_id)
+    if allocation is not None:
+        table, treated = _from_allocation(diary, protocol, allocation), allocation.treated
+        patient_id, blinded = diary.patient_id or allocation.patient_id, allocation.blinded
+    elif diary.has_condition:
+        table, treated = from_conditions(diary, protocol)
+        patient_id, blinded = diary.patient_id, False
+    else:
+        raise DiaryError(
+            diary.source,
+            [
+                "says nothing about conditions: pass --allocation (the "
+                "*-allocation-blinded.csv or *-unblinding-key.json from nof1 schedule) or "
+                "add a condition column (baseline, active, placebo, washout, follow_up)"
+            ],
+        )
+    outcomes = [o.name for o in protocol.outcomes]
+    observed = np.zeros(len(table["date"]), dtype=bool)
+    for name in outcomes:
+        observed |= ~np.isnan(np.asarray(table[name], dtype=float))
+    table = pd.DataFrame(
+        {c: table[c] for c in ALIGNED_COLUMNS[:-1]}
+        | {"observed": observed}
+        | {name: table[name] for name in outcomes}
+    )
+    counted = table["observed"] | table["phase"].isin(["washout", "follow_up"])
+    return Aligned(
+        table=table,
+        patient_id=patient_id,
+        blinded=blinded,
+        protocol=protocol,
+        allocation=treated,
+        source=diary.source,
+        sha256=diary.sha256,
+        rows=diary.rows,
+        missing_days=table.loc[~counted, "date"].tolist(),
+    )
+
+
+def load_aligned(
+    path: str | Path,
+    protocol: Protocol,
+    allocation: str | Path | None = None,
+    patient_id: str | None = None,
+    studyu_map: str | Path | None = None,
+) -> Aligned:
+    """Read, validate and align one patient's diary from files (what ``nof1 analyze`` does).
+
+    Parameters
+    ----------
+    path : str or Path
+        The diary (CSV or XLSX), or a StudyU export when ``studyu_map`` is given.
+    protocol : Protocol
+    allocation : str or Path, optional
+        Blinded allocation CSV or unblinding key JSON (one patient or a series).
+    patient_id : str, optional
+        Which patient, when the diary or the allocation holds several. Without it, a
+        series allocation file is narrowed to the diary's patient.
+    studyu_map : str or Path, optional
+        The StudyU mapping file (see ``nof1.data.studyu``).
+
+    Returns
+    -------
+    Aligned
+    """
+    alloc = None
+    if allocation is not None:
+        found = read_allocations(allocation)
+        if patient_id is not None or len(found) == 1:
+            alloc = read_allocation(allocation, patient_id)
+    if studyu_map is not None:
+        from nof1.data.studyu import read_studyu
+
+        diary = read_studyu(path, studyu_map, protocol, allocation=alloc, patient_id=patient_id)
+    else:
+        diary = read_diary(path, protocol, allocation=alloc, patient_id=patient_id)
+    if allocation is not None and alloc is None:
+        # A series allocation: the diary says whose it is.
+        alloc = read_allocation(allocation, diary.patient_id)
+    return align(diary, protocol, alloc)
+
+
+def read_aligned_csv(path: str | Path) -> pd.DataFrame:
+    """Load an ``aligned.csv`` back into the table :class:`Aligned` holds.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of ``Aligned.table`` with their types; outcome columns are the ones
+        after ``observed``.
+
+    Raises
+    ------
+    DiaryError
+        Not an aligned table, or a cell that does not parse.
+    """
+    source = str(path)
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise DiaryError(source, [f"cannot be read as an aligned table ({exc})"]) from None
+    missing = [c for c in ALIGNED_COLUMNS if c not in raw.columns]
+    if missing or list(raw.columns[: len(ALIGNED_COLUMNS)]) != list(ALIGNED_COLUMNS):
+        raise DiaryError(
+            source,
+            [
+                f"is not an aligned table: expected the columns {', '.join(ALIGNED_COLUMNS)} "
+                "then one per outcome"
+            ],
+        )
+    try:
+        table = pd.DataFrame(
+            {
+                "date": [dt.date.fromisoformat(d) for d in raw["date"]],
+                "day": raw["day"].astype(int),
+                "phase": raw["phase"],
+                "cycle": pd.to_numeric(raw["cycle"]).astype("Int64"),
+                "period": pd.to_numeric(raw["period"]).astype("Int64"),
+                "condition": raw["condition"],
+            }
+        )
+        for col in ("included", "observed"):
+            values = raw[col].str.lower()
+            if not values.isin(["true", "false"]).all():
+                raise ValueError(f"column {col} must hold true or false")
+            table[col] = values == "true"
+        for col in raw.columns[len(ALIGNED_COLUMNS) :]:
+            table[col] = pd.to_numeric(raw[col].replace("", np.nan)).astype(float)
+    except (ValueError, TypeError) as exc:
+        raise DiaryError(source, [f"has a cell that does not parse ({exc})"]) from None
+    return table
+
+
+# --- with an allocation ------------------------------------------------------------------
+
+
+def _from_allocation(diary: Diary, protocol: Protocol, allocation: AllocationFile):
+    if diary.patient_id and diary.patient_id != allocation.patient_id:
+        raise DiaryError(
+            diary.source,
+            [
+                f"is the diary of patient '{diary.patient_id}', but {allocation.source} is "
+                f"for patient '{allocation.patient_id}'"
+            ],
+        )
+    plan = allocation.timeline(protocol)  # raises when it does not fit the protocol
+    problems = schedule_problems(diary.table, allocation, protocol, timeline=plan)
+    if problems:
+        raise DiaryError(with_row_note(diary.source), problems)
+    columns = {c: plan[c].array for c in ALIGNED_COLUMNS if c != "observed"}
+    at = day_numbers(diary.table["date"], allocation.start_date) - 1  # all inside: checked
+    for outcome in protocol.outcomes:
+        values = np.full(len(plan), np.nan)
+        values[at] = diary.table[outcome.name].to_numpy(dtype=float)
+        columns[outcome.name] = values
+    return columns

@@ -1,0 +1,328 @@
+"""Reading back the allocation files ``nof1 schedule`` writes.
+
+Two kinds, each for one patient or a whole series:
+
+- the analyst's blinded allocation, ``*-allocation-blinded.csv`` (one row per phase, group
+  ``A``/``B`` on treatment periods, never the treatment);
+- the pharmacist's unblinding key, ``*-unblinding-key.json`` (schema
+  ``nof1.unblinding_key/1``: the treatment of every period).
+
+An :class:`AllocationFile` is what either says about one patient. Matching it to a
+protocol's timeline, and checking a diary against it, are here too, so that reading a
+diary and aligning it apply the same rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from nof1.data._allocation_formats import read_blinded_csv, read_key_json
+from nof1.design.timeline import build_timeline, segments
+from nof1.errors import DiaryError
+from nof1.protocol.model import Protocol
+
+__all__ = [
+    "AllocationFile",
+    "day_numbers",
+    "read_allocation",
+    "read_allocations",
+    "schedule_problems",
+    "scheme_allows",
+]
+
+
+@dataclass(frozen=True)
+class AllocationFile:
+    """One patient's allocation, as read from a blinded allocation or an unblinding key.
+
+    Attributes
+    ----------
+    source : str
+        The file it was read from.
+    patient_id, protocol_id, protocol_sha256 : str
+    start_date : datetime.date
+        Date of day 1.
+    blinded : bool
+        True for the analyst's blinded allocation (groups only).
+    labels : tuple of str
+        Per treatment period, in order: ``"A"``/``"B"`` when blinded, else
+        ``"active"``/``"placebo"``.
+    spans : tuple of (int, int)
+        First and last day of each treatment period.
+    kit_codes : tuple of str
+        Kit code of each treatment period.
+    groups : dict or None
+        Unblinding keys only: ``{"A": "active" or "placebo", "B": the other}``.
+    """
+
+    source: str
+    patient_id: str
+    protocol_id: str
+    protocol_sha256: str
+    start_date: dt.date
+    blinded: bool
+    labels: tuple[str, ...]
+    spans: tuple[tuple[int, int], ...]
+    kit_codes: tuple[str, ...]
+    groups: dict | None = None
+
+    @property
+    def treated(self) -> np.ndarray:
+        """Bool per treatment period: active (unblinded) or group B (blinded)."""
+        return np.array([label in ("active", "B") for label in self.labels], dtype=bool)
+
+    def timeline_allocation(self, protocol: Protocol) -> np.ndarray:
+        """The allocation (True = active) whose timeline has this file's periods.
+
+        For a blinded file both readings are tried, B active first: when active and
+        placebo periods last equally long both fit and B active is taken.
+
+        Raises
+        ------
+        DiaryError
+            The file is for another protocol, or its periods are not the protocol's.
+        """
+        if self.protocol_id != protocol.id:
+            raise DiaryError(
+                self.source,
+                [f"is for protocol '{self.protocol_id}', not '{protocol.id}'"],
+            )
+        if self.blinded:
+            candidates = [self.treated, ~self.treated]
+        else:
+            candidates = [self.treated]
+        for allocation in candidates:
+            if len(allocation) == protocol.n_periods and scheme_allows(protocol, allocation):
+                spans = [
+                    (s.first_day, s.last_day)
+                    for s in segments(protocol, allocation)
+                    if s.phase == "treatment"
+                ]
+                if tuple(spans) == self.spans:
+                    return allocation
+        shown = ", ".join(f"{a}-{b}" for a, b in self.spans)
+        raise DiaryError(
+            self.source,
+            [
+                f"its treatment periods (days {shown}) are not a timeline of protocol "
+                f"'{protocol.id}' ({protocol.n_periods} periods of {protocol.schedule.active_days}"
+                f" active and {protocol.schedule.placebo_days} placebo days after "
+                f"{protocol.schedule.baseline_days} baseline days)"
+            ],
+        )
+
+    def timeline(self, protocol: Protocol):
+        """``build_timeline`` for this allocation, dated, with treatment days relabelled.
+
+        The ``condition`` of a treatment day is the period's label: the group letter in a
+        blinded file, so nothing downstream can see the treatment.
+
+        Examples
+        --------
+        >>> from nof1.protocol import load_protocol
+        >>> a = AllocationFile("x.csv", "P01", "ldn-fibromyalgia-2013", "", dt.date(2026, 1, 5),
+        ...                    True, ("B", "A"), ((15, 98), (99, 126)), ("K1", "K2"))
+        >>> t = a.timeline(load_protocol("ldn-fibromyalgia-2013"))
+        >>> t.condition.iloc[[0, 14, 98, 126]].tolist()
+        ['baseline', 'B', 'A', 'follow_up']
+        """
+        table = _timeline(protocol, self.timeline_allocation(protocol), self.start_date)
+        labels = np.array(["", *self.labels], dtype=object)
+        period = table["period"].fillna(0).to_numpy(dtype=int)
+        table["condition"] = np.where(period > 0, labels[period], table["condition"])
+        return table
+
+
+# In a series most patients share a handful of allocations and one start date.
+_TIMELINES: dict = {}
+
+
+def _timeline(protocol: Protocol, allocation: np.ndarray, start: dt.date):
+    """A copy of ``build_timeline(protocol, allocation, start)``, remembered."""
+    key = (id(protocol), allocation.tobytes(), start)
+    hit = _TIMELINES.get(key)
+    # The cache holds the protocol itself, so its id cannot be reused by another one.
+    if hit is None or hit[0] is not protocol:
+        if len(_TIMELINES) >= 256:
+            _TIMELINES.clear()
+        hit = _TIMELINES[key] = (protocol, build_timeline(protocol, allocation, start))
+    return hit[1].copy()
+
+
+def read_allocations(path: str | Path) -> dict[str, AllocationFile]:
+    """Every patient in an allocation file, by patient id (in file order).
+
+    Parameters
+    ----------
+    path : str or Path
+        A blinded allocation CSV or an unblinding key JSON, for one patient or a series.
+
+    Raises
+    ------
+    DiaryError
+        Naming the file and each row or field at fault.
+    """
+    path = Path(path)
+    try:
+        looks_json = path.read_bytes()[:256].lstrip().startswith(b"{")
+    except OSError:
+        looks_json = False  # the reader reports it
+    read = read_key_json if looks_json or path.suffix.lower() == ".json" else read_blinded_csv
+    return {pid: AllocationFile(**fields) for pid, fields in read(path).items()}
+
+
+def read_allocation(path: str | Path, patient_id: str | None = None) -> AllocationFile:
+    """One patient's allocation from a file ``nof1 schedule`` wrote.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``*-allocation-blinded.csv`` (blinded) or ``*-unblinding-key.json`` (unblinded),
+        for one patient or a series.
+    patient_id : str, optional
+        Which patient; needed when the file holds several.
+
+    Returns
+    -------
+    AllocationFile
+
+    Raises
+    ------
+    DiaryError
+        A bad file, a missing patient, or several patients and no ``patient_id``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from nof1.design.blinding import draw_schedules, schedule_files
+    >>> from nof1.protocol import read_protocol
+    >>> pf = read_protocol("ldn-nof1-multicycle")
+    >>> start = dt.date(2026, 1, 5)
+    >>> files = schedule_files(pf, draw_schedules(pf, ["P01"], start, 7), start, 7)
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.csv").write_text(files["P01-allocation-blinded.csv"])
+    >>> a = read_allocation(folder / "a.csv")
+    >>> a.patient_id, a.blinded, a.labels, a.spans[0]
+    ('P01', True, ('B', 'A', 'B', 'A', 'B', 'A'), (15, 42))
+    """
+    patients = read_allocations(path)
+    if patient_id is not None:
+        if patient_id not in patients:
+            raise DiaryError(
+                str(path),
+                [f"has no patient '{patient_id}' (patients: {', '.join(patients)})"],
+            )
+        return patients[patient_id]
+    if len(patients) > 1:
+        shown = ", ".join(list(patients)[:5]) + (", ..." if len(patients) > 5 else "")
+        raise DiaryError(
+            str(path),
+            [f"holds {len(patients)} patients ({shown}); pick one with patient_id (--patient)"],
+        )
+    return next(iter(patients.values()))
+
+
+def schedule_problems(
+    table, allocation: AllocationFile, protocol: Protocol, timeline=None
+) -> list[str]:
+    """Diary rows that fall outside the schedule or contradict the allocation.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A diary table (see :class:`nof1.data.Diary`): ``date`` and ``row`` (spreadsheet
+        row), optional ``condition`` and ``period``.
+    allocation : AllocationFile
+    protocol : Protocol
+    timeline : pandas.DataFrame, optional
+        ``allocation.timeline(protocol)``, when the caller has it already.
+
+    Returns
+    -------
+    list of str
+        One message per problem, in row order. A blinded file cannot contradict
+        ``active`` or ``placebo``, only a treatment day given as another phase.
+    """
+    plan = allocation.timeline(protocol) if timeline is None else timeline
+    n = len(plan)
+    day = day_numbers(table["date"], allocation.start_date)
+    outside = (day < 1) | (day > n)
+    at = np.clip(day, 1, n) - 1
+    phase = plan["phase"].to_numpy(dtype=object)[at]
+    planned = plan["condition"].to_numpy(dtype=object)[at]
+    planned_period = plan["period"].fillna(0).to_numpy(dtype=int)[at]
+    treatment_day = phase == "treatment"
+    bad_condition = np.zeros(len(table), dtype=bool)
+    if "condition" in table:
+        given = table["condition"].to_numpy(dtype=object)
+        vague = np.isin(given, ["active", "placebo"]) & allocation.blinded
+        agrees = np.where(vague, treatment_day, given == planned)
+        bad_condition = (given != "") & ~agrees & ~outside
+    bad_period = np.zeros(len(table), dtype=bool)
+    if "period" in table:
+        given_period = table["period"].fillna(0).to_numpy(dtype=int)
+        wrong = ~treatment_day | (given_period != planned_period)
+        bad_period = (given_period > 0) & wrong & ~outside
+    name = Path(allocation.source).name
+    first, last = plan["date"].iloc[0].isoformat(), plan["date"].iloc[-1].isoformat()
+    rows, dates = table["row"].to_numpy(), table["date"].to_numpy(dtype=object)
+    problems = []
+    for i in np.flatnonzero(outside | bad_condition | bad_period):
+        where = f"on row {rows[i]} ({dates[i].isoformat()})"
+        if outside[i]:
+            problems.append(
+                f"date {dates[i].isoformat()} on row {rows[i]} is outside the schedule in "
+                f"{name} ({first} to {last})"
+            )
+            continue
+        if treatment_day[i]:
+            has = f"treatment period {planned_period[i]} ({planned[i]})"
+        else:
+            has = planned[i]
+        planned_text = f"the allocation in {name}, which has day {day[i]} in {has}"
+        if bad_condition[i]:
+            given = table["condition"].iloc[i]
+            problems.append(f"condition '{given}' {where} contradicts {planned_text}")
+        if bad_period[i]:
+            problems.append(f"period {given_period[i]} {where} contradicts {planned_text}")
+    return problems
+
+
+def day_numbers(dates, start: dt.date) -> np.ndarray:
+    """Day numbers (1 on ``start``) of a sequence of dates.
+
+    Examples
+    --------
+    >>> day_numbers([dt.date(2026, 1, 5), dt.date(2026, 2, 1)], dt.date(2026, 1, 5)).tolist()
+    [1, 28]
+    """
+    ordinals = np.fromiter((d.toordinal() for d in dates), dtype=int, count=len(dates))
+    return ordinals - start.toordinal() + 1
+
+
+def scheme_allows(protocol: Protocol, allocation: np.ndarray) -> bool:
+    """Whether the protocol's randomization scheme can produce ``allocation``.
+
+    Examples
+    --------
+    >>> from nof1.protocol import load_protocol
+    >>> p = load_protocol("ldn-nof1-multicycle")  # pairwise: one of each per cycle
+    >>> scheme_allows(p, np.array([1, 0, 0, 1, 1, 0], bool))
+    True
+    >>> scheme_allows(p, np.array([1, 1, 0, 0, 1, 0], bool))
+    False
+    """
+    scheme = protocol.randomization.scheme
+    if scheme == "fixed":
+        return [bool(a) for a in allocation] == [
+            t == "active" for t in protocol.randomization.sequence
+        ]
+    if int(allocation.sum()) != protocol.schedule.cycles:
+        return False
+    if scheme in ("pairwise", "counterbalanced"):
+        return bool((allocation[0::2] != allocation[1::2]).all())
+    return True  # balanced
