@@ -83,7 +83,8 @@ def verdict(p, results, responder, quality, blinded, treated, control, labels) -
 def _significance(effect, outcome, alpha, t_name, c_name) -> str:
     better = effect.estimate < 0 if outcome.better == "lower" else effect.estimate > 0
     if effect.p_value < alpha:
-        return f"This difference is statistically significant, in favour of {t_name if better else c_name}."
+        favoured = t_name if better else c_name
+        return f"This difference is statistically significant, in favour of {favoured}."
     return (
         "This difference is not statistically significant: the data are compatible with no effect."
     )
