@@ -25,7 +25,7 @@ class Day:
 
     row: int
     patient: str
-    date: dt.date
+    date: dt.date | None  # None: unparseable, kept so its cells are still checked
     day: object = None
     condition: object = None
     period: object = None
@@ -95,8 +95,6 @@ def _wide(raw: RawTable, outcomes: list[str], protocol: Protocol, problems) -> l
     days = []
     for number, cells in raw.rows:
         date = _date(raw, number, cells, problems)
-        if date is None:
-            continue
         days.append(
             Day(
                 row=number,

@@ -255,6 +255,12 @@ def _select(source: str, days: list[Day], patient_id, allocation):
 def _diary(source, sha256, rows, patient_id, days, protocol, allocation, problems) -> Diary:
     """Validate one patient's days and build the Diary; raise every problem at once."""
     problems = list(problems)
+    for undated in [d for d in days if d.date is None]:  # its date is already a problem
+        for outcome in protocol.outcomes:
+            _values([undated], outcome, problems)
+        _condition(undated, problems)
+        _period(undated, problems)
+    days = [d for d in days if d.date is not None]
     rows_of: dict[dt.date, list[Day]] = {}
     for day in days:
         rows_of.setdefault(day.date, []).append(day)
