@@ -292,7 +292,7 @@ def _effect(method: str, y, day, active, alpha: float, trend: bool) -> Effect:
         raise ValueError(f"alpha must be between 0 and 1; got {alpha}")
     y, day, active = _prepare(y, day, active)
     columns = [np.ones_like(y), active]
-    if trend:
+    if trend and len(day):
         columns.append(day - day.mean())  # centring changes only the intercept
     X = np.column_stack(columns)
     reason = _unavailable_reason(y, X, active)

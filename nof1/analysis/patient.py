@@ -242,6 +242,9 @@ def _responder(results: list[OutcomeResult], p: Protocol, treated, control) -> d
     by_name = {r.outcome.name: r for r in results}
     out = {}
     for condition in conditions:
+        if by_name[rule.outcome].vs_baseline[condition]["reason"]:
+            out[condition] = None  # cannot be assessed without its main comparison
+            continue
         main = by_name[rule.outcome].vs_baseline[condition]["improved"]
         others = [by_name[o].vs_baseline[condition]["improved"] for o in rule.plus_any_of]
         out[condition] = bool(main and (any(others) if others else True))

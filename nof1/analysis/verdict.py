@@ -70,7 +70,7 @@ def verdict(p, results, responder, quality, blinded, treated, control, labels) -
             f"{_percent(bayes.extra['p_benefit'])}, and by at least {outcome.mcid:g} points "
             f"(the smallest change that matters) {_percent(bayes.extra['p_mcid'])}."
         )
-    if responder.get("rule"):
+    if responder.get("rule") and responder.get(treated) is not None:
         status = "met" if responder.get(treated) else "did not meet"
         sentences.append(
             f"On {t_name} the patient {status} the responder definition "
@@ -105,7 +105,7 @@ def _limits(p, primary, quality) -> list[str]:
             f"randomization test cannot give p below {rand.extra['min_p']:.3g}, so this "
             "design alone cannot show significance without model assumptions."
         )
-    if not primary.effects["paired_periods"].available:
+    if p.schedule.cycles == 1:
         out.append(
             "With a single cycle there is no replication of the comparison within the patient."
         )

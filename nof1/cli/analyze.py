@@ -71,6 +71,13 @@ def analyze(diary, protocol, allocation, patient_id, studyu_map, out_dir, force)
         "aligned.csv": aligned.to_csv(),
     }
     written = write_outputs(out_dir, files, force=force)
-    click.echo(results.verdict, err=True)
+    quality = results.data_quality
+    click.echo(
+        f"{aligned.patient_id or 'patient'}: {quality['days_observed']} of "
+        f"{quality['days_planned']} planned days observed "
+        f"({len(quality['missing_dates'])} missing).\n",
+        err=True,
+    )
+    click.echo(results.verdict + "\n", err=True)
     for path in written:
         click.echo(str(path))
