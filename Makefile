@@ -34,6 +34,7 @@ demo: $(VENV)/.installed
 	@echo "  schedule for a new patient DEMO01:   $(DEMO)/schedule/"
 	@echo "  analysis of sample patient P01:      $(DEMO)/P01/results.json"
 	@echo "  the aligned diary (day by day):      $(DEMO)/P01/aligned.csv"
+	@echo "  the report (open in a browser):      $(DEMO)/P01/report.html"
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check nof1 tests

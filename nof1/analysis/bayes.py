@@ -19,6 +19,7 @@ __all__ = ["bayes_ar1"]
 
 _COARSE_CELLS = 96  # first pass over atanh(phi) in [-6, 6], cells of width 0.125
 _LOG_DROP = 40.0  # cells with posterior density below e^-40 of the peak are left out
+_DENSITY_POINTS = 121  # enough for a smooth curve in the report, small in results.json
 
 
 class _Mixture(NamedTuple):
@@ -35,6 +36,12 @@ class _Mixture(NamedTuple):
 
     def sf(self, x: float) -> float:
         return float(self.w @ special.stdtr(self.nu, (self.m - x) / self.s))
+
+    def pdf(self, x: np.ndarray) -> np.ndarray:
+        z = (np.asarray(x, dtype=float)[:, None] - self.m) / self.s
+        nu = self.nu  # Student-t density, written out: scipy.stats is slow to import
+        log_c = special.gammaln((nu + 1) / 2) - special.gammaln(nu / 2) - 0.5 * np.log(nu * np.pi)
+        return (np.exp(log_c - (nu + 1) / 2 * np.log1p(z**2 / nu)) / self.s) @ self.w
 
     def quantile(self, q: float) -> float:
         # The mixture quantile lies between the smallest and largest component quantiles.
@@ -107,7 +114,9 @@ def bayes_ar1(
         ``method="bayes_ar1"``: ``estimate`` = posterior mean of b1, ``ci_low``/``ci_high``
         = equal-tailed interval, ``se`` = posterior sd (None if n - p <= 2);
         ``extra``: ``p_benefit`` = P(b1 < 0) if better is "lower" else P(b1 > 0),
-        ``p_mcid`` = P(b1 <= -mcid) or P(b1 >= mcid), ``phi`` = posterior mean of phi.
+        ``p_mcid`` = P(b1 <= -mcid) or P(b1 >= mcid), ``phi`` = posterior mean of phi,
+        ``density`` = ``{"x": [...], "y": [...]}``, the posterior density of b1 on 121
+        points over its central 99.9% (the report plots it; nothing recomputes it).
         Unavailable (with ``reason``) in the same cases as :func:`~nof1.analysis.ar1.gls_ar1`.
 
     Notes
@@ -168,5 +177,16 @@ def bayes_ar1(
         se=sd,
         ci_low=post.quantile(alpha / 2),
         ci_high=post.quantile(1 - alpha / 2),
-        extra={"p_benefit": p_benefit, "p_mcid": p_mcid, "phi": float(post.w @ post.phi)},
+        extra={
+            "p_benefit": p_benefit,
+            "p_mcid": p_mcid,
+            "phi": float(post.w @ post.phi),
+            "density": _density(post),
+        },
     )
+
+
+def _density(post: _Mixture, points: int = _DENSITY_POINTS) -> dict:
+    """The posterior density of b1 on a grid spanning its central 99.9%, for plotting."""
+    x = np.linspace(post.quantile(0.0005), post.quantile(0.9995), points)
+    return {"x": x.tolist(), "y": post.pdf(x).tolist()}

@@ -25,7 +25,7 @@ METHOD_KEYS: dict[str, tuple[str, ...]] = {
     "paired_periods": _CORE,
     "randomization": ("estimate", "p_value", "n_allocations", "exact", "min_p"),
     "nap": ("estimate", "ci_low", "ci_high"),
-    "bayes_ar1": ("estimate", "ci_low", "ci_high", "p_benefit", "p_mcid"),
+    "bayes_ar1": ("estimate", "ci_low", "ci_high", "p_benefit", "p_mcid", "density"),
 }
 
 

@@ -76,12 +76,19 @@ class PatientResults:
     outcomes: list[OutcomeResult]
     responder: dict
     verdict: str
+    command: str | None = None
+    seed: int = 0
 
     def to_dict(self) -> dict:
         """results.json: exactly the keys of contract v1 (DESIGN.md section 5)."""
         return {
             "schema": SCHEMA,
-            "software": {"name": "nof1", "version": __version__},
+            "software": {
+                "name": "nof1",
+                "version": __version__,
+                "command": self.command,
+                "seed": self.seed,
+            },
             "protocol": {"id": self.protocol_id, "sha256": self.protocol_sha256},
             "data": {"sha256": self.data_sha256, "rows": self.data_rows},
             "patient_id": self.patient_id,
@@ -97,7 +104,9 @@ class PatientResults:
         return next(o for o in self.outcomes if o.outcome.name == name)
 
 
-def analyze_patient(aligned, protocol_file: ProtocolFile) -> PatientResults:
+def analyze_patient(
+    aligned, protocol_file: ProtocolFile, *, seed: int = 0, command: str | None = None
+) -> PatientResults:
     """Run the pre-specified analysis on one patient's aligned diary.
 
     Parameters
@@ -106,6 +115,10 @@ def analyze_patient(aligned, protocol_file: ProtocolFile) -> PatientResults:
         The aligned table and where it came from (see ``nof1.data.align``).
     protocol_file : ProtocolFile
         The protocol, with its SHA-256 for the record.
+    seed : int
+        Seed of the Monte Carlo randomization test (schemes with over 100 000 allocations).
+    command : str, optional
+        The command line, recorded for reproducibility.
 
     Returns
     -------
@@ -119,7 +132,7 @@ def analyze_patient(aligned, protocol_file: ProtocolFile) -> PatientResults:
         labels = {"A": "group A", "B": "group B"}
     else:
         labels = {"active": p.treatments.active.label, "placebo": p.treatments.placebo.label}
-    randomization_setup = _randomization_setup(table, p, blinded)
+    randomization_setup = _randomization_setup(table, p, blinded, seed)
 
     results = []
     for outcome in p.outcomes:
@@ -142,6 +155,8 @@ def analyze_patient(aligned, protocol_file: ProtocolFile) -> PatientResults:
         outcomes=results,
         responder=responder,
         verdict=text,
+        command=command,
+        seed=seed,
     )
 
 
@@ -252,7 +267,7 @@ def _responder(results: list[OutcomeResult], p: Protocol, treated, control) -> d
     return out
 
 
-def _randomization_setup(table, p: Protocol, blinded: bool):
+def _randomization_setup(table, p: Protocol, blinded: bool, seed: int):
     """The allocation in timeline terms (True = a period with active_days' length) and the
     sign that turns its statistic into treated minus control; or the reason there is none.
     """
@@ -293,15 +308,15 @@ def _randomization_setup(table, p: Protocol, blinded: bool):
             "the diary's periods do not follow the protocol's timeline, so the "
             "protocol's reference set does not apply"
         )
-    return np.array(allocation), sign
+    return np.array(allocation), sign, seed
 
 
 def _randomization(table, p: Protocol, name: str, setup) -> Effect:
     if isinstance(setup, str):
         return Effect.unavailable("randomization", setup)
-    allocation, sign = setup
+    allocation, sign, seed = setup
     y = np.full(p.total_days, np.nan)
     days = table["day"].to_numpy(dtype=int)
     inside = (days >= 1) & (days <= p.total_days)
     y[days[inside] - 1] = table[name].to_numpy(dtype=float)[inside]
-    return randomization_test(p, y, allocation, sign)
+    return randomization_test(p, y, allocation, sign, seed=seed)

@@ -50,6 +50,7 @@ class Nof1Group(click.Group):
     lazy_subcommands={
         "analyze": "nof1.cli.analyze:analyze",
         "protocols": "nof1.cli.protocols:protocols",
+        "report": "nof1.cli.report:report",
         "schedule": "nof1.cli.schedule:schedule",
         "simulate": "nof1.cli.simulate:simulate",
     },

@@ -1,4 +1,4 @@
-"""``nof1 analyze``: one patient's diary in, results.json and aligned.csv out."""
+"""``nof1 analyze``: one patient's diary in; results.json, aligned.csv and report.html out."""
 
 from __future__ import annotations
 
@@ -38,46 +38,74 @@ __all__ = ["analyze"]
     "questions and interventions to the protocol's outcomes and conditions.",
 )
 @click.option(
+    "--seed",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Seed of the Monte Carlo randomization test (only used when the scheme has "
+    "more than 100 000 allocations).",
+)
+@click.option(
     "--out",
     "out_dir",
     required=True,
     type=click.Path(file_okay=False),
     metavar="DIR",
-    help="Folder for results.json and aligned.csv (created if missing).",
+    help="Folder for results.json, aligned.csv and report.html (created if missing).",
 )
 @click.option("--force", is_flag=True, help="Replace files that already exist.")
-def analyze(diary, protocol, allocation, patient_id, studyu_map, out_dir, force):
+def analyze(diary, protocol, allocation, patient_id, studyu_map, seed, out_dir, force):
     """Analyse one patient's DIARY (CSV or XLSX) with the protocol's pre-specified methods.
 
     \b
-    Writes DIR/results.json (every method, per outcome; contract nof1.results/1)
-    and DIR/aligned.csv (one row per day: which day counted for what).
+    Writes DIR/results.json (every method, per outcome; contract nof1.results/1),
+    DIR/aligned.csv (one row per day: which day counted for what) and
+    DIR/report.html (the shareable report; opens offline).
     With a blinded allocation the results compare group B with group A and say so.
     """
+    import io
     import json
+    import shlex
 
     from nof1.analysis.patient import analyze_patient
-    from nof1.data import load_aligned
+    from nof1.data import load_aligned, read_aligned_csv
     from nof1.outputs import write_outputs
     from nof1.protocol import read_protocol
+    from nof1.report.patient import render_patient_report
 
     pf = read_protocol(protocol)
     aligned = load_aligned(
         diary, pf.protocol, allocation=allocation, patient_id=patient_id, studyu_map=studyu_map
     )
-    results = analyze_patient(aligned, pf)
+    options = [
+        ("--protocol", protocol),
+        ("--allocation", allocation),
+        ("--patient", patient_id),
+        ("--studyu-map", studyu_map),
+        ("--seed", seed),
+        ("--out", out_dir),
+    ]
+    command = shlex.join(
+        ["nof1", "analyze", diary]
+        + [str(part) for name, value in options if value is not None for part in (name, value)]
+    )
+    results = analyze_patient(aligned, pf, seed=seed, command=command).to_dict()
+    aligned_csv = aligned.to_csv()
+    # The report reads exactly what is written, as `nof1 report` would later.
+    report = render_patient_report(results, read_aligned_csv(io.StringIO(aligned_csv)), pf.protocol)
     files = {
-        "results.json": json.dumps(results.to_dict(), indent=2, ensure_ascii=False) + "\n",
-        "aligned.csv": aligned.to_csv(),
+        "results.json": json.dumps(results, indent=2, ensure_ascii=False) + "\n",
+        "aligned.csv": aligned_csv,
+        "report.html": report,
     }
     written = write_outputs(out_dir, files, force=force)
-    quality = results.data_quality
+    quality = results["data_quality"]
     click.echo(
         f"{aligned.patient_id or 'patient'}: {quality['days_observed']} of "
         f"{quality['days_planned']} planned days observed "
         f"({len(quality['missing_dates'])} missing).\n",
         err=True,
     )
-    click.echo(results.verdict + "\n", err=True)
+    click.echo(results["verdict"] + "\n", err=True)
     for path in written:
         click.echo(str(path))

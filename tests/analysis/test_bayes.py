@@ -136,7 +136,7 @@ def test_higher_is_better_is_the_mirror_image_of_lower_is_better(seed, mcid):
 def test_to_dict_has_the_results_json_keys_and_mcid_none_gives_null():
     y, day, active = ar1_diary(n=40, phi=0.2, effect=-2, seed=4)
     out = bayes_ar1(y, day, active, "lower", None).to_dict()
-    assert set(out) == {"estimate", "ci_low", "ci_high", "p_benefit", "p_mcid", "reason"}
+    assert set(out) == {"estimate", "ci_low", "ci_high", "p_benefit", "p_mcid", "density", "reason"}
     assert out["p_mcid"] is None and type(out["p_benefit"]) is float
 
 
@@ -157,3 +157,15 @@ def test_bayes_returns_a_reason_instead_of_raising_when_it_cannot_run(y, active,
 def test_direction_must_be_lower_or_higher():
     with pytest.raises(ValueError, match="'lower' or 'higher'"):
         bayes_ar1([1.0, 2, 3, 4, 5], range(5), [0, 0, 1, 1, 0], "down", 1.0)
+
+
+def test_the_posterior_density_integrates_to_its_central_mass_with_the_posterior_mean():
+    y, day, active = ar1_diary(n=120, phi=0.4, effect=-6, seed=8)
+    e = bayes_ar1(y, day, active, "lower", 10)
+    x, density = np.array(e.extra["density"]["x"]), np.array(e.extra["density"]["y"])
+    assert len(x) == 121 and np.all(np.diff(x) > 0) and np.all(density >= 0)
+    # the grid spans the central 99.9% of the posterior (0.0005 to 0.9995 quantiles)
+    assert np.trapezoid(density, x) == pytest.approx(0.999, abs=2e-3)
+    assert np.trapezoid(x * density, x) / np.trapezoid(density, x) == pytest.approx(
+        e.estimate, abs=0.02 * e.se
+    )

@@ -1,0 +1,1 @@
+"""HTML reports: one self-contained page per patient, series or power analysis."""

@@ -1,0 +1,123 @@
+"""Shared machinery for every nof1 HTML page: templates, inlined plotly.js, figures, palette.
+
+A page is one self-contained file: plotly.js is inlined once in the page head (not per
+figure), figures are plotly divs rendered by it, and nothing is fetched from a network.
+The patient, series and power reports all render through :func:`render_page`.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+
+import jinja2
+
+__all__ = [
+    "COLORS",
+    "figure_html",
+    "fmt",
+    "fmt_p",
+    "fmt_prob",
+    "render_page",
+]
+
+#: Okabe-Ito colour-blind-safe palette, one colour per condition.
+COLORS = {
+    "active": "#0072B2",  # blue
+    "placebo": "#E69F00",  # orange
+    "A": "#CC79A7",  # reddish purple: blinded groups get colours that suggest nothing
+    "B": "#009E73",  # bluish green
+    "baseline": "#7f7f7f",
+    "washout": "#bdbdbd",
+    "follow_up": "#bdbdbd",
+    "excluded": "#555555",
+    "ink": "#222222",
+}
+
+_PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+}
+
+
+def fmt(value, digits: int = 1, signed: bool = False) -> str:
+    """A number for people: fixed decimals, an en dash for missing.
+
+    Examples
+    --------
+    >>> fmt(-8.2345), fmt(None), fmt(3.0, signed=True), fmt(0.5, 2)
+    ('-8.2', '–', '+3.0', '0.50')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+
+
+def fmt_p(p) -> str:
+    """A p-value for people.
+
+    Examples
+    --------
+    >>> fmt_p(0.0004), fmt_p(0.0312), fmt_p(0.25), fmt_p(1.0), fmt_p(None)
+    ('< 0.001', '0.031', '0.25', '1.00', '–')
+    """
+    if p is None:
+        return "–"
+    if p < 0.001:
+        return "< 0.001"
+    return f"{p:.3f}" if p < 0.1 else f"{p:.2f}"  # three decimals near alpha
+
+
+def fmt_prob(p) -> str:
+    """A probability as a percentage that never rounds to a certainty.
+
+    Examples
+    --------
+    >>> fmt_prob(0.9996), fmt_prob(0.004), fmt_prob(0.333), fmt_prob(None)
+    ('> 99%', '< 1%', '33%', '–')
+    """
+    if p is None:
+        return "–"
+    if p > 0.99:
+        return "> 99%"
+    if p < 0.01:
+        return "< 1%"
+    return f"{p:.0%}"
+
+
+def figure_html(fig, div_id: str, height: int = 360) -> str:
+    """A plotly figure as a div, without plotly.js (the page carries it once)."""
+    fig.update_layout(
+        height=height,
+        autosize=True,
+        margin={"l": 60, "r": 20, "t": 30, "b": 50},
+        font={"family": "system-ui, -apple-system, Segoe UI, sans-serif", "size": 13},
+        template="plotly_white",
+    )
+    return fig.to_html(
+        full_html=False, include_plotlyjs=False, div_id=div_id, config=_PLOTLY_CONFIG
+    )
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("nof1.report", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["fmt"] = fmt
+    env.filters["fmt_p"] = fmt_p
+    env.filters["fmt_prob"] = fmt_prob
+    return env
+
+
+def render_page(template: str, **context) -> str:
+    """Render ``templates/<template>`` with plotly.js inlined once in the page."""
+    from plotly.offline import get_plotlyjs
+
+    page = _environment().get_template(template)
+    return page.render(plotly_js=get_plotlyjs(), colors=COLORS, **context)

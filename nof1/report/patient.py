@@ -1,0 +1,126 @@
+"""One patient's report: results.json + aligned.csv + the protocol -> one HTML page."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from nof1.protocol.summary import describe_design
+from nof1.report import figures
+from nof1.report.html import figure_html, render_page
+from nof1.report.text import CENT_ITEMS, methods_paragraph
+
+__all__ = ["render_patient_report"]
+
+
+def render_patient_report(results: dict, aligned: pd.DataFrame, protocol) -> str:
+    """The report page as HTML text.
+
+    Parameters
+    ----------
+    results : dict
+        results.json (contract ``nof1.results/1``).
+    aligned : pandas.DataFrame
+        aligned.csv as read by ``nof1.data.read_aligned_csv``.
+    protocol : Protocol
+        The protocol the results cite (its SHA-256 is checked by the caller).
+    """
+    treated, control = ("B", "A") if results["blinded"] else ("active", "placebo")
+    labels = results["labels"]
+    outcomes = [_outcome_info(protocol, o) for o in results["outcomes"]]
+    primary_index = next(i for i, o in enumerate(results["outcomes"]) if o["primary"])
+    primary, primary_out = outcomes[primary_index], results["outcomes"][primary_index]
+
+    figs = []
+
+    def add(fig_and_caption, div_id, height=360):
+        fig, caption = fig_and_caption
+        # "plot-" keeps plot ids apart from section ids (#distributions, #posterior)
+        html = figure_html(fig, f"plot-{div_id}", height) if fig is not None else None
+        figs.append(div_id)
+        return {"id": div_id, "html": html, "caption": caption}
+
+    timelines = [
+        add(
+            figures.timeline(aligned, info, out, results, protocol),
+            f"timeline-{info['name']}",
+            420 if out["primary"] else 320,
+        )
+        for info, out in zip(outcomes, results["outcomes"], strict=True)
+    ]
+    forest = add(figures.forest(primary, primary_out, results), "forest", 340)
+    posterior = add(figures.posterior(primary, primary_out, results), "posterior", 320)
+    spread = add(figures.distributions(aligned, outcomes, results), "distributions", 380)
+
+    return render_page(
+        "patient.html.j2",
+        results=results,
+        protocol=protocol,
+        design=describe_design(protocol),
+        treated=treated,
+        control=control,
+        labels=labels,
+        primary=primary,
+        primary_out=primary_out,
+        headline=_headline(primary, primary_out, results, treated, control),
+        outcomes=list(zip(outcomes, results["outcomes"], strict=True)),
+        timelines=timelines,
+        forest=forest,
+        posterior=posterior,
+        distributions=spread,
+        methods=methods_paragraph(protocol, results),
+        cent=CENT_ITEMS,
+        limits=_limits(primary_out, protocol),
+    )
+
+
+def _outcome_info(protocol, out: dict) -> dict:
+    o = protocol.outcome(out["name"])
+    return {
+        "name": o.name,
+        "label": o.label,
+        "min": o.min,
+        "max": o.max,
+        "better": o.better,
+        "mcid": o.mcid,
+    }
+
+
+def _headline(primary, out, results, treated, control) -> dict:
+    """The numbers of the first screen, already in words."""
+    effect = out["effects"]["gls_ar1"]
+    bayes = out["effects"]["bayes_ar1"]
+    level = out["descriptive"][control]["mean"]
+    head = {"available": effect["estimate"] is not None, "reason": effect["reason"]}
+    if head["available"]:
+        better = (effect["estimate"] < 0) == (primary["better"] == "lower")
+        head.update(
+            estimate=effect["estimate"],
+            ci_low=effect["ci_low"],
+            ci_high=effect["ci_high"],
+            p_value=effect["p_value"],
+            better=better,
+            direction="lower" if effect["estimate"] < 0 else "higher",
+            percent=abs(effect["estimate"]) / abs(level) * 100 if level else None,
+        )
+    head["p_benefit"] = bayes.get("p_benefit")
+    head["p_mcid"] = bayes.get("p_mcid")
+    return head
+
+
+def _limits(out: dict, protocol) -> list[str]:
+    """What this design could not show, plainly."""
+    lines = []
+    rand = out["effects"]["randomization"]
+    if rand["estimate"] is None:
+        lines.append(f"No randomization test: {rand['reason']}.")
+    elif rand["min_p"] >= protocol.analysis.alpha:
+        lines.append(
+            f"The randomization test can never give p below {rand['min_p']:.3g} with this "
+            f"design ({rand['n_allocations']} possible orders), so significance rests on the "
+            "model's assumptions."
+        )
+    paired = out["effects"]["paired_periods"]
+    if paired["estimate"] is None:
+        lines.append(f"No comparison over cycles: {paired['reason']}.")
+    lines.append("Side effects are not part of the diary and are not analysed here.")
+    return lines

@@ -1,0 +1,88 @@
+"""Words of the report generated from the protocol: the methods paragraph and CENT items."""
+
+from __future__ import annotations
+
+from nof1.design.allocation import count_allocations
+from nof1.protocol.summary import describe_design, duration
+
+__all__ = ["CENT_ITEMS", "methods_paragraph"]
+
+_SCHEME = {
+    "pairwise": "the order of the two periods within each cycle was randomized",
+    "counterbalanced": "the order of the two periods was counterbalanced across patients",
+    "balanced": "the periods were randomly arranged with equal numbers of each",
+    "fixed": "the periods followed a fixed order (no randomization)",
+}
+
+#: CENT 2015 items (Vohra et al., BMJ 2015;350:h1738) and the report section answering each.
+CENT_ITEMS = [
+    ("1a", "Identification as an N-of-1 trial in the title", "title"),
+    ("2b", "Specific objectives or hypotheses", "protocol"),
+    ("3a", "Trial design: planned number and length of periods, run-in and washout", "protocol"),
+    ("5", "Interventions, including titration", "protocol"),
+    ("6a", "Pre-specified outcomes: how and when measured", "protocol"),
+    ("8a-10", "Randomization: sequence generation and its restrictions", "methods"),
+    ("11a", "Blinding: who was blinded", "methods"),
+    (
+        "12a",
+        "Statistical methods, incl. carryover, period effects and within-person correlation",
+        "methods",
+    ),
+    ("13a", "Periods completed and analysed; days excluded and why", "quality"),
+    ("17a", "Results for each outcome with effect size and precision", "effects"),
+    ("17b", "Results per period", "timeline"),
+    ("18", "Other analyses (sensitivity, secondary outcomes)", "secondary"),
+    ("19", "Harms: not recorded by the diary; report them separately", "verdict"),
+    ("21", "Generalisability: applies to this patient", "verdict"),
+]
+
+
+def methods_paragraph(protocol, results: dict) -> str:
+    """Enough of the methods to reproduce the analysis, in one paragraph."""
+    p, a = protocol, protocol.analysis
+    primary = p.primary_outcome
+    secondary = [o.label.lower() for o in p.outcomes if not o.primary]
+    n_alloc = count_allocations(p)
+    text = [
+        f"Design: {describe_design(p)}; {_SCHEME[p.randomization.scheme]}"
+        + (f" ({n_alloc} possible allocations)." if n_alloc > 1 else "."),
+        f"Blinding: {p.blinding}"
+        + (" (patient and assessor)" if p.blinding == "double" else "")
+        + ("; this report is blinded, groups labelled A and B." if results["blinded"] else "."),
+        f"Daily ratings of {primary.label.lower()} (primary, {primary.min:g}–{primary.max:g}, "
+        f"{primary.better} is better)"
+        + (f" and {', '.join(secondary)} (secondary)" if secondary else "")
+        + " were compared between treatment periods.",
+    ]
+    if a.analytic_washout_days:
+        text.append(
+            f"The first {a.analytic_washout_days} days of every treatment period were left "
+            "out of the comparisons (analytic washout for carryover and slow onset)."
+        )
+    if p.treatments.active.titration:
+        ramp = ", ".join(
+            f"{t.dose_mg:g} mg for {duration(t.days)}" for t in p.treatments.active.titration
+        )
+        text.append(f"Each treatment period began with a dose ramp ({ramp}), identical on placebo.")
+    text += [
+        f"Primary analysis ({a.primary_method}): generalized least squares of the daily value "
+        "on treatment with first-order autoregressive errors over calendar days (gaps "
+        "allowed), fitted by restricted maximum likelihood, t-test with n - 2 degrees of "
+        f"freedom, two-sided alpha {a.alpha:g}. Sensitivity analyses: the same model with a "
+        "linear time trend; Welch's t-test (ignores autocorrelation, shown for contrast); a "
+        "paired t-test over cycles; a randomization test over every allocation the scheme "
+        "could have produced; non-overlap of all pairs; and a Bayesian AR(1) model with flat "
+        "priors on the effect, 1/sigma on sigma and uniform phi, integrated exactly over phi, "
+        f"giving the probability of benefit and of a benefit of at least the minimal "
+        f"clinically important difference ({primary.mcid:g} points).",
+        f"End points: the mean of the last {a.endpoint_days} observed days of each period; "
+        "percent change from the baseline mean. Secondary outcomes' p-values are "
+        "Holm-adjusted.",
+    ]
+    if a.responder:
+        text.append(f"Responder: {a.responder.describe()}, each against baseline.")
+    text.append(
+        f"Software: nof1 {results['software']['version']}; protocol {p.id} "
+        f"(SHA-256 {results['protocol']['sha256'][:12]}…)."
+    )
+    return " ".join(text)
