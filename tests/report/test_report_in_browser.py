@@ -1,0 +1,66 @@
+"""Reports open offline in a real headless Chromium, draw every figure, log no errors."""
+
+from __future__ import annotations
+
+import pytest
+
+CASES = ["sample", "blinded", "pilot", "one-cycle", "no-placebo"]
+
+
+def open_report(browser, path, screenshot=None):
+    """Open a report from file:// with every non-file request blocked; return what happened."""
+    page = browser.new_page(viewport={"width": 1200, "height": 1400})
+    errors, requests = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    def route(r):
+        if r.request.url.startswith("file://"):
+            return r.continue_()
+        requests.append(r.request.url)
+        return r.abort()
+
+    page.route("**/*", route)
+    page.goto(path.as_uri())
+    page.wait_for_function(
+        "[...document.querySelectorAll('[data-figure]')].every(e => e.querySelector('svg'))",
+        timeout=15_000,
+    )
+    figures = page.eval_on_selector_all(
+        "[data-figure]", "els => els.map(e => [e.dataset.figure, !!e.querySelector('svg')])"
+    )
+    if screenshot:
+        page.screenshot(path=str(screenshot), full_page=True)
+    return page, errors, requests, figures
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_report_opens_offline_with_every_figure_drawn_and_no_console_errors(
+    browser, reports, case, tmp_path
+):
+    shot = tmp_path / f"{case}.png"
+    page, errors, requests, figures = open_report(browser, reports[case] / "report.html", shot)
+    assert errors == []
+    assert requests == []  # nothing asked of any network
+    assert len(figures) >= 7 and all(drawn for _, drawn in figures), figures
+    assert shot.stat().st_size > 50_000  # a real picture of a real page
+    page.close()
+
+
+def test_the_first_screen_gives_the_verdict_in_plain_words(browser, reports):
+    page, *_ = open_report(browser, reports["sample"] / "report.html")
+    first_screen = page.evaluate("document.elementFromPoint(600, 500).closest('section').id")
+    assert first_screen == "verdict"
+    text = page.inner_text("#verdict")
+    assert "Pain was on average" in text and "probability" in text
+    assert "randomization test can never give p below 0.25" in text
+    page.close()
+
+
+def test_the_report_prints_on_a4(browser, reports, tmp_path):
+    page, *_ = open_report(browser, reports["sample"] / "report.html")
+    pdf = tmp_path / "report.pdf"
+    page.pdf(path=str(pdf), format="A4", prefer_css_page_size=True)
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and data.count(b"/Type /Page") >= 4
+    page.close()
