@@ -24,7 +24,7 @@ from nof1.analysis.verdict import verdict
 from nof1.protocol.load import ProtocolFile
 from nof1.protocol.model import Outcome, Protocol
 
-__all__ = ["SCHEMA", "OutcomeResult", "PatientResults", "analyze_patient"]
+__all__ = ["SCHEMA", "OutcomeResult", "PatientResults", "analyze_patient", "holm"]
 
 SCHEMA = "nof1.results/1"
 
@@ -229,8 +229,6 @@ def _with_holm(results: list[OutcomeResult], p: Protocol) -> list[OutcomeResult]
     """
     from dataclasses import replace
 
-    from statsmodels.stats.multitest import multipletests
-
     method = p.analysis.primary_method
     if method in ("nap", "bayes_ar1"):
         method = "gls_ar1"
@@ -242,11 +240,32 @@ def _with_holm(results: list[OutcomeResult], p: Protocol) -> list[OutcomeResult]
     if not secondary:
         return results
     raw = [results[i].effects[method].p_value for i in secondary]
-    adjusted = multipletests(raw, method="holm")[1]
+    adjusted = holm(raw)
     out = list(results)
     for i, value in zip(secondary, adjusted, strict=True):
         out[i] = replace(results[i], p_holm=float(value))
     return out
+
+
+def holm(p_values) -> list[float]:
+    """Holm's step-down adjusted p-values, in the order given.
+
+    Sorted ascending, p_(i) becomes max over j <= i of min(1, (m - j + 1) p_(j)).
+    (statsmodels has this too, but importing it costs a third of a second.)
+
+    Examples
+    --------
+    >>> [round(p, 12) for p in holm([0.01, 0.04, 0.03, 0.005])]
+    [0.03, 0.06, 0.06, 0.02]
+
+    (R: ``p.adjust(c(0.01, 0.04, 0.03, 0.005), method = "holm")`` gives the same.)
+    """
+    p = np.asarray(p_values, dtype=float)
+    order = np.argsort(p, kind="stable")
+    stepped = np.minimum(1.0, (len(p) - np.arange(len(p))) * p[order])
+    adjusted = np.empty_like(p)
+    adjusted[order] = np.maximum.accumulate(stepped)
+    return adjusted.tolist()
 
 
 def _responder(results: list[OutcomeResult], p: Protocol, treated, control) -> dict:
