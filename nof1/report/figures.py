@@ -170,7 +170,7 @@ def timeline(aligned: pd.DataFrame, outcome: dict, out: dict, results: dict, pro
             )
         )
     fig.update_yaxes(
-        title=f"{outcome['label']} ({outcome['better']} is better)",
+        title=f"{outcome['label']}<br><sub>{outcome['better']} is better</sub>",
         range=[outcome["min"] - 2, outcome["max"] + 2],
     )
     fig.update_layout(legend={"orientation": "h", "y": -0.15})
