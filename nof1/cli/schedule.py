@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import click
 
+from nof1.cli._common import (
+    force_option,
+    out_option,
+    patient_options,
+    resolve_patients,
+    resolve_seed,
+)
+
 __all__ = ["schedule"]
 
 
 @click.command()
 @click.argument("protocol", metavar="PROTOCOL")
-@click.option("--patient", "patient_id", metavar="ID", help="Patient id, for one patient.")
-@click.option(
-    "--patients",
-    "n_patients",
-    type=click.IntRange(1, 9999),
-    metavar="N",
-    help="A series of N patients with ids P01, P02, ... (balanced allocation list).",
-)
+@patient_options("A series of N patients with ids P01, P02, ... (balanced allocation list).")
 @click.option(
     "--start",
     required=True,
@@ -31,15 +32,8 @@ __all__ = ["schedule"]
     help="Random seed; the same inputs give byte-identical files. "
     "Without it a seed is drawn and recorded in the unblinding key.",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False),
-    metavar="DIR",
-    help="Folder for the files (created if missing).",
-)
-@click.option("--force", is_flag=True, help="Replace files that already exist.")
+@out_option("the files")
+@force_option
 def schedule(protocol, patient_id, n_patients, start, seed, out_dir, force):
     """Randomize and blind a schedule for one patient (--patient) or a series (--patients).
 
@@ -53,24 +47,13 @@ def schedule(protocol, patient_id, n_patients, start, seed, out_dir, force):
     and series-unblinding-key.json. Keep the unblinding key away from the patient and
     the analyst.
     """
-    import secrets
-
-    from nof1.design.blinding import draw_schedules, patient_ids, schedule_files
+    from nof1.design.blinding import draw_schedules, schedule_files
     from nof1.outputs import write_outputs
     from nof1.protocol import read_protocol
 
-    if (patient_id is None) == (n_patients is None):
-        raise click.UsageError("give either --patient ID or --patients N")
-    if patient_id is not None and not patient_id.replace("-", "").replace("_", "").isalnum():
-        raise click.BadParameter(
-            "use letters, digits, '-' and '_' only (it becomes part of file names)",
-            param_hint="--patient",
-        )
+    ids = resolve_patients(patient_id, n_patients)
     pf = read_protocol(protocol)
-    if seed is None:
-        seed = secrets.randbelow(2**31)
-        click.echo(f"No --seed given: drew seed {seed} (recorded in the unblinding key).", err=True)
-    ids = [patient_id] if patient_id else patient_ids(n_patients)
+    seed = resolve_seed(seed, "the unblinding key")
     start = start.date()
     files = schedule_files(pf, draw_schedules(pf, ids, start, seed), start, seed)
     written = write_outputs(out_dir, files, force=force)

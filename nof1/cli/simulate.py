@@ -6,6 +6,14 @@ import shlex
 
 import click
 
+from nof1.cli._common import (
+    force_option,
+    out_option,
+    patient_options,
+    resolve_patients,
+    resolve_seed,
+)
+
 __all__ = ["simulate"]
 
 _HALF_LIFE = click.FloatRange(min=0)
@@ -29,14 +37,7 @@ def _baseline_pairs(ctx, param, values) -> dict[str, float]:
 
 @click.command()
 @click.argument("protocol", metavar="PROTOCOL")
-@click.option("--patient", "patient_id", metavar="ID", help="Patient id, for one patient.")
-@click.option(
-    "--patients",
-    "n_patients",
-    type=click.IntRange(1, 9999),
-    metavar="N",
-    help="A series of N patients with ids P01, P02, ...",
-)
+@patient_options("A series of N patients with ids P01, P02, ...")
 @click.option(
     "--effect",
     required=True,
@@ -121,15 +122,8 @@ def _baseline_pairs(ctx, param, values) -> dict[str, float]:
     help="Random seed; the same inputs give byte-identical files. "
     "Without it a seed is drawn and recorded in SIMULATION.md.",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False),
-    metavar="DIR",
-    help="Folder for the files (created if missing).",
-)
-@click.option("--force", is_flag=True, help="Replace files that already exist.")
+@out_option("the files")
+@force_option
 def simulate(protocol, patient_id, n_patients, start, seed, out_dir, force, **params):
     """Write synthetic diaries for one patient (--patient) or a series (--patients).
 
@@ -145,25 +139,14 @@ def simulate(protocol, patient_id, n_patients, start, seed, out_dir, force, **pa
                           for a series, plus series-diary.csv with everyone)
       SIMULATION.md       says the data are synthetic; command, seed, parameters
     """
-    import secrets
-
-    from nof1.design.blinding import patient_ids, schedule_files
+    from nof1.design.blinding import schedule_files
     from nof1.outputs import write_outputs
     from nof1.protocol import read_protocol
     from nof1.simulate import simulate_diaries
 
-    if (patient_id is None) == (n_patients is None):
-        raise click.UsageError("give either --patient ID or --patients N")
-    if patient_id is not None and not patient_id.replace("-", "").replace("_", "").isalnum():
-        raise click.BadParameter(
-            "use letters, digits, '-' and '_' only (it becomes part of file names)",
-            param_hint="--patient",
-        )
+    ids = resolve_patients(patient_id, n_patients)
     pf = read_protocol(protocol)
-    if seed is None:
-        seed = secrets.randbelow(2**31)
-        click.echo(f"No --seed given: drew seed {seed} (recorded in SIMULATION.md).", err=True)
-    ids = [patient_id] if patient_id else patient_ids(n_patients)
+    seed = resolve_seed(seed, "SIMULATION.md")
     start = start.date()
     pairs = simulate_diaries(pf, ids, start, seed, **params)
     series = len(ids) > 1

@@ -1,0 +1,62 @@
+"""Options and checks that several commands share (schedule, simulate)."""
+
+from __future__ import annotations
+
+import click
+
+__all__ = ["force_option", "out_option", "patient_options", "resolve_patients", "resolve_seed"]
+
+
+def patient_options(series_help: str):
+    """``--patient ID`` or ``--patients N`` (exactly one; see :func:`resolve_patients`)."""
+
+    def decorate(command):
+        command = click.option(
+            "--patients", "n_patients", type=click.IntRange(1, 9999), metavar="N", help=series_help
+        )(command)
+        return click.option(
+            "--patient", "patient_id", metavar="ID", help="Patient id, for one patient."
+        )(command)
+
+    return decorate
+
+
+def out_option(what: str):
+    return click.option(
+        "--out",
+        "out_dir",
+        required=True,
+        type=click.Path(file_okay=False),
+        metavar="DIR",
+        help=f"Folder for {what} (created if missing).",
+    )
+
+
+force_option = click.option("--force", is_flag=True, help="Replace files that already exist.")
+
+
+def resolve_patients(patient_id: str | None, n_patients: int | None) -> list[str]:
+    """The patient ids: the one given, or P01..PNN for a series; usage errors exit 2."""
+    from nof1.design.blinding import patient_ids
+
+    if (patient_id is None) == (n_patients is None):
+        raise click.UsageError("give either --patient ID or --patients N")
+    if patient_id is None:
+        return patient_ids(n_patients)
+    if not patient_id.replace("-", "").replace("_", "").isalnum():
+        raise click.BadParameter(
+            "use letters, digits, '-' and '_' only (it becomes part of file names)",
+            param_hint="--patient",
+        )
+    return [patient_id]
+
+
+def resolve_seed(seed: int | None, recorded_in: str) -> int:
+    """The seed given, or a fresh one, announced on stderr and recorded in ``recorded_in``."""
+    if seed is not None:
+        return seed
+    import secrets
+
+    seed = secrets.randbelow(2**31)
+    click.echo(f"No --seed given: drew seed {seed} (recorded in {recorded_in}).", err=True)
+    return seed
