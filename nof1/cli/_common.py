@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-__all__ = ["force_option", "out_option", "patient_options", "resolve_patients", "resolve_seed"]
+__all__ = [
+    "force_option",
+    "out_option",
+    "patient_options",
+    "resolve_patients",
+    "resolve_seed",
+    "seed_option",
+]
 
 
 def patient_options(series_help: str):
@@ -29,6 +36,17 @@ def out_option(what: str):
         type=click.Path(file_okay=False),
         metavar="DIR",
         help=f"Folder for {what} (created if missing).",
+    )
+
+
+def seed_option(recorded_in: str):
+    """``--seed N``; without it :func:`resolve_seed` draws one and records it."""
+    return click.option(
+        "--seed",
+        type=click.IntRange(0, 2**63 - 1),
+        metavar="N",
+        help="Random seed; the same inputs give byte-identical files. "
+        f"Without it a seed is drawn and recorded in {recorded_in}.",
     )
 
 

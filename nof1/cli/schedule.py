@@ -10,6 +10,7 @@ from nof1.cli._common import (
     patient_options,
     resolve_patients,
     resolve_seed,
+    seed_option,
 )
 
 __all__ = ["schedule"]
@@ -25,13 +26,7 @@ __all__ = ["schedule"]
     metavar="YYYY-MM-DD",
     help="Date of day 1.",
 )
-@click.option(
-    "--seed",
-    type=click.IntRange(0, 2**63 - 1),
-    metavar="N",
-    help="Random seed; the same inputs give byte-identical files. "
-    "Without it a seed is drawn and recorded in the unblinding key.",
-)
+@seed_option("the unblinding key")
 @out_option("the files")
 @force_option
 def schedule(protocol, patient_id, n_patients, start, seed, out_dir, force):

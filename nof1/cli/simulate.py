@@ -12,6 +12,7 @@ from nof1.cli._common import (
     patient_options,
     resolve_patients,
     resolve_seed,
+    seed_option,
 )
 
 __all__ = ["simulate"]
@@ -115,13 +116,7 @@ def _baseline_pairs(ctx, param, values) -> dict[str, float]:
     metavar="YYYY-MM-DD",
     help="Date of day 1.",
 )
-@click.option(
-    "--seed",
-    type=click.IntRange(0, 2**63 - 1),
-    metavar="N",
-    help="Random seed; the same inputs give byte-identical files. "
-    "Without it a seed is drawn and recorded in SIMULATION.md.",
-)
+@seed_option("SIMULATION.md")
 @out_option("the files")
 @force_option
 def simulate(protocol, patient_id, n_patients, start, seed, out_dir, force, **params):
