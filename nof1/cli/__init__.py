@@ -49,6 +49,7 @@ class Nof1Group(click.Group):
     cls=Nof1Group,
     lazy_subcommands={
         "analyze": "nof1.cli.analyze:analyze",
+        "power": "nof1.cli.power:power",
         "protocols": "nof1.cli.protocols:protocols",
         "report": "nof1.cli.report:report",
         "schedule": "nof1.cli.schedule:schedule",

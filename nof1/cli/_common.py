@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 __all__ = [
+    "BadValueExitsOne",
     "force_option",
     "out_option",
     "patient_options",
@@ -78,3 +79,20 @@ def resolve_seed(seed: int | None, recorded_in: str) -> int:
     seed = secrets.randbelow(2**31)
     click.echo(f"No --seed given: drew seed {seed} (recorded in {recorded_in}).", err=True)
     return seed
+
+
+class BadValueExitsOne(click.Command):
+    """A command whose invalid option values are input errors (exit 1), not usage errors.
+
+    For commands whose options are the user's data (``nof1 power``: a negative sd, phi
+    outside (-1, 1), zero simulations), as their issue asks. A missing option or an unknown
+    one stays a usage error (exit 2).
+    """
+
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except click.MissingParameter:
+            raise
+        except click.BadParameter as exc:
+            raise click.ClickException(exc.format_message()) from None

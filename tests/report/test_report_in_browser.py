@@ -64,3 +64,39 @@ def test_the_report_prints_on_a4(browser, reports, tmp_path):
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and data.count(b"/Type /Page") >= 4
     page.close()
+
+
+@pytest.fixture(scope="session")
+def power_page(tmp_path_factory):
+    from click.testing import CliRunner
+
+    from nof1.cli import main
+
+    out = tmp_path_factory.mktemp("power")
+    result = CliRunner().invoke(
+        main,
+        [
+            "power",
+            "ldn-nof1-multicycle",
+            "--effect",
+            "0,-10",
+            "--cycles",
+            "2,3",
+            "--sims",
+            "300",
+            "--seed",
+            "1",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return out / "power.html"
+
+
+def test_power_report_opens_offline_with_every_figure_drawn(browser, power_page, tmp_path):
+    page, errors, requests, figures = open_report(browser, power_page, tmp_path / "power.png")
+    assert errors == [] and requests == []
+    assert len(figures) == 3 and all(drawn for _, drawn in figures), figures
+    assert "power" in page.inner_text(".verdict")
+    page.close()

@@ -1,0 +1,369 @@
+"""Power by simulation (DESIGN.md section 7): simulate trials of a design, analyse, summarise.
+
+For each design point and effect, ``sims`` trials are simulated on the protocol's own timeline
+(:func:`nof1.simulate.simulate_outcomes`, primary outcome only) with allocations drawn from
+its randomization scheme, and every pre-specified method runs on all of them at once. Per
+method: the rejection rate (power, or the type I error when the effect is 0), its Monte Carlo
+standard error ``sqrt(p (1 - p) / sims)``, the mean bias and the 95% interval coverage.
+
+The same seed gives the same trials for every effect of a design (common random numbers), so
+power curves are smooth and differences between effects are sharper than their MC errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import NamedTuple
+
+import numpy as np
+from scipy import special
+
+from nof1 import __version__
+from nof1.analysis.ar1_batch import Ar1Batch
+from nof1.analysis.bayes_batch import posterior_ar1_batch
+from nof1.design.allocation import sample_allocations
+from nof1.design.timeline import included_conditions
+from nof1.power import methods
+from nof1.power.grid import DesignPoint
+from nof1.protocol.load import ProtocolFile
+from nof1.simulate import _check_range, simulate_outcomes, true_effect
+
+__all__ = ["METHODS", "SCHEMA", "Scenario", "chunks_per_point", "power_analysis"]
+
+SCHEMA = "nof1.power/1"
+#: Methods in the order they are reported; ``meta_analysis`` is added with patients > 1.
+METHODS = ("gls_ar1", "paired_periods", "randomization", "bayes_ar1", "nap", "welch_t")
+_CHUNK = 2000  # trials analysed together: bounded memory, one progress step each
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """How the simulated diaries behave (parameters of :func:`nof1.simulate.simulate_outcomes`).
+
+    Raises :class:`~nof1.errors.Nof1Error` naming the parameter when one is out of range.
+
+    Examples
+    --------
+    >>> Scenario(sd=12, phi=0.5).phi
+    0.5
+    >>> Scenario(phi=1.0)
+    Traceback (most recent call last):
+    ...
+    nof1.errors.Nof1Error: phi must be a finite number > -1 and < 1, got 1
+    """
+
+    sd: float = 12.0
+    phi: float = 0.5
+    trend: float = 0.0
+    onset_half_life: float = 0.0
+    offset_half_life: float = 0.0
+    missing: float = 0.0
+
+    def __post_init__(self):
+        _check_range("sd", self.sd, low=0, open_low=True)
+        _check_range("phi", self.phi, low=-1, high=1, open_low=True, open_high=True)
+        _check_range("trend", self.trend)
+        _check_range("onset_half_life", self.onset_half_life, low=0)
+        _check_range("offset_half_life", self.offset_half_life, low=0)
+        _check_range("missing", self.missing, low=0, high=1, open_high=True)
+
+
+class _Trials(NamedTuple):
+    """One method on every simulated trial: arrays (m,); covered is 1/0, NaN = not defined."""
+
+    estimate: np.ndarray
+    reject: np.ndarray
+    covered: np.ndarray
+    se: np.ndarray | None = None
+
+
+def chunks_per_point(sims: int, patients: int) -> int:
+    """Progress steps per design point and effect (the CLI sizes its progress bar with it)."""
+    per_chunk = max(1, _CHUNK // patients)
+    return -(-sims // per_chunk)
+
+
+def power_analysis(
+    pf: ProtocolFile,
+    effects: list[float],
+    scenario: Scenario,
+    designs: list[DesignPoint] | None = None,
+    *,
+    patients: int = 1,
+    sims: int = 1000,
+    seed: int = 0,
+    n_grid: int = 80,
+    progress: Callable[[int], None] | None = None,
+) -> dict:
+    """Power, type I error, bias and coverage of every method, for every design and effect.
+
+    Parameters
+    ----------
+    pf : ProtocolFile
+        The protocol (its id and SHA-256 are recorded).
+    effects : list of float
+        True effects, active minus placebo on the primary outcome (-10: 10 points lower).
+    scenario : Scenario
+    designs : list of DesignPoint, optional
+        Variants of the protocol (:func:`~nof1.power.grid.design_grid`); default its own.
+    patients : int
+        With N > 1, each simulated series has N patients and a random-effects
+        meta-analysis (DerSimonian-Laird) of their gls_ar1 effects is reported too.
+    sims : int
+        Simulated trials (series) per design point and effect.
+    seed : int
+    n_grid : int
+        Grid points over phi for bayes_ar1 (its default is 200; 80 gives the posterior to
+        about 1e-8, far below the Monte Carlo error).
+    progress : callable, optional
+        Called with 1 after each chunk of trials.
+
+    Returns
+    -------
+    dict
+        power.json (schema ``nof1.power/1``): ``inputs``, ``designs``, the tidy ``results``
+        (one object per design point, effect and method), ``recommendation``.
+
+    Examples
+    --------
+    >>> from nof1.protocol import read_protocol
+    >>> out = power_analysis(read_protocol("ldn-nof1-multicycle"), [-10], Scenario(), sims=50)
+    >>> row = out["results"][0]
+    >>> row["method"], row["cycles"], 0 <= row["rejection_rate"] <= 1
+    ('gls_ar1', 3, True)
+    """
+    from nof1.power.report import recommendation
+
+    if sims < 1 or patients < 1:
+        raise ValueError(f"sims and patients must be at least 1; got {sims} and {patients}")
+    designs = designs or [DesignPoint(pf.protocol)]
+    results = []
+    for design in designs:
+        for effect in effects:
+            rows = _design_point(
+                design, float(effect), scenario, sims, patients, seed, n_grid, progress
+            )
+            results.extend(rows)
+    primary = pf.protocol.primary_outcome
+    out = {
+        "schema": SCHEMA,
+        "software": {"name": "nof1", "version": __version__},
+        "protocol": {"id": pf.protocol.id, "sha256": pf.sha256},
+        "inputs": {
+            "effects": [float(e) for e in effects],
+            **asdict(scenario),
+            "patients": patients,
+            "sims": sims,
+            "seed": seed,
+            "alpha": pf.protocol.analysis.alpha,
+            "outcome": primary.name,
+            "better": primary.better,
+            "mcid": primary.mcid,
+            "primary_method": pf.protocol.analysis.primary_method,
+        },
+        "designs": [{"label": d.label(), **d.to_dict()} for d in designs],
+        "results": results,
+    }
+    out["recommendation"] = recommendation(out)
+    return out
+
+
+def _design_point(design, effect, scenario, sims, patients, seed, n_grid, progress) -> list:
+    """Simulate and analyse all trials of one design and effect; one summary row per method."""
+    p = design.protocol
+    alpha = p.analysis.alpha
+    key = [
+        seed,
+        p.schedule.cycles,
+        p.schedule.active_days,
+        p.schedule.placebo_days,
+        p.analysis.analytic_washout_days,
+    ]
+    rng, rng_reference = np.random.default_rng(key), np.random.default_rng([*key, 1])
+    per_chunk = max(1, _CHUNK // patients)
+    parts: list[dict] = []
+    info: dict = {}
+    share = 0.0  # sum over trials of the share of the effect the comparison sees
+    for start in range(0, sims, per_chunk):
+        m = min(per_chunk, sims - start) * patients
+        allocations = sample_allocations(p, m, rng)
+        y = simulate_outcomes(
+            p, allocations, effect, **asdict(scenario), outcomes=[p.primary_outcome.name], rng=rng
+        )[p.primary_outcome.name]
+        conditions = included_conditions(p, allocations)
+        share += _effect_share(p, allocations, conditions, scenario)
+        parts.append(
+            _analyse(p, y, allocations, conditions, effect, scenario, rng_reference, n_grid, info)
+        )
+        if progress is not None:
+            progress(1)
+    trials = _combine(parts)
+    if patients > 1:
+        trials["meta_analysis"] = _meta_analysis(trials["gls_ar1"], sims, patients, effect, alpha)
+    common = {**design.to_dict(), "effect": effect, "estimand": effect * share / (sims * patients)}
+    rows = []
+    for method, result in trials.items():
+        n_patients = patients if method == "meta_analysis" else 1
+        n = sims if method == "meta_analysis" else sims * patients
+        row = {
+            "method": method,
+            **common,
+            "patients": n_patients,
+            "sims": n,
+            "rule": _rule(method, alpha),
+            **_summary(method, result, effect, n),
+        }
+        randomization = method == "randomization" and bool(info)
+        row["min_p"] = info["min_p"] if randomization else None
+        row["n_allocations"] = info["n_allocations"] if randomization else None
+        row["note"] = _note(method, info, alpha)
+        rows.append(row)
+    return rows
+
+
+def _analyse(p, y, allocations, conditions, effect, scenario, rng, n_grid, info) -> dict:
+    """Every method on a chunk of trials: method -> (estimate, reject, covered, se) or reason."""
+    alpha = p.analysis.alpha
+    better = p.primary_outcome.better
+    keep = (conditions >= 0).any(axis=0)  # only days some trial compares
+    compared = np.where(conditions >= 0, y, np.nan)[:, keep]
+    batch = Ar1Batch(compared, np.arange(1, p.total_days + 1)[keep], (conditions == 1)[:, keep])
+    out: dict = {"gls_ar1": _from_results(batch.fit(alpha), effect, alpha)}
+    if p.schedule.cycles >= 2:
+        slots = methods.period_slots(p, allocations)
+        paired = methods.paired_periods_batch(y, slots, p.schedule.cycles, alpha)
+        out["paired_periods"] = _from_results(paired, effect, alpha)
+    else:
+        out["paired_periods"] = "needs at least 2 cycles; this design has 1"
+    if p.randomization.scheme == "fixed":
+        out["randomization"] = "the order is fixed, so there is no randomization to test"
+    else:
+        result, info_chunk = methods.randomization_batch(p, y, conditions, rng)
+        info.update(info_chunk)
+        out["randomization"] = _from_results(result, effect, alpha)
+    post = posterior_ar1_batch(batch, n_grid)
+    p_benefit = post.cdf(0.0) if better == "lower" else post.sf(0.0)
+    at_truth = post.cdf(effect)
+    covered = np.where(
+        np.isnan(at_truth), np.nan, (at_truth >= alpha / 2) & (at_truth <= 1 - alpha / 2)
+    )
+    out["bayes_ar1"] = _Trials(post.mean, p_benefit > 1 - alpha / 2, covered)
+    nap = methods.nap_batch(y, conditions, better, alpha)
+    truth = 0.5 if effect == 0 and scenario.trend == 0 else np.nan  # NAP's value under no effect
+    covered = np.where(
+        np.isnan(nap.estimate) | np.isnan(truth),
+        np.nan,
+        (nap.ci_low <= truth) & (truth <= nap.ci_high),
+    )
+    excludes_half = (nap.ci_low > 0.5) | (nap.ci_high < 0.5)
+    out["nap"] = _Trials(nap.estimate, excludes_half, covered)
+    out["welch_t"] = _from_results(methods.welch_batch(y, conditions, alpha), effect, alpha)
+    return out
+
+
+def _combine(parts: list[dict]) -> dict:
+    """Concatenate the chunks' per-trial arrays, method by method."""
+    out = {}
+    for method, first in parts[0].items():
+        if isinstance(first, str):  # the method cannot run for this design
+            out[method] = first
+            continue
+        fields = [
+            None if f is None else np.concatenate([part[method][i] for part in parts])
+            for i, f in enumerate(first)
+        ]
+        out[method] = _Trials(*fields)
+    return out
+
+
+def _from_results(r, effect: float, alpha: float) -> _Trials:
+    """Reject at p <= alpha; covered when the interval holds the true effect."""
+    with np.errstate(invalid="ignore"):
+        reject = r.p_value <= alpha
+        covered = (r.ci_low <= effect) & (effect <= r.ci_high)
+    covered = np.where(np.isnan(r.ci_low) | np.isnan(r.estimate), np.nan, covered)
+    return _Trials(r.estimate, reject, covered, getattr(r, "se", None))
+
+
+def _effect_share(p, allocations, conditions, scenario) -> float:
+    """Summed over trials: the share of the full effect that mean(active) - mean(placebo)
+    on the compared days sees (slow onset and carryover dilute it)."""
+    level = true_effect(p, allocations, 1.0, scenario.onset_half_life, scenario.offset_half_life)
+    a, b = conditions == 1, conditions == 0
+    return float(np.sum((level * a).sum(1) / a.sum(1) - (level * b).sum(1) / b.sum(1)))
+
+
+def _meta_analysis(gls: _Trials, sims: int, patients: int, effect: float, alpha: float):
+    """DerSimonian-Laird random-effects pooling of each series' gls_ar1 effects (z test)."""
+    est = gls.estimate.reshape(sims, patients)
+    se = gls.se.reshape(sims, patients)
+    ok = np.isfinite(est) & np.isfinite(se) & (se > 0)
+    y = np.where(ok, est, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w = np.where(ok, 1 / se**2, 0.0)
+        k, sw = ok.sum(axis=1), w.sum(axis=1)
+        fixed = (w * y).sum(axis=1) / sw
+        q = (w * (y - fixed[:, None]) ** 2).sum(axis=1)
+        tau2 = np.maximum(0.0, (q - (k - 1)) / (sw - (w**2).sum(axis=1) / sw))
+        w_star = np.where(ok, 1 / (se**2 + tau2[:, None]), 0.0)
+        mu = (w_star * y).sum(axis=1) / w_star.sum(axis=1)
+        se_mu = 1 / np.sqrt(w_star.sum(axis=1))
+        mu = np.where(k >= 2, mu, np.nan)
+        half = special.ndtri(1 - alpha / 2) * se_mu
+        reject = 2 * special.ndtr(-np.abs(mu / se_mu)) <= alpha
+        covered = np.where(np.isnan(mu), np.nan, np.abs(mu - effect) <= half)
+    return _Trials(mu, reject, covered)
+
+
+def _summary(method: str, t, effect: float, n: int) -> dict:
+    """Rejection rate, bias and coverage with their Monte Carlo standard errors."""
+    keys = ("rejection_rate", "mc_se", "bias", "bias_mc_se", "coverage", "coverage_mc_se")
+    out = dict.fromkeys(keys) | {"failed": None, "reason": None}
+    if isinstance(t, str):
+        return out | {"reason": t}
+    rate = float(np.mean(t.reject))
+    valid = np.isfinite(t.estimate)
+    out |= {"rejection_rate": rate, "mc_se": _binomial_se(rate, n), "failed": int(n - valid.sum())}
+    known = t.covered[np.isfinite(t.covered)]
+    if known.size:
+        out["coverage"] = float(known.mean())
+        out["coverage_mc_se"] = _binomial_se(out["coverage"], known.size)
+    if method != "nap" and valid.sum() >= 2:  # NAP is a probability, not in outcome units
+        out["bias"] = float(t.estimate[valid].mean() - effect)
+        out["bias_mc_se"] = float(t.estimate[valid].std(ddof=1) / np.sqrt(valid.sum()))
+    return out
+
+
+def _binomial_se(rate: float, n: int) -> float:
+    """Monte Carlo standard error of a proportion from n independent trials."""
+    return float(np.sqrt(rate * (1 - rate) / n))
+
+
+def _rule(method: str, alpha: float) -> str:
+    return {
+        "bayes_ar1": f"P(benefit) > {1 - alpha / 2:g}",
+        "nap": f"{1 - alpha:.0%} interval excludes 0.5",
+        "meta_analysis": f"DerSimonian-Laird z test, p <= {alpha:g}",
+    }.get(method, f"two-sided p <= {alpha:g}")
+
+
+def _note(method: str, info: dict, alpha: float) -> str | None:
+    if method == "bayes_ar1":
+        return (
+            f"claims benefit when P(benefit) > {1 - alpha / 2:g}: the benefit half of a "
+            f"two-sided {alpha:g} test, so with no effect it errs about {alpha / 2:.1%} of "
+            "the time, and it never rejects for harm"
+        )
+    if method == "welch_t":
+        return "ignores autocorrelation: with phi > 0 its type I error is inflated"
+    if method == "nap":
+        return "assumes independent days; a probability, so no bias is reported"
+    if method == "randomization" and info:
+        text = f"{info['n_allocations']} allocations; smallest attainable p {info['min_p']:.3g}"
+        if info["min_p"] > alpha:
+            text += f", so it can never reach p <= {alpha:g}"
+        return text if info["exact"] else text + " (Monte Carlo reference set)"
+    if method == "meta_analysis":
+        return "random-effects pooling of the patients' gls_ar1 effects"
+    return None

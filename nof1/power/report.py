@@ -1,0 +1,281 @@
+"""The words and the page of a power analysis: the recommendation and ``power.html``.
+
+Both read power.json's data (:func:`nof1.power.engine.power_analysis`) and compute nothing
+statistical. The page reuses the shared report scaffolding (:mod:`nof1.report.html`): its base
+template, with plotly.js inlined once, and its figure helper.
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["power_html", "recommendation"]
+
+_TARGET_POWER = 0.8
+_NAIVE = ("nap", "welch_t")  # they assume independent days: drawn dotted
+_METHOD_ORDER = ("gls_ar1", "paired_periods", "randomization", "bayes_ar1", "nap", "welch_t")
+
+
+def _design_words(row: dict) -> str:
+    period = row["period_days"]
+    if period is None:
+        length = f"{row['active_days']} active and {row['placebo_days']} placebo days"
+    elif period % 7 == 0:
+        length = f"{period // 7} week{'s' if period > 7 else ''}"
+    else:
+        length = f"{period} days"
+    cycles = f"{row['cycles']} cycle{'s' if row['cycles'] > 1 else ''}"
+    return f"{cycles} of {length}"
+
+
+def _target(inputs: dict) -> float | None:
+    """The effect to plan for: the mcid in the better direction, else the largest benefit."""
+    sign = -1.0 if inputs["better"] == "lower" else 1.0
+    benefit = [e for e in inputs["effects"] if e * sign > 0]
+    if sign * inputs["mcid"] in benefit:
+        return sign * inputs["mcid"]
+    return max(benefit, key=abs) if benefit else None
+
+
+def _primary(inputs: dict) -> str:
+    method = inputs["primary_method"]
+    return method if method in _METHOD_ORDER else "gls_ar1"
+
+
+def recommendation(data: dict) -> str:
+    """A plain-language answer: the smallest design with 80% power, and the honest caveats.
+
+    Parameters
+    ----------
+    data : dict
+        power.json without its ``recommendation``.
+
+    Returns
+    -------
+    str
+        One paragraph. "Smallest" = fewest trial days, then fewest cycles.
+    """
+    inputs, rows = data["inputs"], data["results"]
+    primary, target = _primary(inputs), _target(inputs)
+    outcome, alpha = inputs["outcome"], inputs["alpha"]
+    ran = [r for r in rows if r["method"] == primary and r["rejection_rate"] is not None]
+    if target is None:
+        chosen = min(ran, key=lambda r: (r["total_days"], r["cycles"]))
+        text = [
+            "No effect in the direction of benefit was simulated, so this run shows the "
+            "type I error only; add e.g. --effect "
+            f"{-inputs['mcid'] if inputs['better'] == 'lower' else inputs['mcid']:g}."
+        ]
+    else:
+        size = f"a {abs(target):g}-point {'reduction' if target < 0 else 'increase'} in {outcome}"
+        at_target = sorted(
+            (r for r in ran if r["effect"] == target), key=lambda r: (r["total_days"], r["cycles"])
+        )
+        enough = [r for r in at_target if r["rejection_rate"] >= _TARGET_POWER]
+        chosen = enough[0] if enough else max(at_target, key=lambda r: r["rejection_rate"])
+        power = (
+            f"{_percent(chosen['rejection_rate'])} power ({primary}; Monte Carlo SE "
+            f"{chosen['mc_se']:.1%}) to detect {size}"
+        )
+        where = (
+            f"{chosen['total_days']} days in all, analytic washout "
+            f"{chosen['analytic_washout_days']} days"
+        )
+        if enough:
+            text = [
+                f"With {_design_words(chosen)} ({where}) you have {power}: the shortest "
+                f"design tried with at least {_TARGET_POWER:.0%} power."
+            ]
+            shorter = [r for r in at_target if r["total_days"] < chosen["total_days"]]
+            if shorter:
+                best = max(shorter, key=lambda r: r["rejection_rate"])
+                text.append(f"{_design_words(best)} would give {best['rejection_rate']:.0%}.")
+        else:
+            text = [
+                f"No design tried reaches {_TARGET_POWER:.0%} power; the best, "
+                f"{_design_words(chosen)} ({where}), has {power}. "
+                "More cycles or longer periods would help."
+            ]
+    text.append(_assumptions(inputs))
+    text.extend(_caveats(inputs, rows, chosen, primary, alpha))
+    return " ".join(text)
+
+
+def _assumptions(inputs: dict) -> str:
+    parts = [f"day-to-day sd {inputs['sd']:g}", f"autocorrelation phi {inputs['phi']:g}"]
+    if inputs["onset_half_life"] or inputs["offset_half_life"]:
+        parts.append(
+            f"onset/offset half-lives {inputs['onset_half_life']:g}/"
+            f"{inputs['offset_half_life']:g} days"
+        )
+    if inputs["trend"]:
+        parts.append(f"trend {inputs['trend']:g} per day")
+    if inputs["missing"]:
+        parts.append(f"{inputs['missing']:.0%} of days missing")
+    return f"Assumed: {', '.join(parts)}; {inputs['sims']} simulated trials per design and effect."
+
+
+def _caveats(inputs, rows, chosen, primary, alpha) -> list[str]:
+    same = [r for r in rows if _same_design(r, chosen)]
+    out = []
+    share = chosen["estimand"] / chosen["effect"] if chosen["effect"] else 1.0
+    washout = chosen["analytic_washout_days"]
+    if share < 0.99:
+        text = (
+            f"Slow onset and carryover leave the compared days {share:.0%} of the full effect "
+            "on average, so estimates are diluted towards zero"
+        )
+        without = [
+            r
+            for r in rows
+            if r["method"] == primary
+            and r["effect"] == chosen["effect"]
+            and r["analytic_washout_days"] == 0
+            and _same_design(r, chosen | {"analytic_washout_days": 0})
+        ]
+        if washout > 0:
+            text += f"; the {washout}-day analytic washout leaves out the slow onset"
+            if without:
+                text += f" (without it: {without[0]['estimand'] / chosen['effect']:.0%})"
+        out.append(text + ".")
+    null = {r["method"]: r for r in same if r["effect"] == 0}
+    if not null:
+        out.append("Add 0 to --effect to check the type I error.")
+    else:
+        rate, mc_se = null[primary]["rejection_rate"], null[primary]["mc_se"]
+        text = f"With no effect, {primary} rejected {rate:.1%} of trials (nominal {alpha:.0%}"
+        if rate > alpha + 2 * mc_se:
+            text += "; estimating phi from a short series makes it a little liberal"
+        text += ")"
+        welch = null.get("welch_t", {}).get("rejection_rate")
+        if welch is not None and welch > alpha + 3 * null["welch_t"]["mc_se"]:
+            text += f", welch_t {welch:.0%}: it ignores autocorrelation, do not rely on it"
+        out.append(text + ".")
+    randomization = next((r for r in same if r["method"] == "randomization"), None)
+    if randomization and (randomization["min_p"] or 0) > alpha:
+        text = (
+            f"The randomization test cannot reach p <= {alpha:g} with this design whatever "
+            f"the data (smallest attainable p {randomization['min_p']:.3g})"
+        )
+        if chosen["scheme"] == "pairwise":
+            text += (
+                f"; with pairwise randomization it needs {math.ceil(math.log2(2 / alpha))} cycles"
+            )
+        out.append(text + ".")
+    meta = [r for r in same if r["method"] == "meta_analysis" and r["effect"] == chosen["effect"]]
+    if meta and meta[0]["rejection_rate"] is not None:
+        out.append(
+            f"Pooled over {meta[0]['patients']} patients, the meta-analysis has "
+            f"{_percent(meta[0]['rejection_rate'])} power for this effect."
+        )
+    return out
+
+
+def _percent(rate: float) -> str:
+    """A rate as a whole percentage that never rounds to certainty."""
+    if 0.995 <= rate < 1:
+        return "over 99%"
+    return "under 1%" if 0 < rate < 0.005 else f"{rate:.0%}"
+
+
+def _same_design(row: dict, other: dict) -> bool:
+    keys = ("cycles", "active_days", "placebo_days", "analytic_washout_days")
+    return all(row[k] == other[k] for k in keys)
+
+
+def power_html(data: dict) -> str:
+    """``power.html``: one self-contained page (plotly.js inlined once).
+
+    Power curves (rejection rate against effect, with 95% Monte Carlo error bars) for the
+    primary method across designs and for every method per design, the recommendation and
+    the table of results.
+    """
+    from nof1.report.html import render_page
+
+    return render_page("power.html.j2", data=data, figures=_figures(data), table=_table(data))
+
+
+def _figures(data: dict) -> list[tuple[str, str, str]]:
+    """(title, div, id) per figure."""
+    import plotly.graph_objects as go
+
+    from nof1.report.html import figure_html
+
+    inputs, rows = data["inputs"], data["results"]
+    primary, alpha = _primary(inputs), inputs["alpha"]
+
+    def curve(fig, subset, name):
+        subset = sorted(subset, key=lambda r: r["effect"])
+        fig.add_trace(
+            go.Scatter(
+                x=[r["effect"] for r in subset],
+                y=[r["rejection_rate"] for r in subset],
+                error_y={"type": "data", "array": [1.96 * r["mc_se"] for r in subset]},
+                mode="lines+markers",
+                line={"dash": "dot" if name in _NAIVE else "solid"},
+                name=name,
+            )
+        )
+
+    def layout(fig):
+        fig.add_hline(y=_TARGET_POWER, line_dash="dot", line_color="#888")
+        fig.add_hline(y=alpha, line_dash="dash", line_color="#c00")
+        fig.update_layout(
+            xaxis_title=f"true effect, active minus placebo ({inputs['outcome']})",
+            yaxis_title="rejection rate",
+            yaxis_range=[0, 1.02],
+        )
+
+    figures = []
+    fig = go.Figure()
+    for design in data["designs"]:
+        subset = [r for r in rows if r["method"] == primary and _same_design(r, design)]
+        if subset and subset[0]["rejection_rate"] is not None:
+            curve(fig, subset, design["label"])
+    layout(fig)
+    figures.append(
+        (f"Power of {primary} by design", figure_html(fig, "power-primary"), "power-primary")
+    )
+    for i, design in enumerate(data["designs"]):
+        fig = go.Figure()
+        for method in (*_METHOD_ORDER, "meta_analysis"):
+            subset = [r for r in rows if r["method"] == method and _same_design(r, design)]
+            if subset and subset[0]["rejection_rate"] is not None:
+                curve(fig, subset, method)
+        layout(fig)
+        figures.append(
+            (f"Every method: {design['label']}", figure_html(fig, f"power-{i}"), f"power-{i}")
+        )
+    return figures
+
+
+def _table(data: dict) -> list[list[str]]:
+    def pct(value, se=None):
+        if value is None:
+            return "–"
+        return f"{value:.1%}" + (f" ± {se:.1%}" if se is not None else "")
+
+    def num(value, se=None):
+        if value is None:
+            return "–"
+        return f"{value:+.2f}" + (f" ± {se:.2f}" if se is not None else "")
+
+    labels = {
+        (d["cycles"], d["active_days"], d["placebo_days"], d["analytic_washout_days"]): d["label"]
+        for d in data["designs"]
+    }
+    out = []
+    for r in data["results"]:
+        key = (r["cycles"], r["active_days"], r["placebo_days"], r["analytic_washout_days"])
+        out.append(
+            [
+                labels[key],
+                f"{r['effect']:g}",
+                r["method"],
+                pct(r["rejection_rate"], r["mc_se"]),
+                num(r["bias"], r["bias_mc_se"]),
+                pct(r["coverage"], r["coverage_mc_se"]),
+                r["reason"] or r["note"] or "",
+            ]
+        )
+    return out
