@@ -1,32 +1,12 @@
-"""Shared fixtures: shipped protocols, and protocols varied from them."""
+"""Shared fixtures: every shipped protocol id; every results.json checked against its schema."""
 
 from __future__ import annotations
 
-import copy
-
 import pytest
-import yaml
 
-from nof1.protocol import read_protocol, shipped_ids
-from nof1.protocol.model import Protocol
+from nof1.protocol import shipped_ids
 
 SHIPPED = shipped_ids()
-
-
-def protocol_dict(protocol_id: str) -> dict:
-    """A shipped protocol as a plain dict, to vary in tests."""
-    return yaml.safe_load(read_protocol(protocol_id).text)
-
-
-def vary(protocol_id: str, **sections) -> Protocol:
-    """A shipped protocol with some sections updated (shallow per section), validated."""
-    data = protocol_dict(protocol_id)
-    for key, value in sections.items():
-        if isinstance(value, dict) and isinstance(data.get(key), dict):
-            data[key] = {**copy.deepcopy(data[key]), **value}
-        else:
-            data[key] = value
-    return Protocol.model_validate(data)
 
 
 @pytest.fixture(params=SHIPPED)

@@ -8,7 +8,7 @@ from math import comb
 
 import numpy as np
 import pytest
-from conftest import vary
+from protocol_variants import vary
 
 from nof1.design.allocation import (
     count_allocations,

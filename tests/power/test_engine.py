@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import vary
+from protocol_variants import vary
 
 from nof1.errors import Nof1Error
 from nof1.power import Scenario, design_grid, power_analysis

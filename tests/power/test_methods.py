@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import vary
 from numpy.testing import assert_allclose
+from protocol_variants import vary
 
 from nof1.analysis.classic import paired_periods, welch_t
 from nof1.analysis.nonoverlap import nap

@@ -7,7 +7,7 @@ import json
 
 import pytest
 import yaml
-from conftest import protocol_dict
+from protocol_variants import protocol_dict
 
 from nof1.errors import ProtocolError
 from nof1.protocol import load_protocol, read_protocol, shipped_ids
