@@ -47,17 +47,51 @@ def one_patient_year():
         protocol = Path(tmp) / "year.yaml"
         protocol.write_text(yaml.safe_dump(data, sort_keys=False))
         nof1 = [sys.executable, "-m", "nof1"]
-        subprocess.run([*nof1, "simulate", str(protocol), "--patient", "Y1", "--effect", "-10",
-                        "--sd", "12", "--phi", "0.5", "--missing", "0.05", "--seed", "1",
-                        "--out", f"{tmp}/sim"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                *nof1,
+                "simulate",
+                str(protocol),
+                "--patient",
+                "Y1",
+                "--effect",
+                "-10",
+                "--sd",
+                "12",
+                "--phi",
+                "0.5",
+                "--missing",
+                "0.05",
+                "--seed",
+                "1",
+                "--out",
+                f"{tmp}/sim",
+            ],
+            check=True,
+            capture_output=True,
+        )
         start = time.perf_counter()
-        subprocess.run([*nof1, "analyze", f"{tmp}/sim/Y1-diary.csv", "--protocol", str(protocol),
-                        "--allocation", f"{tmp}/sim/Y1-unblinding-key.json", "--out",
-                        f"{tmp}/out"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                *nof1,
+                "analyze",
+                f"{tmp}/sim/Y1-diary.csv",
+                "--protocol",
+                str(protocol),
+                "--allocation",
+                f"{tmp}/sim/Y1-unblinding-key.json",
+                "--out",
+                f"{tmp}/out",
+            ],
+            check=True,
+            capture_output=True,
+        )
         elapsed = time.perf_counter() - start
         size = (Path(tmp) / "out" / "report.html").stat().st_size / 1e6
-    print(f"nof1 analyze, 1 patient x 365 days x 5 outcomes, every method + report "
-          f"({size:.1f} MB): {elapsed:.2f} s wall (target < 2 s)")
+    print(
+        f"nof1 analyze, 1 patient x 365 days x 5 outcomes, every method + report "
+        f"({size:.1f} MB): {elapsed:.2f} s wall (target < 2 s)"
+    )
 
 
 def many_patients(m=1000, dense_sample=50):

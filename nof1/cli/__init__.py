@@ -49,10 +49,11 @@ class Nof1Group(click.Group):
     cls=Nof1Group,
     lazy_subcommands={
         "analyze": "nof1.cli.analyze:analyze",
-        "power": "nof1.cli.power:power",
         "protocols": "nof1.cli.protocols:protocols",
+        "power": "nof1.cli.power:power",
         "report": "nof1.cli.report:report",
         "schedule": "nof1.cli.schedule:schedule",
+        "series": "nof1.cli.series:series",
         "simulate": "nof1.cli.simulate:simulate",
     },
     context_settings={"help_option_names": ["-h", "--help"]},

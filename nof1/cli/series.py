@@ -1,0 +1,146 @@
+"""``nof1 series``: many patients on one protocol in, per-patient results and series.json out."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+__all__ = ["series"]
+
+_HINT = "(--skip-bad analyses the other patients and lists these as skipped)"
+
+
+@click.command()
+@click.argument("source", metavar="DIARY_OR_DIR", type=click.Path(exists=True))
+@click.option(
+    "--protocol",
+    "protocol",
+    required=True,
+    metavar="ID_OR_FILE",
+    help="The series' protocol: a shipped id or a YAML file.",
+)
+@click.option(
+    "--allocations",
+    type=click.Path(exists=True),
+    metavar="FILE_OR_DIR",
+    help="The allocations `nof1 schedule` wrote: series-allocation-blinded.csv (blinded: "
+    "groups A and B, effects B minus A), series-unblinding-key.json (unblinded), or a folder "
+    "of them (the blinded files are used when present). Not needed when the diaries have a "
+    "condition column.",
+)
+@click.option(
+    "--skip-bad",
+    is_flag=True,
+    help="Analyse the other patients when some cannot be (no placebo days, not in the "
+    "allocations, an unreadable diary...); they are listed as skipped in series.json.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Worker processes (default: one per CPU for a large series; the results are the "
+    "same whatever N).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0),
+    metavar="N",
+    default=0,
+    show_default=True,
+    help="Seed of each patient's Monte Carlo randomization test (only used when the scheme "
+    "has more than 100 000 allocations).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Folder for series.json and patients/ID/ (created if missing).",
+)
+@click.option("--force", is_flag=True, help="Replace files that already exist.")
+def series(source, protocol, allocations, skip_bad, workers, seed, out_dir, force):
+    """Analyse a series of n-of-1 trials: every patient, then pooled across patients.
+
+    DIARY_OR_DIR is one diary table (CSV or XLSX, wide or long) with a patient_id column,
+    or a folder of per-patient diaries named ID-diary.csv (e.g. the folder `nof1 simulate
+    --patients N` writes).
+
+    \b
+    Writes DIR/series.json (contract nof1.series/1): per outcome a random-effects
+    meta-analysis of the patients' gls_ar1 effects (REML and DerSimonian-Laird, I²,
+    prediction interval, shrunken estimates), a linear mixed model on the daily data,
+    percent change from baseline (paired t and Wilcoxon) and the order effect; responder
+    rates with McNemar's exact test; and every patient, analysed or skipped.
+    DIR/patients/ID/ holds each patient's results.json and aligned.csv, as `nof1 analyze`.
+    """
+    from nof1.outputs import write_outputs
+    from nof1.protocol import read_protocol
+    from nof1.series import SeriesError, analyze_series, load_series, series_files
+
+    pf = read_protocol(protocol)
+    if not force and (Path(out_dir) / "series.json").exists():  # say so before the long run
+        raise click.ClickException(
+            f"would overwrite {out_dir}/series.json (use --force to replace)"
+        )
+    options = [("--protocol", protocol), ("--allocations", allocations), ("--seed", seed)]
+    options += [("--out", out_dir)]
+    flags = ["--skip-bad"] * skip_bad + ["--force"] * force
+    command = shlex.join(
+        ["nof1", "series", source]
+        + [str(part) for name, value in options if value is not None for part in (name, value)]
+        + flags
+    )
+    run = dict(skip_bad=skip_bad, workers=workers, seed=seed, command=command)
+    try:
+        data = load_series(source, pf.protocol, allocations=allocations, skip_bad=skip_bad)
+        if _on_terminal():
+            with click.progressbar(
+                length=len(data.diaries), label="Analysing patients", file=sys.stderr
+            ) as bar:
+                results = analyze_series(data, pf, progress=bar.update, **run)
+        else:
+            results = analyze_series(data, pf, **run)
+    except SeriesError as exc:
+        raise click.ClickException(f"{exc}" + ("" if skip_bad else f"\n{_HINT}")) from None
+    files = series_files(results)
+    # Reports go here: files["series.html"] = <render(results)>; and for each patient's
+    # report.html, pass analyze_series(files=<a module-level function that returns
+    # nof1.series.patient_files(...) plus "report.html">) above (it runs in the workers).
+    written = write_outputs(out_dir, files, force=force)
+    _summary(results)
+    click.echo(str(written[0]))
+    click.echo(str(written[0].parent / "patients"))
+
+
+def _on_terminal() -> bool:
+    """Progress bars only on a terminal (not in pipes, files or CI logs)."""
+    return sys.stderr.isatty()
+
+
+def _summary(results) -> None:
+    """A few lines on stderr: who was analysed and the pooled primary effect."""
+    analysed = len(results.patients) - len(results.skipped)
+    click.echo(
+        f"{analysed} patients analysed, {len(results.skipped)} skipped"
+        + (" (blinded: effects are B minus A)." if results.blinded else "."),
+        err=True,
+    )
+    for skipped in results.skipped:
+        who = f"patient {skipped['patient_id']}" if skipped["patient_id"] else "input"
+        click.echo(f"  skipped {who}: {skipped['reason']}", err=True)
+    effect = f"{results.treated} minus {results.control}"
+    for outcome in results.outcomes:
+        m = outcome.meta
+        if m.reason:
+            text = f"no pooled estimate ({m.reason})"
+        else:
+            text = (
+                f"{m.estimate:.2f} (95% CI {m.ci_low:.2f} to {m.ci_high:.2f}; prediction "
+                f"interval {m.pi_low:.2f} to {m.pi_high:.2f}), tau² {m.tau2:.2f}, "
+                f"I² {m.i2:.0f}%, k = {m.k}"
+            )
+        click.echo(f"{outcome.name} (REML, {effect}): {text}", err=True)

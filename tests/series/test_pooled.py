@@ -1,0 +1,146 @@
+"""The pooled statistics on their own: edge cases, properties, and small R checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from nof1.analysis.mixed import mixed_model
+from nof1.analysis.pooled import (
+    mcnemar_exact,
+    meta_analysis,
+    order_effect,
+    paired_comparison,
+    percent_change_test,
+    responder_test,
+    welch,
+)
+
+YI = [-12.0, -4.0, -9.5, 1.0]
+SE = [3.0, 2.5, 4.0, 3.5]
+
+
+@pytest.mark.parametrize("k", [0, 1])
+@pytest.mark.parametrize("method", ["REML", "DL"])
+def test_meta_analysis_needs_two_patients(k, method):
+    m = meta_analysis(YI[:k], SE[:k], method)
+    assert m.estimate is None and m.tau2 is None and m.k == k
+    assert m.reason == f"needs at least 2 patients with an estimate; got {k}"
+    assert m.to_dict(shrunken=True)["shrunken"] == []
+
+
+def test_meta_analysis_refuses_a_zero_standard_error():
+    with pytest.raises(ValueError, match="se finite and positive"):
+        meta_analysis([1.0, 2.0], [1.0, 0.0])
+
+
+def test_dl_on_a_small_example_matches_metafor():
+    # rma(c(-12, -4, -9.5, 1), sei = c(3, 2.5, 4, 3.5), method = "DL"); predict(); blup()
+    m = meta_analysis(YI, SE, "DL")
+    assert_allclose(
+        [m.estimate, m.se, m.tau2, m.i2, m.q, m.q_p_value, m.p_value],
+        [
+            -6.0844827362594,
+            2.8255473839536,
+            21.465790557233,
+            68.103897800445,
+            9.4055379595626,
+            0.0243578051882853,
+            0.0312886729558353,
+        ],
+        rtol=1e-10,
+    )
+    assert_allclose([m.pi_low, m.pi_high], [-16.72069796937454, 4.55173249685575], rtol=1e-10)
+    assert_allclose(
+        [s["estimate"] for s in m.shrunken],
+        [-10.25247747063549, -4.47005756789504, -8.04138200723755, -1.57401389926951],
+        rtol=1e-10,
+    )
+
+
+def test_shrunken_estimates_lie_between_the_patient_and_the_pooled_estimate():
+    m = meta_analysis(YI, SE)
+    for y, s in zip(YI, m.shrunken, strict=True):
+        lo, hi = sorted([y, m.estimate])
+        assert lo < s["estimate"] < hi
+        assert s["ci_low"] < s["estimate"] < s["ci_high"]
+
+
+def test_without_heterogeneity_every_patient_shrinks_to_the_pooled_estimate():
+    m = meta_analysis([-5.0, -5.5, -4.8, -5.2], [2.0, 2.5, 3.0, 2.2])
+    assert m.tau2 == 0.0 and m.i2 == 0.0
+    assert_allclose([s["estimate"] for s in m.shrunken], m.estimate)
+    assert_allclose([m.pi_low, m.pi_high], [m.ci_low, m.ci_high])
+
+
+def test_relabelling_the_groups_negates_the_pooled_effect():
+    a, b = meta_analysis(YI, SE), meta_analysis(-np.array(YI), SE)
+    assert_allclose([b.estimate, b.pi_low, b.pi_high], [-a.estimate, -a.pi_high, -a.pi_low])
+    assert_allclose([b.tau2, b.se, b.p_value], [a.tau2, a.se, a.p_value])
+
+
+def test_paired_comparison_matches_r():
+    # t.test(x, y, paired = TRUE)$p.value = 0.06201221; wilcox.test(x, y, paired = TRUE) = 0.125
+    r = paired_comparison([-30, -25, -40, -10, -35], [-10, -20, -15, -12, -5])
+    assert_allclose([r["p_value"], r["wilcoxon_p"]], [0.06201221, 0.125], rtol=1e-6)
+    assert r["wilcoxon_method"] == "exact" and r["n"] == 5
+
+
+def test_paired_comparison_drops_incomplete_pairs_and_explains_when_it_cannot_test():
+    r = paired_comparison([1.0, np.nan, 3.0], [0.0, 1.0, np.nan])
+    assert r["n"] == 1 and r["p_value"] is None and "at least 2" in r["reason"]
+    r = paired_comparison([2.0, 3.0, 4.0], [1.0, 2.0, 3.0])
+    assert r["p_value"] is None and "same difference" in r["reason"]
+
+
+def test_exact_mcnemar_without_discordant_pairs_has_p_one():
+    assert mcnemar_exact(both=5, x_only=0, y_only=0, neither=3)["p_value"] == 1.0
+
+
+def test_welch_needs_two_patients_per_group():
+    r = welch([1.0, 2.0, 3.0], [4.0])
+    assert r["p_value"] is None and r["reason"].startswith("needs at least 2")
+
+
+def test_order_effect_says_when_everyone_started_on_the_same_condition():
+    r = order_effect([-3.0, -5.0, -4.0], ["B", "B", "B"], "B", "A")
+    assert r["reason"] == "every patient started on the same condition"
+    assert r["first"]["B"] == {"n": 3, "mean": -4.0} and r["first"]["A"]["n"] == 0
+
+
+def test_percent_change_keys_name_the_blinded_groups():
+    changes = [{"A": -10.0, "B": -30.0}, {"A": -5.0, "B": -20.0}, {"A": 0.0, "B": -12.0}]
+    r = percent_change_test(["P1", "P2", "P3"], changes, "B", "A")
+    assert r["B_mean"] == pytest.approx(-62 / 3) and r["A_mean"] == -5.0
+    assert r["per_patient"][0] == {"patient_id": "P1", "B": -30.0, "A": -10.0}
+
+
+def test_responder_rates_leave_out_patients_who_could_not_be_assessed():
+    flags = [{"active": True, "placebo": None}, {"active": True, "placebo": False}]
+    flags += [{"active": False, "placebo": True}, {"active": None, "placebo": None}]
+    r = responder_test(flags, "active", "placebo", "pain")
+    assert r["conditions"]["active"] == pytest.approx(
+        {"n": 3, "responders": 2, "rate": 2 / 3, "ci_low": 0.09429932405, "ci_high": 0.99159624134}
+    )  # binom.test(2, 3)$conf.int
+    assert r["mcnemar"]["n_pairs"] == 2 and r["mcnemar"]["only"] == {"active": 1, "placebo": 1}
+    assert responder_test(flags, "active", "placebo", None)["reason"] == (
+        "the protocol defines no responder rule"
+    )
+
+
+def test_mixed_model_needs_three_patients_with_both_conditions():
+    m = mixed_model([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], [0, 1, 0, 1, 0, 0], [1, 1, 2, 2, 3, 3])
+    assert m.estimate is None and m.n_patients == 3
+    assert m.reason == "needs at least 3 patients with days in both conditions; got 2"
+
+
+def test_mixed_model_reports_non_convergence_instead_of_failing():
+    rng = np.random.default_rng(1)
+    patient = np.repeat(np.arange(6), 40)
+    treat = np.tile(np.repeat([0, 1], 20), 6)
+    effect = np.array([-8.0, -12.0, -5.0, -10.0, -9.0, -11.0])
+    y = 50 + effect[patient] * treat + rng.normal(0, 5, patient.size)  # no intercept variance
+    m = mixed_model(y, treat, patient)
+    assert not m.converged and m.warnings
+    assert m.to_dict()["warnings"] == list(m.warnings) and m.estimate is not None
