@@ -77,8 +77,11 @@ def series(source, protocol, allocations, skip_bad, workers, seed, out_dir, forc
     rates with McNemar's exact test; and every patient, analysed or skipped.
     DIR/patients/ID/ holds each patient's results.json and aligned.csv, as `nof1 analyze`.
     """
+    import json
+
     from nof1.outputs import write_outputs
     from nof1.protocol import read_protocol
+    from nof1.report.series import render_series_report
     from nof1.series import SeriesError, analyze_series, load_series, series_files
 
     pf = read_protocol(protocol)
@@ -107,9 +110,10 @@ def series(source, protocol, allocations, skip_bad, workers, seed, out_dir, forc
     except SeriesError as exc:
         raise click.ClickException(f"{exc}" + ("" if skip_bad else f"\n{_HINT}")) from None
     files = series_files(results)
-    # Reports go here: files["series.html"] = <render(results)>; and for each patient's
-    # report.html, pass analyze_series(files=<a module-level function that returns
-    # nof1.series.patient_files(...) plus "report.html">) above (it runs in the workers).
+    # The page reads exactly the series.json written beside it.
+    files["series.html"] = render_series_report(
+        json.loads(files["series.json"]), results.patient_results
+    )
     written = write_outputs(out_dir, files, force=force)
     _summary(results)
     click.echo(str(written[0]))

@@ -1,0 +1,271 @@
+"""The series report: series.json (+ each patient's results.json) -> one HTML page.
+
+Like the patient report it reads results only: every number on the page is in
+series.json or a patient's results.json.
+"""
+
+from __future__ import annotations
+
+from nof1.report.html import COLORS, figure_html, fmt, fmt_p, render_page
+
+__all__ = ["heterogeneity_words", "render_series_report"]
+
+
+def heterogeneity_words(meta: dict) -> str:
+    """How much the patients differ, in words (I² bands after Higgins et al., BMJ 2003).
+
+    Examples
+    --------
+    >>> heterogeneity_words({"i2": 60.2, "tau2": 30.0, "pi_low": -19.4, "pi_high": 2.6,
+    ...                      "estimate": -8.4, "reason": None})
+    'Patients differ substantially (I² 60%): the typical patient-to-patient spread of the
+    true effect is ±5.5 points (tau), and the effect in a new patient is expected between
+    19.4 lower and 2.6 higher.'
+    """
+    if meta.get("reason"):
+        return f"Heterogeneity cannot be assessed: {meta['reason']}."
+    i2 = meta["i2"]
+    band = (
+        "little"
+        if i2 < 25
+        else "moderately"
+        if i2 < 50
+        else "substantially"
+        if i2 < 75
+        else "considerably"
+    )
+    verb = "Patients differ little" if band == "little" else f"Patients differ {band}"
+    return (
+        f"{verb} (I² {i2:.0f}%): the typical patient-to-patient spread of the true effect is "
+        f"±{meta['tau2'] ** 0.5:.1f} points (tau), and the effect in a new patient is "
+        f"expected between {_signed_words(meta['pi_low'])} and {_signed_words(meta['pi_high'])}."
+    )
+
+
+def render_series_report(series: dict, patient_results: dict[str, dict]) -> str:
+    """The series page as HTML text.
+
+    Parameters
+    ----------
+    series : dict
+        series.json (contract ``nof1.series/1``).
+    patient_results : dict
+        Patient id -> that patient's results.json (for their verdicts).
+    """
+    comparison = series["comparison"]
+    treated, control = comparison["treated"], comparison["control"]
+    labels = series["labels"]
+    primary = next(o for o in series["outcomes"] if o["primary"])
+    forest_fig, forest_caption = _forest(primary, series)
+    slope_fig, slope_caption = _percent_change(primary, series)
+    figures = [
+        {
+            "id": "forest",
+            "html": figure_html(
+                forest_fig, "plot-forest", 160 + 24 * len(primary["patient_effects"])
+            ),
+            "caption": forest_caption,
+        },
+        {
+            "id": "percent-change",
+            "html": figure_html(slope_fig, "plot-percent-change", 420),
+            "caption": slope_caption,
+        },
+    ]
+    return render_page(
+        "series.html.j2",
+        series=series,
+        labels=labels,
+        treated=treated,
+        control=control,
+        primary=primary,
+        summary=_summary(primary, series),
+        heterogeneity=heterogeneity_words(primary["meta_analysis"]),
+        figures=figures,
+        patient_results=patient_results,
+    )
+
+
+def _signed_words(x: float, unit: str = "") -> str:
+    return f"{abs(x):.1f}{unit} {'lower' if x < 0 else 'higher'}"
+
+
+def _summary(primary: dict, series: dict) -> list[str]:
+    """The first paragraph, sentence by sentence."""
+    labels, comp = series["labels"], series["comparison"]
+    t, c = labels[comp["treated"]], labels[comp["control"]]
+    meta, out = primary["meta_analysis"], []
+    counts = series["counts"]
+    out.append(
+        f"{counts['analysed']} of {counts['patients']} patients were analysed"
+        + (f" ({counts['skipped']} skipped, listed below)." if counts["skipped"] else ".")
+    )
+    if meta.get("reason"):
+        out.append(f"No pooled estimate: {meta['reason']}.")
+    else:
+        out.append(
+            f"Across patients, {primary['label'].lower()} was on average "
+            f"{_signed_words(meta['estimate'], ' points')} on {t} than on {c} (95% CI from "
+            f"{_signed_words(meta['ci_low'])} to {_signed_words(meta['ci_high'])}; "
+            f"p {fmt_p(meta['p_value'])}; random-effects meta-analysis of each patient's "
+            "estimate)."
+        )
+    pc = primary["percent_change"]
+    if not pc.get("reason"):
+        t_mean, c_mean = pc[comp["treated"] + "_mean"], pc[comp["control"] + "_mean"]
+        out.append(
+            f"From baseline to the end points, {primary['label'].lower()} changed by "
+            f"{fmt(t_mean, 1, True)}% on {t} and {fmt(c_mean, 1, True)}% on {c} (paired t p "
+            f"{fmt_p(pc['p_value'])}, Wilcoxon p {fmt_p(pc['wilcoxon_p'])})."
+        )
+    resp = series["responders"]
+    if not resp.get("reason"):
+        cond = resp["conditions"]
+        out.append(
+            f"{cond[comp['treated']]['responders']} of {cond[comp['treated']]['n']} patients "
+            f"responded on {t} ({cond[comp['treated']]['rate']:.0%}) and "
+            f"{cond[comp['control']]['responders']} on {c} ({cond[comp['control']]['rate']:.0%}); "
+            f"exact McNemar p {fmt_p(resp['mcnemar']['p_value'])}."
+        )
+    if series["blinded"]:
+        out.append("This is a blinded analysis: groups A and B, effects B minus A.")
+    return out
+
+
+def _forest(primary: dict, series: dict):
+    """Each patient's raw and shrunken estimate, the pooled diamond and prediction interval."""
+    import plotly.graph_objects as go
+
+    comp, labels = series["comparison"], series["labels"]
+    meta = primary["meta_analysis"]
+    raw = [e for e in primary["patient_effects"] if e["estimate"] is not None]
+    raw.sort(key=lambda e: e["estimate"])
+    shrunken = {s["patient_id"]: s for s in meta.get("shrunken") or []}
+    rows = [e["patient_id"] for e in raw]
+    y = {pid: i + 2 for i, pid in enumerate(rows)}  # rows 0 and 1: pooled and prediction
+    fig = go.Figure()
+    mcid = primary["mcid"] or 0
+    for x, dash, color in [
+        (0, "solid", "#999999"),
+        (-mcid, "dash", COLORS["ink"]),
+        (mcid, "dash", COLORS["ink"]),
+    ]:
+        if x or dash == "solid":
+            fig.add_vline(x=x, line_dash=dash, line_color=color, line_width=1)
+    fig.add_trace(
+        go.Scatter(
+            x=[e["estimate"] for e in raw],
+            y=[y[e["patient_id"]] + 0.15 for e in raw],
+            mode="markers",
+            name="patient's own estimate (95% CI)",
+            marker={"color": "#7f7f7f", "size": 7},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "color": "#b0b0b0",
+                "array": [e["ci_high"] - e["estimate"] for e in raw],
+                "arrayminus": [e["estimate"] - e["ci_low"] for e in raw],
+            },
+            hovertext=[e["patient_id"] for e in raw],
+        )
+    )
+    shown = [pid for pid in rows if pid in shrunken]
+    if shown:
+        fig.add_trace(
+            go.Scatter(
+                x=[shrunken[p]["estimate"] for p in shown],
+                y=[y[p] - 0.15 for p in shown],
+                mode="markers",
+                name="shrunken toward the pooled effect",
+                marker={"color": COLORS[comp["treated"]], "size": 8, "symbol": "diamond"},
+                hovertext=shown,
+            )
+        )
+    if not meta.get("reason"):
+        est, lo, hi = meta["estimate"], meta["ci_low"], meta["ci_high"]
+        fig.add_trace(
+            go.Scatter(
+                x=[lo, est, hi, est, lo],
+                y=[1, 1.35, 1, 0.65, 1],
+                fill="toself",
+                mode="lines",
+                line={"color": COLORS["ink"]},
+                fillcolor=COLORS[comp["treated"]],
+                name="pooled (REML, 95% CI)",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=[meta["pi_low"], meta["pi_high"]],
+                y=[0, 0],
+                mode="lines+markers",
+                line={"color": COLORS[comp["treated"]], "width": 3},
+                marker={"symbol": "line-ns-open", "size": 12},
+                name="95% prediction interval (a new patient)",
+            )
+        )
+    # Plain ids: the page's script turns them into links to each patient's section
+    # (plotly drops relative links when a page is opened from file://).
+    ticks = ["prediction", "<b>pooled</b>", *rows]
+    # fixedrange: no drag zone over the labels, so a click reaches the patient link
+    fig.update_yaxes(
+        tickvals=list(range(len(ticks))), ticktext=ticks, range=[-0.7, len(ticks)], fixedrange=True
+    )
+    fig.update_xaxes(
+        title=f"{labels[comp['treated']]} minus {labels[comp['control']]} "
+        f"({primary['label'].lower()}, points)"
+    )
+    fig.update_layout(legend={"orientation": "h", "y": -80 / (160 + 24 * len(rows))})
+    caption = (
+        f"{primary['label']}: each patient's effect (grey, with 95% CI) and shrunken "
+        "estimate (diamond), sorted; the pooled effect and the range expected for a new "
+        f"patient at the bottom; dashed lines at ±{mcid:g} points. Click a patient for "
+        "their section."
+    )
+    return fig, caption
+
+
+def _percent_change(primary: dict, series: dict):
+    """Each patient's percent change from baseline on each arm, joined by a line."""
+    import plotly.graph_objects as go
+
+    comp, labels = series["comparison"], series["labels"]
+    t, c = comp["treated"], comp["control"]
+    pc = primary["percent_change"]
+    fig = go.Figure()
+    better_lower = primary["better"] == "lower"
+    for p in pc.get("per_patient") or []:
+        if p[t] is None or p[c] is None:
+            continue
+        favours = (p[t] < p[c]) == better_lower
+        fig.add_trace(
+            go.Scatter(
+                x=[labels[c], labels[t]],
+                y=[p[c], p[t]],
+                mode="lines+markers",
+                showlegend=False,
+                line={"color": COLORS[t] if favours else COLORS[c], "width": 1},
+                opacity=0.6,
+                hovertext=p["patient_id"],
+                hoverinfo="text+y",
+            )
+        )
+    if not pc.get("reason"):
+        fig.add_trace(
+            go.Scatter(
+                x=[labels[c], labels[t]],
+                y=[pc[f"{c}_mean"], pc[f"{t}_mean"]],
+                mode="lines+markers",
+                name="mean",
+                line={"color": COLORS["ink"], "width": 4},
+                marker={"size": 10},
+            )
+        )
+    fig.add_hline(y=0, line_color="#999999", line_width=1)
+    fig.update_yaxes(title=f"{primary['label']}: % change from baseline at the end point")
+    caption = (
+        f"Percent change of {primary['label'].lower()} from baseline on each arm, one line "
+        f"per patient (coloured {labels[t]} when {labels[t]} did better); the thick line "
+        "joins the means (the 2013 study's primary analysis)."
+    )
+    return fig, caption

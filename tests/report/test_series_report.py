@@ -1,0 +1,151 @@
+"""series.html: offline in Chromium, every figure drawn, patients linked, blinding and
+skipped patients stated."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+from test_report_in_browser import open_report
+
+from nof1.cli import main
+
+
+def _run(*args):
+    result = CliRunner().invoke(main, [str(a) for a in args], prog_name="nof1")
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture(scope="session")
+def series_runs(tmp_path_factory):
+    """A simulated 8-patient 2013 series: unblinded, blinded, and with one bad patient."""
+    tmp = tmp_path_factory.mktemp("series")
+    sim = tmp / "sim"
+    _run(
+        "simulate",
+        "ldn-fibromyalgia-2013",
+        "--patients",
+        8,
+        "--effect",
+        "-10",
+        "--effect-sd",
+        "5",
+        "--sd",
+        "10",
+        "--phi",
+        "0.4",
+        "--missing",
+        "0.05",
+        "--seed",
+        "5",
+        "--out",
+        sim,
+    )
+    diary = sim / "series-diary.csv"
+    key = sim / "series-unblinding-key.json"
+    _run(
+        "series",
+        diary,
+        "--protocol",
+        "ldn-fibromyalgia-2013",
+        "--allocations",
+        key,
+        "--out",
+        tmp / "plain",
+    )
+    _run(
+        "series",
+        diary,
+        "--protocol",
+        "ldn-fibromyalgia-2013",
+        "--allocations",
+        sim / "series-allocation-blinded.csv",
+        "--out",
+        tmp / "blind",
+    )
+    # P03 loses every placebo day: it cannot be analysed and must be listed as skipped.
+    placebo = {
+        (p["patient_id"], q["first_date"], q["last_date"])
+        for p in json.loads(key.read_text())["patients"]
+        for q in p["periods"]
+        if q["treatment"] == "placebo"
+    }
+    rows = list(csv.DictReader(diary.open()))
+    kept = [
+        r
+        for r in rows
+        if not any(pid == r["patient_id"] == "P03" and a <= r["date"] <= b for pid, a, b in placebo)
+    ]
+    bad = tmp / "bad-diary.csv"
+    with bad.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(kept)
+    _run(
+        "series",
+        bad,
+        "--protocol",
+        "ldn-fibromyalgia-2013",
+        "--allocations",
+        key,
+        "--skip-bad",
+        "--out",
+        tmp / "skipped",
+    )
+    return {name: tmp / name for name in ("plain", "blind", "skipped")}
+
+
+def _text(path) -> str:
+    return re.sub(r"<script>.*?</script>", "", path.read_text(), flags=re.S)
+
+
+@pytest.mark.parametrize("case", ["plain", "blind", "skipped"])
+def test_series_report_opens_offline_with_every_figure_drawn(browser, series_runs, case, tmp_path):
+    page, errors, requests, figures = open_report(
+        browser, series_runs[case] / "series.html", tmp_path / f"{case}.png"
+    )
+    assert errors == [] and requests == []
+    assert [name for name, _ in figures] == ["forest", "percent-change"]
+    assert all(drawn for _, drawn in figures)
+    page.close()
+
+
+def test_forest_plot_labels_link_to_each_patients_section(browser, series_runs):
+    page, *_ = open_report(browser, series_runs["plain"] / "series.html")
+    targets = page.eval_on_selector_all(
+        "#fig-forest [data-target]", "els => els.map(e => e.getAttribute('data-target'))"
+    )
+    assert sorted(targets) == [f"patient-P0{i}" for i in range(1, 9)]
+    assert all(page.query_selector(f"#{t}") is not None for t in targets)
+    page.locator("#fig-forest [data-target='patient-P05']").click()
+    assert page.evaluate("location.hash") == "#patient-P05"
+    page.close()
+
+
+def test_the_series_report_states_the_pooled_effect_and_heterogeneity(series_runs):
+    series = json.loads((series_runs["plain"] / "series.json").read_text())
+    meta = series["outcomes"][0]["meta_analysis"]
+    text = _text(series_runs["plain"] / "series.html")
+    assert f"{abs(meta['estimate']):.1f} points lower on LDN 4.5 mg" in text
+    assert "How much the patients differ." in text and f"I² {meta['i2']:.0f}%" in text
+    assert text.count('<section class="patient" id="patient-') == 8
+
+
+def test_a_blinded_series_report_says_a_and_b(series_runs):
+    text = _text(series_runs["blind"] / "series.html")
+    assert "Blinded report." in text and "Every effect is B minus A." in text
+    summary = text.split('id="summary"')[1].split('id="forest"')[0]
+    assert "LDN" not in summary
+
+
+def test_skipped_patients_are_listed_in_json_and_report(series_runs):
+    series = json.loads((series_runs["skipped"] / "series.json").read_text())
+    assert [s["patient_id"] for s in series["skipped"]] == ["P03"]
+    text = _text(series_runs["skipped"] / "series.html")
+    assert "7 of 8 patients were analysed (1 skipped, listed below)." in text
+    skipped = text.split('id="skipped"')[1].split("</ul>")[0]
+    assert "P03" in skipped and "placebo" in skipped
