@@ -22,6 +22,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 SAMPLE := sample_data/ldn-nof1-multicycle
+SERIES := sample_data/ldn-fibromyalgia-2013-series
 
 demo: $(VENV)/.installed
 	$(BIN)/nof1 protocols show ldn-nof1-multicycle
@@ -29,12 +30,15 @@ demo: $(VENV)/.installed
 		--out $(DEMO)/schedule --force
 	$(BIN)/nof1 analyze $(SAMPLE)/P01-diary.csv --protocol ldn-nof1-multicycle \
 		--allocation $(SAMPLE)/P01-unblinding-key.json --out $(DEMO)/P01 --force
+	$(BIN)/nof1 series $(SERIES)/series-diary.csv --protocol ldn-fibromyalgia-2013 \
+		--allocations $(SERIES)/series-unblinding-key.json --out $(DEMO)/series --force
 	@echo
 	@echo "Demo outputs:"
 	@echo "  schedule for a new patient DEMO01:   $(DEMO)/schedule/"
 	@echo "  analysis of sample patient P01:      $(DEMO)/P01/results.json"
 	@echo "  the aligned diary (day by day):      $(DEMO)/P01/aligned.csv"
 	@echo "  the report (open in a browser):      $(DEMO)/P01/report.html"
+	@echo "  the 31-patient series report:        $(DEMO)/series/series.html"
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check nof1 tests
