@@ -16,7 +16,7 @@ from nof1.design.allocation import count_allocations, enumerate_allocations, sam
 from nof1.design.timeline import included_conditions
 from nof1.protocol.model import Protocol
 
-__all__ = ["randomization_test"]
+__all__ = ["randomization_test", "randomization_tests"]
 
 
 def randomization_test(
@@ -72,13 +72,54 @@ def randomization_test(
     (-10.0, 0.25, {'n_allocations': 8, 'exact': True, 'min_p': 0.25})
     """
     y = np.asarray(y_by_day, dtype=float)
+    if protocol.randomization.scheme != "fixed" and y.shape != (protocol.total_days,):
+        raise ValueError(f"y_by_day needs {protocol.total_days} days, got shape {y.shape}")
+    (effect,) = randomization_tests(
+        protocol,
+        y[None, :],
+        allocation,
+        sign,
+        max_exact=max_exact,
+        n_monte_carlo=n_monte_carlo,
+        seed=seed,
+    )
+    return effect
+
+
+def randomization_tests(
+    protocol: Protocol,
+    y_by_day: np.ndarray,
+    allocation,
+    sign: float = 1.0,
+    *,
+    max_exact: int = 100_000,
+    n_monte_carlo: int = 19_999,
+    seed: int = 0,
+) -> list[Effect]:
+    """:func:`randomization_test` of several outcomes of one patient at once.
+
+    The reference set is built once and every outcome's statistic under every allocation
+    comes from one matrix product.
+
+    Parameters
+    ----------
+    y_by_day : array of float, shape (k, protocol.total_days)
+        One row per outcome.
+    protocol, allocation, sign, max_exact, n_monte_carlo, seed
+        As for :func:`randomization_test`.
+
+    Returns
+    -------
+    list of Effect
+        One per row of ``y_by_day``.
+    """
+    y = np.asarray(y_by_day, dtype=float)
     observed = np.asarray(allocation, dtype=bool)[None, :]
     if protocol.randomization.scheme == "fixed":
-        return Effect.unavailable(
-            "randomization", "the protocol's order is fixed, so there is no randomization to test"
-        )
-    if y.shape != (protocol.total_days,):
-        raise ValueError(f"y_by_day needs {protocol.total_days} days, got shape {y.shape}")
+        reason = "the protocol's order is fixed, so there is no randomization to test"
+        return [Effect.unavailable("randomization", reason) for _ in y]
+    if y.ndim != 2 or y.shape[1] != protocol.total_days:
+        raise ValueError(f"y_by_day needs (k, {protocol.total_days}) days, got shape {y.shape}")
 
     n_allocations = count_allocations(protocol)
     exact = n_allocations <= max_exact
@@ -87,31 +128,36 @@ def randomization_test(
     else:
         reference = sample_allocations(protocol, n_monte_carlo, np.random.default_rng(seed))
 
-    t_obs = _statistics(protocol, y, observed)[0]
-    if not np.isfinite(t_obs):
-        return Effect.unavailable("randomization", "needs observed active and placebo days")
-    t_ref = _statistics(protocol, y, reference)
-    # Relative tolerance: allocations that tie in exact arithmetic must count as ties.
-    at_least = np.abs(t_ref) >= np.abs(t_obs) * (1 - 1e-10) - 1e-12
+    obs_days = included_conditions(protocol, observed)
+    ref_days = included_conditions(protocol, reference)
+    t_obs = _statistics(obs_days, y)[0]
+    t_ref = _statistics(ref_days, y)
     if exact:
-        p_value = at_least.sum() / n_allocations
-        min_p = _always_ties(protocol, observed, reference) / n_allocations
+        min_p = _always_ties(obs_days[0], ref_days) / n_allocations
     else:
-        p_value = (at_least.sum() + 1) / (len(reference) + 1)
         min_p = 1 / (len(reference) + 1)
-    return Effect(
-        "randomization",
-        estimate=sign * t_obs,
-        p_value=p_value,
-        extra={"n_allocations": n_allocations, "exact": exact, "min_p": min_p},
-    )
+    out = []
+    for t, ref in zip(t_obs, t_ref.T, strict=True):
+        if not np.isfinite(t):
+            reason = "needs observed active and placebo days"
+            out.append(Effect.unavailable("randomization", reason))
+            continue
+        # Relative tolerance: allocations that tie in exact arithmetic must count as ties.
+        at_least = np.abs(ref) >= np.abs(t) * (1 - 1e-10) - 1e-12
+        if exact:
+            p_value = at_least.sum() / n_allocations
+        else:
+            p_value = (at_least.sum() + 1) / (len(reference) + 1)
+        extra = {"n_allocations": n_allocations, "exact": exact, "min_p": min_p}
+        out.append(Effect("randomization", estimate=sign * t, p_value=p_value, extra=extra))
+    return out
 
 
-def _statistics(protocol: Protocol, y: np.ndarray, allocations: np.ndarray) -> np.ndarray:
-    """T for each allocation: one matrix product, no loop over allocations."""
-    conditions = included_conditions(protocol, allocations)
-    seen = np.isfinite(y).astype(float)
-    values = np.where(seen > 0, y, 0.0)
+def _statistics(conditions: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """T per allocation (rows of ``conditions``, see ``included_conditions``) and outcome
+    (rows of ``y``): matrix products, no loops."""
+    seen = np.isfinite(y).T.astype(float)
+    values = np.where(seen > 0, y.T, 0.0)
     # float matrices: a bool @ bool product is a logical OR, not a count
     active, placebo = (conditions == 1).astype(float), (conditions == 0).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -120,9 +166,7 @@ def _statistics(protocol: Protocol, y: np.ndarray, allocations: np.ndarray) -> n
     return mean_active - mean_placebo
 
 
-def _always_ties(protocol: Protocol, observed: np.ndarray, reference: np.ndarray) -> int:
-    """Allocations comparing exactly the observed days, either way round."""
-    obs = included_conditions(protocol, observed)[0]
+def _always_ties(obs: np.ndarray, rows: np.ndarray) -> int:
+    """Allocations (``rows``) comparing exactly the observed days, either way round."""
     mirror = np.where(obs >= 0, 1 - obs, obs)
-    rows = included_conditions(protocol, reference)
     return int(((rows == obs).all(axis=1) | (rows == mirror).all(axis=1)).sum())

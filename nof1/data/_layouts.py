@@ -62,8 +62,11 @@ def records(raw: RawTable, protocol: Protocol):
         problems.append((1, message))
     if fatal:
         raise DiaryError(raw.source, fatal + [m for _, m in problems])
-    patient_of = {number: cell_text(_cell(raw, cells, "patient_id")) for number, cells in raw.rows}
-    days = (_long if long else _wide)(raw, outcomes, protocol, problems)
+    patient = raw.column("patient_id")
+    patient_of = {
+        number: "" if patient is None else cell_text(cells[patient]) for number, cells in raw.rows
+    }
+    days = (_long if long else _wide)(raw, outcomes, protocol, problems, patient_of)
     return days, patient_of, problems
 
 
@@ -72,8 +75,7 @@ def _cell(raw: RawTable, cells: list, name: str):
     return None if i is None else cells[i]
 
 
-def _date(raw: RawTable, number: int, cells: list, problems) -> dt.date | None:
-    cell = _cell(raw, cells, "date")
+def _date(cell, number: int, problems) -> dt.date | None:
     if is_missing(cell):
         problems.append((number, f"row {number} has no date"))
         return None
@@ -89,33 +91,38 @@ def _date(raw: RawTable, number: int, cells: list, problems) -> dt.date | None:
         return None
 
 
-def _wide(raw: RawTable, outcomes: list[str], protocol: Protocol, problems) -> list[Day]:
+def _wide(
+    raw: RawTable, outcomes: list[str], protocol: Protocol, problems, patient_of
+) -> list[Day]:
     present = [(o, raw.column(o)) for o in outcomes if o in raw.columns]
-    patient = raw.column("patient_id")
+    extra = [raw.column(name) for name in ("day", "condition", "period")]
+    date = raw.column("date")
     days = []
     for number, cells in raw.rows:
-        date = _date(raw, number, cells, problems)
+        day, condition, period = (None if i is None else cells[i] for i in extra)
         days.append(
             Day(
                 row=number,
-                patient="" if patient is None else cell_text(cells[patient]),
-                date=date,
-                day=_cell(raw, cells, "day"),
-                condition=_cell(raw, cells, "condition"),
-                period=_cell(raw, cells, "period"),
+                patient=patient_of[number],
+                date=_date(cells[date], number, problems),
+                day=day,
+                condition=condition,
+                period=period,
                 values={o: (cells[i], number) for o, i in present},
             )
         )
     return days
 
 
-def _long(raw: RawTable, outcomes: list[str], protocol: Protocol, problems) -> list[Day]:
+def _long(
+    raw: RawTable, outcomes: list[str], protocol: Protocol, problems, patient_of
+) -> list[Day]:
     days: dict[tuple[str, dt.date], Day] = {}
     for number, cells in raw.rows:
-        date = _date(raw, number, cells, problems)
+        date = _date(_cell(raw, cells, "date"), number, problems)
         if date is None:
             continue
-        patient = cell_text(_cell(raw, cells, "patient_id"))
+        patient = patient_of[number]
         day = days.setdefault((patient, date), Day(row=number, patient=patient, date=date))
         for name in ("day", "condition", "period"):
             cell = _cell(raw, cells, name)

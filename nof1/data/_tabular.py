@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import hashlib
 import io
 import math
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -30,6 +32,7 @@ __all__ = [
     "parse_date",
     "parse_int",
     "parse_number",
+    "paused_gc",
     "read_raw",
 ]
 
@@ -166,6 +169,11 @@ def parse_date(cell) -> dt.date:
         return cell.date()
     if isinstance(cell, dt.date):
         return cell
+    if cell.__class__ is str and len(cell) == 10 and cell[4] == cell[7] == "-":
+        try:  # the usual YYYY-MM-DD, without the regular expression
+            return dt.date.fromisoformat(cell)
+        except ValueError:
+            pass  # the general path says what is wrong
     text = str(cell).strip()
     match = _ISO_DATE.fullmatch(text)
     if not match:
@@ -209,6 +217,23 @@ def parse_int(cell) -> int:
     if value != int(value):
         raise ValueError(cell)
     return int(value)
+
+
+@contextmanager
+def paused_gc():
+    """Pause the cyclic garbage collector while a table is read and validated.
+
+    Reading makes a few small objects per cell (lists, tuples, dicts), none of them in a
+    reference cycle; the collector would scan all of them again and again as they pile
+    up, which took most of the time of reading a large series (4x slower).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def read_raw(path: str | Path, expected: str) -> RawTable:
@@ -268,7 +293,7 @@ def _csv_rows(text: str, source: str) -> list[tuple[int, list]]:
     try:
         # A spreadsheet shows one row per CSV record, blank ones included: so does this.
         for number, record in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1):
-            out.append((number, [cell.strip() for cell in record]))
+            out.append((number, list(map(str.strip, record))))
     except csv.Error as exc:
         raise DiaryError(source, [f"is not a readable CSV file ({exc})"]) from None
     return out
@@ -292,7 +317,7 @@ def _xlsx_rows(data: bytes, source: str) -> list[tuple[int, list]]:
 
 
 def _table(source: str, digest: str, cells: list[tuple[int, list]], expected: str) -> RawTable:
-    cells = [(n, row) for n, row in cells if not all(is_missing(c) for c in row)]
+    cells = [(n, row) for n, row in cells if _has_value(row)]
     if not cells:
         raise DiaryError(source, [f"is empty (expected a header row: {expected})"])
     _, header = cells[0]
@@ -333,3 +358,11 @@ def _table(source: str, digest: str, cells: list[tuple[int, list]], expected: st
         columns=[columns[i] for i in keep],
         rows=rows,
     )
+
+
+def _has_value(row: list) -> bool:
+    """Whether a row has a cell that is not missing (most rows: their first cell)."""
+    for cell in row:
+        if not is_missing(cell):
+            return True
+    return False

@@ -174,7 +174,8 @@ def align(
         | {"observed": observed}
         | {name: table[name] for name in outcomes}
     )
-    counted = table["observed"] | table["phase"].isin(["washout", "follow_up"])
+    phase = table["phase"].to_numpy(dtype=object)
+    counted = observed | (phase == "washout") | (phase == "follow_up")
     return Aligned(
         table=table,
         patient_id=patient_id,
@@ -184,7 +185,7 @@ def align(
         source=diary.source,
         sha256=diary.sha256,
         rows=diary.rows,
-        missing_days=table.loc[~counted, "date"].tolist(),
+        missing_days=table["date"].to_numpy(dtype=object)[~counted].tolist(),
     )
 
 
@@ -295,7 +296,7 @@ def _from_allocation(diary: Diary, protocol: Protocol, allocation: AllocationFil
             ],
         )
     plan = allocation.timeline(protocol)  # raises when it does not fit the protocol
-    problems = schedule_problems(diary.table, allocation, protocol, timeline=plan)
+    problems = schedule_problems(diary.table, allocation, protocol)
     if problems:
         raise DiaryError(with_row_note(diary.source), problems)
     columns = {c: plan[c].array for c in ALIGNED_COLUMNS if c != "observed"}

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -130,27 +131,43 @@ class AllocationFile:
         >>> t.condition.iloc[[0, 14, 98, 126]].tolist()
         ['baseline', 'B', 'A', 'follow_up']
         """
-        table = _timeline(protocol, self.timeline_allocation(protocol), self.start_date)
-        labels = np.array(["", *self.labels], dtype=object)
-        period = table["period"].fillna(0).to_numpy(dtype=int)
-        table["condition"] = np.where(period > 0, labels[period], table["condition"])
-        return table
+        return _plan(self, protocol).table.copy()
+
+
+class _Plan(NamedTuple):
+    """An allocation's relabelled timeline, and the columns the checks read, as arrays."""
+
+    table: object  # pandas.DataFrame; never handed out (callers get copies)
+    phase: np.ndarray
+    condition: np.ndarray
+    period: np.ndarray  # 0 outside treatment periods
 
 
 # In a series most patients share a handful of allocations and one start date.
-_TIMELINES: dict = {}
+_PLANS: dict = {}
 
 
-def _timeline(protocol: Protocol, allocation: np.ndarray, start: dt.date):
-    """A copy of ``build_timeline(protocol, allocation, start)``, remembered."""
-    key = (id(protocol), allocation.tobytes(), start)
-    hit = _TIMELINES.get(key)
+def _plan(allocation: AllocationFile, protocol: Protocol) -> _Plan:
+    """:meth:`AllocationFile.timeline`, built once per protocol and schedule."""
+    a = allocation
+    key = (id(protocol), a.protocol_id, a.blinded, a.labels, a.spans, a.start_date)
+    hit = _PLANS.get(key)
     # The cache holds the protocol itself, so its id cannot be reused by another one.
     if hit is None or hit[0] is not protocol:
-        if len(_TIMELINES) >= 256:
-            _TIMELINES.clear()
-        hit = _TIMELINES[key] = (protocol, build_timeline(protocol, allocation, start))
-    return hit[1].copy()
+        table = build_timeline(protocol, a.timeline_allocation(protocol), a.start_date)
+        labels = np.array(["", *a.labels], dtype=object)
+        period = table["period"].fillna(0).to_numpy(dtype=int)
+        table["condition"] = np.where(period > 0, labels[period], table["condition"])
+        plan = _Plan(
+            table,
+            table["phase"].to_numpy(dtype=object),
+            table["condition"].to_numpy(dtype=object),
+            period,
+        )
+        if len(_PLANS) >= 256:
+            _PLANS.clear()
+        hit = _PLANS[key] = (protocol, plan)
+    return hit[1]
 
 
 def read_allocations(path: str | Path) -> dict[str, AllocationFile]:
@@ -247,14 +264,20 @@ def schedule_problems(
         One message per problem, in row order. A blinded file cannot contradict
         ``active`` or ``placebo``, only a treatment day given as another phase.
     """
-    plan = allocation.timeline(protocol) if timeline is None else timeline
-    n = len(plan)
+    if timeline is None:
+        plan = _plan(allocation, protocol)
+        dates = plan.table["date"]
+        phase, planned, planned_period = plan.phase, plan.condition, plan.period
+    else:
+        dates = timeline["date"]
+        phase = timeline["phase"].to_numpy(dtype=object)
+        planned = timeline["condition"].to_numpy(dtype=object)
+        planned_period = timeline["period"].fillna(0).to_numpy(dtype=int)
+    n = len(dates)
     day = day_numbers(table["date"], allocation.start_date)
     outside = (day < 1) | (day > n)
     at = np.clip(day, 1, n) - 1
-    phase = plan["phase"].to_numpy(dtype=object)[at]
-    planned = plan["condition"].to_numpy(dtype=object)[at]
-    planned_period = plan["period"].fillna(0).to_numpy(dtype=int)[at]
+    phase, planned, planned_period = phase[at], planned[at], planned_period[at]
     treatment_day = phase == "treatment"
     bad_condition = np.zeros(len(table), dtype=bool)
     if "condition" in table:
@@ -268,7 +291,7 @@ def schedule_problems(
         wrong = ~treatment_day | (given_period != planned_period)
         bad_period = (given_period > 0) & wrong & ~outside
     name = Path(allocation.source).name
-    first, last = plan["date"].iloc[0].isoformat(), plan["date"].iloc[-1].isoformat()
+    first, last = dates.iloc[0].isoformat(), dates.iloc[-1].isoformat()
     rows, dates = table["row"].to_numpy(), table["date"].to_numpy(dtype=object)
     problems = []
     for i in np.flatnonzero(outside | bad_condition | bad_period):

@@ -32,6 +32,7 @@ from nof1.data._tabular import (
     is_missing,
     normalize_name,
     parse_int,
+    paused_gc,
     read_raw,
     with_row_note,
 )
@@ -135,9 +136,8 @@ def read_diary(
     """
     if allocation is not None and not isinstance(allocation, AllocationFile):
         allocation = read_allocation(allocation, patient_id)
-    raw = read_raw(path, expected_header(protocol))
-    days, patient_of, problems = records(raw, protocol)
-    return _one(raw, days, patient_of, problems, protocol, allocation, patient_id)
+    with paused_gc():  # returns before resuming: the file's temporaries are gone by then
+        return _read_one(path, protocol, allocation, patient_id)
 
 
 def read_diary_table(
@@ -168,6 +168,17 @@ def read_diary_table(
     ------
     DiaryError
     """
+    with paused_gc():  # returns before resuming: the file's temporaries are gone by then
+        return _read_many(path, protocol, allocations)
+
+
+def _read_one(path, protocol, allocation, patient_id) -> Diary:
+    raw = read_raw(path, expected_header(protocol))
+    days, patient_of, problems = records(raw, protocol)
+    return _one(raw, days, patient_of, problems, protocol, allocation, patient_id)
+
+
+def _read_many(path, protocol, allocations) -> dict[str, Diary]:
     raw = read_raw(path, expected_header(protocol))
     if raw.column("patient_id") is None:
         raise DiaryError(raw.source, ["has no patient_id column (needed for several patients)"])
@@ -280,9 +291,10 @@ def _diary(source, sha256, rows, patient_id, days, protocol, allocation, problem
     columns = {"date": [d.date for d in days]}
     columns |= {o.name: _values(days, o, problems) for o in protocol.outcomes}
     table = pd.DataFrame(columns)
-    if not all(is_missing(d.condition) for d in days):  # an empty column says nothing
+    # An empty column says nothing (None: the file has no such column).
+    if not all(d.condition is None or is_missing(d.condition) for d in days):
         table["condition"] = [_condition(d, problems) for d in days]
-    if not all(is_missing(d.period) for d in days):
+    if not all(d.period is None or is_missing(d.period) for d in days):
         table["period"] = pd.array([_period(d, problems) for d in days], dtype="Int64")
     table["row"] = [d.row for d in days]
     _check_day_numbers(days, allocation, problems)
@@ -304,7 +316,7 @@ def _values(days: list[Day], outcome, problems) -> np.ndarray:
     out = np.full(len(days), np.nan)
     bad_cells = []
     for i, day in enumerate(days):
-        cell, row = day.values.get(outcome.name, (None, day.row))
+        cell, row = day.values.get(outcome.name) or (None, None)
         if cell is None:
             continue
         if cell.__class__ is bool:  # a workbook TRUE/FALSE is no score
@@ -373,8 +385,11 @@ def _check_day_numbers(days: list[Day], allocation, problems) -> None:
     """A ``day`` column must count from the start date (the allocation's, or its own)."""
     start = allocation.start_date if allocation else None
     for d in days:
-        if is_missing(d.day):
+        if d.day is None or is_missing(d.day):
             continue
+        if d.day.__class__ is str and d.day.isdecimal() and start is not None:
+            if int(d.day) == (d.date - start).days + 1:  # the usual case, quickly
+                continue
         try:
             number = parse_int(d.day)
         except ValueError:

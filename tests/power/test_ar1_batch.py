@@ -86,7 +86,7 @@ def test_per_series_phi_grids_give_the_same_profile_as_a_common_grid(series):
 
 def test_batched_bayes_equals_bayes_ar1(series):
     # Same coarse pass and per-series grid as bayes_ar1: agreement to rounding (1e-9);
-    # only the interval's root finder differs (Newton here, Brent there, both to 1e-12).
+    # only the interval's root finder differs (Halley here, Brent there, both to 1e-12).
     Y, day, treat = series
     batched = bayes_ar1_batch(Y, day, treat, better="lower", mcid=2.0)
     for i in range(0, len(Y), 3):
@@ -95,6 +95,9 @@ def test_batched_bayes_equals_bayes_ar1(series):
             assert_allclose(getattr(batched[i], key), getattr(one, key), rtol=1e-9, err_msg=key)
         for key in ("p_benefit", "p_mcid", "phi"):
             assert_allclose(batched[i].extra[key], one.extra[key], rtol=1e-9, atol=1e-12)
+        for key in ("x", "y"):  # the posterior density the report plots
+            got, want = batched[i].extra["density"][key], one.extra["density"][key]
+            assert_allclose(got, want, rtol=1e-9, atol=1e-12, err_msg=key)
 
 
 def test_batched_bayes_for_a_higher_is_better_outcome(series):

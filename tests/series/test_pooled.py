@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from nof1.analysis.meta import meta_analysis
 from nof1.analysis.mixed import mixed_model
 from nof1.analysis.pooled import (
     mcnemar_exact,
-    meta_analysis,
     order_effect,
     paired_comparison,
     percent_change_test,
@@ -135,12 +135,52 @@ def test_mixed_model_needs_three_patients_with_both_conditions():
     assert m.reason == "needs at least 3 patients with days in both conditions; got 2"
 
 
-def test_mixed_model_reports_non_convergence_instead_of_failing():
+def test_mixed_model_of_an_outcome_without_variation_gives_a_reason():
+    patient = np.repeat(np.arange(4), 10)
+    treat = np.tile(np.repeat([0, 1], 5), 4)
+    m = mixed_model(np.full(40, 3.0), treat, patient)
+    assert m.estimate is None and m.n_obs == 40
+    assert m.reason == "the outcome does not vary within patients and conditions"
+    shifted = mixed_model(3.0 + patient - 2 * treat, treat, patient)  # cell means only
+    assert shifted.reason == m.reason
+
+
+def test_mixed_model_reports_a_boundary_fit_instead_of_failing():
     rng = np.random.default_rng(1)
     patient = np.repeat(np.arange(6), 40)
     treat = np.tile(np.repeat([0, 1], 20), 6)
     effect = np.array([-8.0, -12.0, -5.0, -10.0, -9.0, -11.0])
     y = 50 + effect[patient] * treat + rng.normal(0, 5, patient.size)  # no intercept variance
     m = mixed_model(y, treat, patient)
-    assert not m.converged and m.warnings
-    assert m.to_dict()["warnings"] == list(m.warnings) and m.estimate is not None
+    assert m.converged and m.estimate is not None
+    assert m.warnings and "singular" in m.warnings[0]
+    assert m.to_dict()["warnings"] == list(m.warnings) and m.corr == 1.0
+    # lme4::lmer(y ~ treat + (1 + treat | patient), REML = TRUE) on these data stops on
+    # another point of the boundary: logLik -712.7175973 (isSingular TRUE), fixef
+    # 49.652749816 and -9.446477584. Its deviance function at nof1's optimum gives
+    # logLik -712.609042841: nof1 maximises the same criterion, a little higher.
+    assert m.loglik == pytest.approx(-712.609042841, abs=1e-8)
+    assert [m.intercept, m.estimate] == pytest.approx([49.652749816, -9.446477584], rel=1e-9)
+
+
+def test_mixed_model_equals_statsmodels_mixedlm_on_the_same_data():
+    """The exact REML from per-patient sufficient statistics is statsmodels MixedLM's model
+    (y ~ treat, random intercept and treat slope by patient, REML), fitted faster."""
+    import pandas as pd
+    import statsmodels.formula.api as smf
+
+    rng = np.random.default_rng(11)
+    rows = []
+    for patient in range(12):
+        b0, b1 = rng.normal(0, 4), rng.normal(-6, 3)
+        treat = np.tile([0] * 20 + [1] * 20, 2)
+        y = 55 + b0 + (b1 * treat) + rng.normal(0, 9, treat.size)
+        rows.append(pd.DataFrame({"y": y, "treat": treat, "patient": f"P{patient}"}))
+    data = pd.concat(rows, ignore_index=True)
+    ours = mixed_model(data["y"], data["treat"], data["patient"])
+    fit = smf.mixedlm("y ~ treat", data, groups="patient", re_formula="~treat").fit(
+        reml=True, method="lbfgs"
+    )
+    np.testing.assert_allclose(ours.estimate, fit.fe_params["treat"], rtol=1e-5)
+    np.testing.assert_allclose(ours.se, fit.bse_fe["treat"], rtol=1e-4)
+    np.testing.assert_allclose(ours.sigma, np.sqrt(fit.scale), rtol=1e-4)

@@ -1,0 +1,105 @@
+"""One patient's aligned table as plain numpy arrays, read once per patient.
+
+The analyses select rows many times per outcome (compared days, baseline days, one
+condition's periods...); masks over these arrays do it in microseconds, where pandas
+indexing and ``groupby`` took most of a patient's analysis time. Nothing is re-derived
+here: every column is the aligned table's (see :class:`nof1.data.Aligned`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["PatientDays"]
+
+
+@dataclass(frozen=True, eq=False)
+class PatientDays:
+    """The aligned table's columns, one entry per planned day, in table order.
+
+    Attributes
+    ----------
+    day : ndarray of int
+        Day number (1 on the start date).
+    date : ndarray of object
+        ``datetime.date`` (or None when the table has no dates).
+    phase, condition : ndarray of object
+        As in the aligned table (str).
+    period : ndarray of int
+        Treatment period number; 0 outside treatment periods (NA in the table).
+    included : ndarray of bool
+        Counts in treated-vs-control comparisons.
+    values : dict of str to ndarray of float
+        Per outcome, in protocol order; NaN = missing.
+    """
+
+    day: np.ndarray
+    date: np.ndarray
+    phase: np.ndarray
+    condition: np.ndarray
+    period: np.ndarray
+    included: np.ndarray
+    values: dict
+    _periods: dict = field(default_factory=dict, init=False, repr=False)
+
+    @classmethod
+    def from_table(cls, table, outcomes: list[str]) -> PatientDays:
+        """Read the columns of an aligned table (``Aligned.table``)."""
+        return cls(
+            day=table["day"].to_numpy(dtype=int),
+            date=table["date"].to_numpy(dtype=object),
+            phase=table["phase"].to_numpy(dtype=object),
+            condition=table["condition"].to_numpy(dtype=object),
+            period=table["period"].fillna(0).to_numpy(dtype=int),
+            included=table["included"].to_numpy(dtype=bool),
+            values={name: table[name].to_numpy(dtype=float) for name in outcomes},
+        )
+
+    @property
+    def observed(self) -> np.ndarray:
+        """Days on which at least one outcome was recorded."""
+        seen = np.zeros(self.day.size, dtype=bool)
+        for values in self.values.values():
+            seen |= ~np.isnan(values)
+        return seen
+
+    def compared(self, outcome: str, treated: str, control: str) -> np.ndarray:
+        """Rows of the treated-vs-control comparison: included days of either condition
+        with the outcome observed."""
+        rows = self.included & ((self.condition == treated) | (self.condition == control))
+        return rows & ~np.isnan(self.values[outcome])
+
+    def vs_baseline(self, outcome: str, condition: str) -> np.ndarray:
+        """Rows of a condition-vs-baseline comparison: baseline days and the condition's
+        included days, with the outcome observed."""
+        rows = (self.condition == "baseline") | (self.included & (self.condition == condition))
+        return rows & ~np.isnan(self.values[outcome])
+
+    def series(self, rows: np.ndarray, outcome: str, condition: str):
+        """``(y, day, is_condition)`` on ``rows``: what the AR(1) fits take."""
+        return self.values[outcome][rows], self.day[rows], self.condition[rows] == condition
+
+    def period_values(self, outcome: str, condition: str, included_only: bool) -> list:
+        """The outcome's observed values per period of ``condition``, in period order.
+
+        Returns
+        -------
+        list of numpy.ndarray
+            One array per period (days in day order, NaN dropped).
+        """
+        key = (condition, included_only)
+        if key not in self._periods:  # the same rows for every outcome: found once
+            rows = (self.condition == condition) & (self.period > 0)
+            if included_only:
+                rows &= self.included
+            at = np.flatnonzero(rows)
+            at = at[np.lexsort((self.day[at], self.period[at]))]
+            _, starts = np.unique(self.period[at], return_index=True)
+            self._periods[key] = np.split(at, starts[1:]) if at.size else []
+        out = []
+        for at in self._periods[key]:
+            values = self.values[outcome][at]
+            out.append(values[np.isfinite(values)])
+        return out

@@ -1,0 +1,201 @@
+"""Reading a series: every patient's diary and the allocations, with the problems found.
+
+:func:`load_series` reads one diary table with a ``patient_id`` column, or a folder of
+per-patient diaries, and the allocation files ``nof1 schedule`` wrote; it gives a
+:class:`SeriesInput`: one :class:`~nof1.data.Diary` per patient, and the problems found,
+per patient.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from nof1.data import AllocationFile, Diary, read_allocations, read_diary, read_diary_table
+from nof1.errors import DiaryError
+
+__all__ = ["SeriesError", "SeriesInput", "load_series"]
+
+_DIARY_NAME = re.compile(r"(?:^|.*[-_])diary\.(?:csv|xlsx)$", re.IGNORECASE)
+
+
+class SeriesError(DiaryError):
+    """Patients that cannot be analysed; ``bad`` lists ``{"patient_id", "reason"}``."""
+
+    def __init__(self, source: str, bad: list[dict]):
+        self.bad = list(bad)
+        super().__init__(
+            source,
+            [
+                f"patient {b['patient_id']}: {b['reason']}" if b["patient_id"] else b["reason"]
+                for b in self.bad
+            ],
+        )
+
+
+@dataclass(frozen=True)
+class SeriesInput:
+    """What :func:`load_series` read.
+
+    Attributes
+    ----------
+    source : str
+        The diary file or folder.
+    sha256 : str or None
+        SHA-256 of a diary table (None for a folder: each results.json has its file's).
+    diaries : dict of str to Diary
+        By patient id, in the order of the file (or of the sorted file names).
+    allocations : dict of str to AllocationFile
+        By patient id; empty when conditions come from the diaries' condition column.
+    allocation_sources : tuple of str
+        The allocation files read.
+    bad : tuple of dict
+        ``{"patient_id", "reason"}`` for every diary that could not be read.
+    """
+
+    source: str
+    sha256: str | None
+    diaries: dict[str, Diary]
+    allocations: dict[str, AllocationFile]
+    allocation_sources: tuple[str, ...] = ()
+    bad: tuple[dict, ...] = ()
+
+
+def load_series(path, protocol, allocations=None, skip_bad: bool = False) -> SeriesInput:
+    """Read a series' diaries and allocations.
+
+    Parameters
+    ----------
+    path : str or Path
+        A diary table (CSV or XLSX, wide or long) with a ``patient_id`` column, or a folder
+        holding one diary per patient: files named ``ID-diary.csv`` (or ``.xlsx``, or just
+        ``diary.csv``) in it or its subfolders, each with a ``patient_id`` column
+        (``series-diary.*`` is left out, so a folder ``nof1 simulate`` wrote works).
+    protocol : Protocol
+    allocations : str or Path, optional
+        An allocation file ``nof1 schedule`` wrote (blinded CSV or unblinding key, for the
+        series or one patient), or a folder of them. In a folder the analyst's blinded
+        files are used when present (``series-allocation-blinded.csv``, else every
+        ``*-allocation-blinded.csv``), else the unblinding keys: to unblind, name the key
+        file. Without allocations the diaries need a ``condition`` column.
+    skip_bad : bool
+        When a diary table has problems, find which patients they belong to (reading the
+        file once per patient) so that the others can be analysed.
+
+    Returns
+    -------
+    SeriesInput
+
+    Raises
+    ------
+    SeriesError
+        Without ``skip_bad``: every problem of a diary table, with its rows.
+    DiaryError
+        A file that cannot be read at all, a table without ``patient_id``, a folder without
+        diaries or allocation files.
+    """
+    allocs, sources = _read_allocations(Path(allocations)) if allocations else ({}, ())
+    path = Path(path)
+    if path.is_dir():
+        diaries, bad = _read_folder(path, protocol, allocs)
+        sha = None
+    else:
+        diaries, bad = _read_table(path, protocol, allocs, skip_bad)
+        sha = next(iter(diaries.values())).sha256 if diaries else None
+    return SeriesInput(str(path), sha, diaries, allocs, sources, tuple(bad))
+
+
+def _read_allocations(path: Path) -> tuple[dict[str, AllocationFile], tuple[str, ...]]:
+    if not path.is_dir():
+        return read_allocations(path), (str(path),)
+    found = []
+    for series_name, pattern in (
+        ("series-allocation-blinded.csv", "*-allocation-blinded.csv"),
+        ("series-unblinding-key.json", "*-unblinding-key.json"),
+    ):
+        if (path / series_name).is_file():
+            found = [path / series_name]
+        else:
+            found = sorted(p for p in path.rglob(pattern) if not p.name.startswith("series-"))
+        if found:
+            break
+    if not found:
+        raise DiaryError(
+            str(path),
+            ["has no allocation files (*-allocation-blinded.csv or *-unblinding-key.json)"],
+        )
+    out: dict[str, AllocationFile] = {}
+    for file in found:
+        for pid, alloc in read_allocations(file).items():
+            if pid in out:
+                raise DiaryError(str(path), [f"patient {pid} is in {out[pid].source} and {file}"])
+            out[pid] = alloc
+    return out, tuple(str(f) for f in found)
+
+
+def _read_table(path: Path, protocol, allocs, skip_bad: bool):
+    try:
+        return read_diary_table(path, protocol, allocs), []
+    except DiaryError as exc:
+        error = exc
+    from nof1.data._tabular import cell_text, read_raw
+
+    raw = read_raw(path, "date, then one column per outcome")
+    column = raw.column("patient_id")
+    if column is None:
+        raise error
+    if not skip_bad:  # the table's own messages, with rows; --skip-bad can get round them
+        raise SeriesError(error.source, [{"patient_id": None, "reason": p} for p in error.problems])
+    ids = [cell_text(cells[column]) for _, cells in raw.rows]
+    unnamed = [number for (number, _), pid in zip(raw.rows, ids, strict=True) if not pid]
+    bad = []
+    if unnamed:
+        shown = ", ".join(map(str, unnamed[:10])) + (", ..." if len(unnamed) > 10 else "")
+        bad.append({"patient_id": None, "reason": f"rows {shown} have no patient_id"})
+    diaries = {}
+    for pid in dict.fromkeys(p for p in ids if p):
+        try:
+            diaries[pid] = read_diary(path, protocol, allocation=allocs.get(pid), patient_id=pid)
+        except DiaryError as exc:
+            bad.append({"patient_id": pid, "reason": _reason(exc)})
+    return diaries, bad
+
+
+def _read_folder(path: Path, protocol, allocs):
+    files = sorted(
+        p
+        for p in path.rglob("*")
+        if p.is_file() and _DIARY_NAME.match(p.name) and not p.name.startswith("series-")
+    )
+    if not files:
+        raise DiaryError(str(path), ["has no diaries (files named ID-diary.csv or ID-diary.xlsx)"])
+    diaries: dict[str, Diary] = {}
+    bad = []
+    for file in files:
+        guess = re.sub(r"[-_]?diary$", "", file.stem, flags=re.IGNORECASE) or file.parent.name
+        try:
+            diary = read_diary(file, protocol)
+            if diary.patient_id is None:
+                raise DiaryError(
+                    str(file), ["has no patient_id column (add one: the patient's id on each row)"]
+                )
+            if diary.patient_id in diaries:
+                raise DiaryError(
+                    str(file),
+                    [
+                        f"is a second diary of {diary.patient_id} (the first: "
+                        f"{diaries[diary.patient_id].source})"
+                    ],
+                )
+            if diary.patient_id in allocs:  # read again, checked against the schedule
+                diary = read_diary(file, protocol, allocation=allocs[diary.patient_id])
+            diaries[diary.patient_id] = diary
+        except DiaryError as exc:
+            bad.append({"patient_id": guess, "reason": _reason(exc)})
+    return diaries, bad
+
+
+def _reason(exc: DiaryError) -> str:
+    """A DiaryError as one line."""
+    return f"{exc.source}: " + "; ".join(exc.problems)

@@ -1,0 +1,146 @@
+"""Pooling a series: per outcome the meta-analyses, percent change, mixed model and order
+effect; the responder test; and one entry per patient for series.json.
+
+Reads each patient's results.json as written (parsed), never the analysis objects, so
+series.json cannot disagree with the per-patient files.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from nof1.analysis.days import PatientDays
+from nof1.data import Aligned
+from nof1.series.results import OutcomeSeries
+
+__all__ = [
+    "daily_data",
+    "folders",
+    "order",
+    "patient_entry",
+    "pool_outcomes",
+    "responders",
+    "skipped_entry",
+]
+
+
+def pool_outcomes(p, ready, results, mixed, orders) -> list[OutcomeSeries]:
+    """Per outcome: meta-analyses, percent change, mixed model and order effect.
+
+    ``orders`` holds each patient's :func:`order` (the order effect needs the first)."""
+    from nof1.analysis.meta import meta_analysis
+    from nof1.analysis.pooled import order_effect, percent_change_test
+
+    alpha = p.analysis.alpha
+    treated, control = ready[0].arms
+    ids = [a.patient_id for a in ready]
+    first = [(o or [None])[0] for o in orders]
+    keys = ("estimate", "se", "ci_low", "ci_high", "p_value", "reason")
+    out = []
+    for outcome, fit in zip(p.outcomes, mixed, strict=True):
+        entries = [_outcome_of(results[pid], outcome.name) for pid in ids]
+        effects = [
+            {"patient_id": pid, **{k: e["effects"]["gls_ar1"][k] for k in keys}}
+            for pid, e in zip(ids, entries, strict=True)
+        ]
+        ok = [e for e in effects if e["reason"] is None]
+        yi, se, ok_ids = ([e[k] for e in ok] for k in ("estimate", "se", "patient_id"))
+        estimates = [np.nan if e["reason"] else e["estimate"] for e in effects]
+        pct = [e["percent_change"] for e in entries]
+        out.append(
+            OutcomeSeries(
+                name=outcome.name,
+                label=outcome.label,
+                primary=outcome.primary,
+                better=outcome.better,
+                mcid=outcome.mcid,
+                patient_effects=tuple(effects),
+                meta=meta_analysis(yi, se, "REML", alpha, ok_ids),
+                dl=meta_analysis(yi, se, "DL", alpha, ok_ids),
+                percent_change=percent_change_test(ids, pct, treated, control, alpha),
+                mixed=fit,
+                order_effect=order_effect(estimates, first, treated, control, alpha),
+            )
+        )
+    return out
+
+
+def responders(results: list[dict], treated: str, control: str) -> dict:
+    """Responder rates per condition and McNemar's exact test across patients."""
+    from nof1.analysis.pooled import responder_test
+
+    flags = [r["responder"] for r in results]
+    return responder_test(flags, treated, control, results[0]["responder"].get("rule"))
+
+
+def _outcome_of(results: dict, name: str) -> dict:
+    return next(o for o in results["outcomes"] if o["name"] == name)
+
+
+def order(days: PatientDays) -> list[str]:
+    """The condition of each treatment period, in order."""
+    rows = (days.phase == "treatment") & (days.period > 0)
+    _, first_day = np.unique(days.period[rows], return_index=True)
+    return days.condition[rows][np.sort(first_day)].tolist()
+
+
+def folders(ids: list[str]) -> dict[str, str]:
+    """A safe, unique folder name per patient id."""
+    out, used = {}, set()
+    for pid in ids:
+        name = re.sub(r"[^A-Za-z0-9._-]", "_", pid).lstrip(".") or "patient"
+        candidate, k = name, 1
+        while candidate.lower() in used:
+            k += 1
+            candidate = f"{name}-{k}"
+        used.add(candidate.lower())
+        out[pid] = candidate
+    return out
+
+
+def patient_entry(aligned: Aligned, results: dict, folder: str, protocol, order) -> dict:
+    """A patient's entry in series.json's ``patients``; ``order`` as :func:`order`."""
+    primary = _outcome_of(results, protocol.primary_outcome.name)
+    gls = primary["effects"]["gls_ar1"]
+    quality = results["data_quality"]
+    return {
+        "patient_id": aligned.patient_id,
+        "included": True,
+        "reason": None,
+        "folder": folder,
+        "results": f"patients/{folder}/results.json",
+        "order": order,
+        "first": order[0] if order else None,
+        "days_planned": quality["days_planned"],
+        "days_observed": quality["days_observed"],
+        "effect": {k: gls[k] for k in ("estimate", "se", "ci_low", "ci_high", "p_value", "reason")},
+        "percent_change": primary["percent_change"],
+        "responder": {k: v for k, v in results["responder"].items() if k != "rule"},
+    }
+
+
+def skipped_entry(skipped: dict) -> dict:
+    """The entry of a patient not analysed: the keys of :func:`patient_entry`, null."""
+    keys = ("folder", "results", "order", "first", "days_planned", "days_observed", "effect")
+    keys += ("percent_change", "responder")
+    return {
+        "patient_id": skipped["patient_id"],
+        "included": False,
+        "reason": skipped["reason"],
+    } | dict.fromkeys(keys)
+
+
+def daily_data(ready: list[Aligned], days: list[PatientDays]) -> dict:
+    """The included, compared days of every patient, for the mixed model: arrays
+    ``patient`` (index in ``ready``), ``treat`` (bool) and one per outcome."""
+    parts: dict = {"patient": [], "treat": [], **{name: [] for name in days[0].values}}
+    for i, (a, d) in enumerate(zip(ready, days, strict=True)):
+        treated, control = a.arms
+        rows = d.included & ((d.condition == treated) | (d.condition == control))
+        parts["patient"].append(np.full(rows.sum(), i))
+        parts["treat"].append(d.condition[rows] == treated)
+        for name, values in d.values.items():
+            parts[name].append(values[rows])
+    return {key: np.concatenate(value) for key, value in parts.items()}
