@@ -63,15 +63,14 @@ def analyze(diary, protocol, allocation, patient_id, studyu_map, seed, out_dir, 
     DIR/report.html (the shareable report; opens offline).
     With a blinded allocation the results compare group B with group A and say so.
     """
-    import io
     import json
     import shlex
 
     from nof1.analysis.patient import analyze_patient
-    from nof1.data import load_aligned, read_aligned_csv
+    from nof1.data import load_aligned
     from nof1.outputs import write_outputs
     from nof1.protocol import read_protocol
-    from nof1.report.patient import render_patient_report
+    from nof1.report.patient import report_from_texts
 
     pf = read_protocol(protocol)
     aligned = load_aligned(
@@ -90,14 +89,14 @@ def analyze(diary, protocol, allocation, patient_id, studyu_map, seed, out_dir, 
         + [str(part) for name, value in options if value is not None for part in (name, value)]
     )
     results = analyze_patient(aligned, pf, seed=seed, command=command).to_dict()
-    aligned_csv = aligned.to_csv()
-    # The report reads exactly what is written, as `nof1 report` would later.
-    report = render_patient_report(results, read_aligned_csv(io.StringIO(aligned_csv)), pf.protocol)
     files = {
         "results.json": json.dumps(results, indent=2, ensure_ascii=False) + "\n",
-        "aligned.csv": aligned_csv,
-        "report.html": report,
+        "aligned.csv": aligned.to_csv(),
     }
+    # The report reads exactly what is written, as `nof1 report` would later.
+    files["report.html"] = report_from_texts(
+        files["results.json"], files["aligned.csv"], pf.protocol
+    )
     written = write_outputs(out_dir, files, force=force)
     quality = results["data_quality"]
     click.echo(

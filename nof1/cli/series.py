@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from nof1.cli._common import force_option, out_option
+
 __all__ = ["series"]
 
 _HINT = "(--skip-bad analyses the other patients and lists these as skipped)"
@@ -54,15 +56,14 @@ _HINT = "(--skip-bad analyses the other patients and lists these as skipped)"
     "has more than 100 000 allocations).",
 )
 @click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False),
-    metavar="DIR",
-    help="Folder for series.json and patients/ID/ (created if missing).",
+    "--patient-reports",
+    is_flag=True,
+    help="Also write each patient's report.html in patients/ID/ (about 5 MB each: every "
+    "page carries its own plotly.js so that it opens alone, offline).",
 )
-@click.option("--force", is_flag=True, help="Replace files that already exist.")
-def series(source, protocol, allocations, skip_bad, workers, seed, out_dir, force):
+@out_option("series.json, series.html and patients/ID/")
+@force_option
+def series(source, protocol, allocations, skip_bad, workers, seed, patient_reports, out_dir, force):
     """Analyse a series of n-of-1 trials: every patient, then pooled across patients.
 
     DIARY_OR_DIR is one diary table (CSV or XLSX, wide or long) with a patient_id column,
@@ -81,6 +82,7 @@ def series(source, protocol, allocations, skip_bad, workers, seed, out_dir, forc
 
     from nof1.outputs import write_outputs
     from nof1.protocol import read_protocol
+    from nof1.report.patient import series_patient_files
     from nof1.report.series import render_series_report
     from nof1.series import SeriesError, analyze_series, load_series, series_files
 
@@ -91,13 +93,16 @@ def series(source, protocol, allocations, skip_bad, workers, seed, out_dir, forc
         )
     options = [("--protocol", protocol), ("--allocations", allocations), ("--seed", seed)]
     options += [("--out", out_dir)]
-    flags = ["--skip-bad"] * skip_bad + ["--force"] * force
+    flags = ["--skip-bad"] * skip_bad + ["--patient-reports"] * patient_reports
+    flags += ["--force"] * force
     command = shlex.join(
         ["nof1", "series", source]
         + [str(part) for name, value in options if value is not None for part in (name, value)]
         + flags
     )
     run = dict(skip_bad=skip_bad, workers=workers, seed=seed, command=command)
+    if patient_reports:
+        run["files"] = series_patient_files
     try:
         data = load_series(source, pf.protocol, allocations=allocations, skip_bad=skip_bad)
         if _on_terminal():
@@ -112,7 +117,7 @@ def series(source, protocol, allocations, skip_bad, workers, seed, out_dir, forc
     files = series_files(results)
     # The page reads exactly the series.json written beside it.
     files["series.html"] = render_series_report(
-        json.loads(files["series.json"]), results.patient_results
+        json.loads(files["series.json"]), results.patient_results, patient_reports
     )
     written = write_outputs(out_dir, files, force=force)
     _summary(results)

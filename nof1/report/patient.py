@@ -9,7 +9,7 @@ from nof1.report import figures
 from nof1.report.html import figure_html, render_page
 from nof1.report.text import CENT_ITEMS, methods_paragraph
 
-__all__ = ["render_patient_report"]
+__all__ = ["render_patient_report", "report_from_texts", "series_patient_files"]
 
 
 def render_patient_report(results: dict, aligned: pd.DataFrame, protocol) -> str:
@@ -71,6 +71,32 @@ def render_patient_report(results: dict, aligned: pd.DataFrame, protocol) -> str
         cent=CENT_ITEMS,
         limits=_limits(primary_out, protocol),
     )
+
+
+def report_from_texts(results_json: str, aligned_csv: str, protocol) -> str:
+    """The report of exactly what was written: results.json and aligned.csv as text."""
+    import io
+    import json
+
+    from nof1.data import read_aligned_csv
+
+    aligned = read_aligned_csv(io.StringIO(aligned_csv))
+    return render_patient_report(json.loads(results_json), aligned, protocol)
+
+
+def series_patient_files(results, aligned) -> dict[str, str]:
+    """A series patient's files with their report.html (``nof1 series --patient-reports``).
+
+    The per-patient hook of ``nof1.series.analyze_series``; module-level because it runs in
+    worker processes.
+    """
+    from nof1.series import patient_files
+
+    files = patient_files(results, aligned)
+    files["report.html"] = report_from_texts(
+        files["results.json"], files["aligned.csv"], aligned.protocol
+    )
+    return files
 
 
 def _outcome_info(protocol, out: dict) -> dict:

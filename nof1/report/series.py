@@ -42,7 +42,9 @@ def heterogeneity_words(meta: dict) -> str:
     )
 
 
-def render_series_report(series: dict, patient_results: dict[str, dict]) -> str:
+def render_series_report(
+    series: dict, patient_results: dict[str, dict], patient_reports: bool = False
+) -> str:
     """The series page as HTML text.
 
     Parameters
@@ -51,6 +53,8 @@ def render_series_report(series: dict, patient_results: dict[str, dict]) -> str:
         series.json (contract ``nof1.series/1``).
     patient_results : dict
         Patient id -> that patient's results.json (for their verdicts).
+    patient_reports : bool
+        Whether patients/ID/report.html were written (then each section links to its own).
     """
     comparison = series["comparison"]
     treated, control = comparison["treated"], comparison["control"]
@@ -83,6 +87,7 @@ def render_series_report(series: dict, patient_results: dict[str, dict]) -> str:
         heterogeneity=heterogeneity_words(primary["meta_analysis"]),
         figures=figures,
         patient_results=patient_results,
+        patient_reports=patient_reports,
     )
 
 

@@ -149,3 +149,24 @@ def test_skipped_patients_are_listed_in_json_and_report(series_runs):
     assert "7 of 8 patients were analysed (1 skipped, listed below)." in text
     skipped = text.split('id="skipped"')[1].split("</ul>")[0]
     assert "P03" in skipped and "placebo" in skipped
+
+
+def test_patient_reports_are_written_on_request_and_linked(series_runs, tmp_path):
+    sim = series_runs["plain"].parent / "sim"
+    _run(
+        "series",
+        sim / "series-diary.csv",
+        "--protocol",
+        "ldn-fibromyalgia-2013",
+        "--allocations",
+        sim / "series-unblinding-key.json",
+        "--patient-reports",
+        "--out",
+        tmp_path / "with",
+    )
+    reports = sorted(p.parent.name for p in (tmp_path / "with" / "patients").glob("*/report.html"))
+    assert reports == [f"P0{i}" for i in range(1, 9)]
+    assert 'href="patients/P05/report.html"' in (tmp_path / "with" / "series.html").read_text()
+    assert not list((series_runs["plain"] / "patients").glob("*/report.html"))  # off by default
+    one = (tmp_path / "with" / "patients" / "P05" / "report.html").read_text()
+    assert "N-of-1 trial report: patient P05" in one
