@@ -11,6 +11,7 @@ __all__ = [
     "patient_options",
     "resolve_patients",
     "resolve_seed",
+    "scenario_options",
     "seed_option",
 ]
 
@@ -25,6 +26,66 @@ def patient_options(series_help: str):
         return click.option(
             "--patient", "patient_id", metavar="ID", help="Patient id, for one patient."
         )(command)
+
+    return decorate
+
+
+def scenario_options(sd: float | None = None, phi: float | None = None):
+    """The simulated noise and time course, shared by ``simulate`` and ``power``.
+
+    ``--sd`` and ``--phi`` are required unless defaults are given.
+    """
+    half_life = click.FloatRange(min=0)
+    options = [
+        click.option(
+            "--sd",
+            default=sd,
+            required=sd is None,
+            show_default=sd is not None,
+            type=click.FloatRange(min=0, min_open=True),
+            metavar="S",
+            help="Day-to-day noise sd on the primary outcome (> 0).",
+        ),
+        click.option(
+            "--phi",
+            default=phi,
+            required=phi is None,
+            show_default=phi is not None,
+            type=click.FloatRange(-1, 1, min_open=True, max_open=True),
+            metavar="P",
+            help="Lag-1 autocorrelation of the noise, strictly between -1 and 1.",
+        ),
+        click.option("--trend", default=0.0, show_default=True, metavar="T", help="Drift per day."),
+        click.option(
+            "--onset-half-life",
+            default=0.0,
+            show_default=True,
+            type=half_life,
+            metavar="D",
+            help="Days for the effect to build up to half (0 = instant).",
+        ),
+        click.option(
+            "--offset-half-life",
+            default=0.0,
+            show_default=True,
+            type=half_life,
+            metavar="D",
+            help="Days for the effect to decay by half after an active period (carryover).",
+        ),
+        click.option(
+            "--missing",
+            default=0.0,
+            show_default=True,
+            type=click.FloatRange(0, 1, max_open=True),
+            metavar="M",
+            help="Probability that a diary day is missing, in [0, 1).",
+        ),
+    ]
+
+    def decorate(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
 
     return decorate
 

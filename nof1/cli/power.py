@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from nof1.cli._common import BadValueExitsOne
+from nof1.cli._common import BadValueExitsOne, scenario_options
 
 __all__ = ["power"]
 
@@ -52,48 +52,7 @@ def _number_list(kind, low: float | None = None, low_open: bool = False):
     help="True effects to simulate: active minus placebo on the primary outcome, in its "
     "units (-10: pain 10 points lower). Include 0 to see the type I error.",
 )
-@click.option(
-    "--sd",
-    default=12.0,
-    show_default=True,
-    type=click.FloatRange(min=0, min_open=True),
-    metavar="S",
-    help="Day-to-day noise sd on the primary outcome (> 0); an assumption to check "
-    "against a pilot diary.",
-)
-@click.option(
-    "--phi",
-    default=0.5,
-    show_default=True,
-    type=click.FloatRange(-1, 1, min_open=True, max_open=True),
-    metavar="P",
-    help="Lag-1 autocorrelation of the noise, strictly between -1 and 1.",
-)
-@click.option("--trend", default=0.0, show_default=True, metavar="T", help="Drift per day.")
-@click.option(
-    "--onset-half-life",
-    default=0.0,
-    show_default=True,
-    type=click.FloatRange(min=0),
-    metavar="D",
-    help="Days for the effect to build up to half (0 = instant).",
-)
-@click.option(
-    "--offset-half-life",
-    default=0.0,
-    show_default=True,
-    type=click.FloatRange(min=0),
-    metavar="D",
-    help="Days for the effect to decay by half after an active period (carryover).",
-)
-@click.option(
-    "--missing",
-    default=0.0,
-    show_default=True,
-    type=click.FloatRange(0, 1, max_open=True),
-    metavar="M",
-    help="Probability that a diary day is missing, in [0, 1).",
-)
+@scenario_options(sd=12.0, phi=0.5)
 @click.option(
     "--patients",
     default=1,

@@ -12,12 +12,11 @@ from nof1.cli._common import (
     patient_options,
     resolve_patients,
     resolve_seed,
+    scenario_options,
     seed_option,
 )
 
 __all__ = ["simulate"]
-
-_HALF_LIFE = click.FloatRange(min=0)
 
 
 def _baseline_pairs(ctx, param, values) -> dict[str, float]:
@@ -46,45 +45,7 @@ def _baseline_pairs(ctx, param, values) -> dict[str, float]:
     metavar="X",
     help="Active minus placebo on the primary outcome, in its units (-10: pain 10 lower).",
 )
-@click.option(
-    "--sd",
-    required=True,
-    type=click.FloatRange(min=0, min_open=True),
-    metavar="S",
-    help="Day-to-day noise sd on the primary outcome (> 0).",
-)
-@click.option(
-    "--phi",
-    required=True,
-    type=click.FloatRange(-1, 1, min_open=True, max_open=True),
-    metavar="P",
-    help="Lag-1 autocorrelation of the noise, strictly between -1 and 1.",
-)
-@click.option("--trend", default=0.0, show_default=True, metavar="T", help="Drift per day.")
-@click.option(
-    "--onset-half-life",
-    default=0.0,
-    show_default=True,
-    type=_HALF_LIFE,
-    metavar="D",
-    help="Days for the effect to build up to half (0 = instant).",
-)
-@click.option(
-    "--offset-half-life",
-    default=0.0,
-    show_default=True,
-    type=_HALF_LIFE,
-    metavar="D",
-    help="Days for the effect to decay by half after an active period (carryover).",
-)
-@click.option(
-    "--missing",
-    default=0.0,
-    show_default=True,
-    type=click.FloatRange(0, 1, max_open=True),
-    metavar="M",
-    help="Probability that a diary day is missing, in [0, 1).",
-)
+@scenario_options()
 @click.option(
     "--effect-sd",
     default=0.0,
