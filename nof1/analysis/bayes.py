@@ -148,12 +148,7 @@ def bayes_ar1(
     >>> e.estimate < 0, e.ci_low < e.estimate < e.ci_high, e.extra["p_benefit"] > 0.9
     (True, True, True)
     """
-    if better not in ("lower", "higher"):
-        raise ValueError(f"better must be 'lower' or 'higher'; got {better!r}")
-    if mcid is not None and not mcid >= 0:
-        raise ValueError(f"mcid must be a non-negative number or None; got {mcid!r}")
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be between 0 and 1; got {alpha}")
+    _check(better, mcid, alpha)
     y, day, active = _prepare(y, day, active)
     X = np.column_stack([np.ones_like(y), active])
     reason = _unavailable_reason(y, X, active)
@@ -184,6 +179,16 @@ def bayes_ar1(
             "density": _density(post),
         },
     )
+
+
+def _check(better, mcid, alpha: float) -> None:
+    """The argument checks of ``bayes_ar1`` (and of its batched twin)."""
+    if better not in ("lower", "higher"):
+        raise ValueError(f"better must be 'lower' or 'higher'; got {better!r}")
+    if mcid is not None and not mcid >= 0:
+        raise ValueError(f"mcid must be a non-negative number or None; got {mcid!r}")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be between 0 and 1; got {alpha}")
 
 
 def _density(post: _Mixture, points: int = _DENSITY_POINTS) -> dict:

@@ -18,6 +18,7 @@ from nof1.analysis.bayes import (
     _COARSE_CELLS,
     _DENSITY_POINTS,
     _LOG_DROP,
+    _check,
     _log_jacobian,
     _midpoints,
 )
@@ -273,13 +274,3 @@ def bayes_effects(post: BatchPosterior, better, mcid, alpha: float = 0.05) -> li
         }
         out.append(Effect("bayes_ar1", mean, sd, None, low, high, None, extra))
     return out
-
-
-def _check(better, mcid, alpha: float) -> None:
-    """The argument checks of ``bayes_ar1``."""
-    if better not in ("lower", "higher"):
-        raise ValueError(f"better must be 'lower' or 'higher'; got {better!r}")
-    if mcid is not None and not mcid >= 0:
-        raise ValueError(f"mcid must be a non-negative number or None; got {mcid!r}")
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be between 0 and 1; got {alpha}")

@@ -26,6 +26,24 @@ def _t_effect(method: str, estimate: float, se: float, df: float, alpha: float) 
     )
 
 
+def arms(y, active) -> tuple[np.ndarray, np.ndarray]:
+    """The observed values on active days and on placebo days (NaN dropped).
+
+    Examples
+    --------
+    >>> arms([1.0, 2.0, float("nan"), 4.0], [1, 0, 1, 0])
+    (array([1.]), array([2., 4.]))
+    """
+    y = np.asarray(y, dtype=float)
+    active = np.asarray(active)
+    if active.shape != y.shape or y.ndim != 1:
+        raise ValueError(f"y and active must be 1-d of equal length; got {y.shape}, {active.shape}")
+    if not np.all(np.isin(active, (0, 1))):
+        raise ValueError("active must be boolean or 0/1 (1 = active day, 0 = placebo day)")
+    keep = ~np.isnan(y)
+    return y[keep & (active == 1)], y[keep & (active == 0)]
+
+
 def _check_alpha(alpha: float) -> None:
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be between 0 and 1; got {alpha}")
@@ -69,15 +87,7 @@ def welch_t(y, active, alpha: float = 0.05) -> Effect:
     (-3.0, 4.0)
     """
     _check_alpha(alpha)
-    y = np.asarray(y, dtype=float)
-    active = np.asarray(active)
-    if active.shape != y.shape or y.ndim != 1:
-        raise ValueError(f"y and active must be 1-d of equal length; got {y.shape}, {active.shape}")
-    if not np.all(np.isin(active, (0, 1))):
-        raise ValueError("active must be boolean or 0/1 (1 = active day, 0 = placebo day)")
-    keep = ~np.isnan(y)
-    a = y[keep & (active == 1)]
-    p = y[keep & (active == 0)]
+    a, p = arms(y, active)
     if min(a.size, p.size) < 2:
         return Effect.unavailable(
             "welch_t",

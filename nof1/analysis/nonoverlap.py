@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize, special
 
+from nof1.analysis.classic import arms
 from nof1.analysis.effect import Effect
 
 __all__ = ["nap"]
@@ -99,16 +100,9 @@ def nap(y, active, better: str, alpha: float = 0.05) -> Effect:
         raise ValueError(f"better must be 'lower' or 'higher'; got {better!r}")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be between 0 and 1; got {alpha}")
-    y = np.asarray(y, dtype=float)
-    active = np.asarray(active)
-    if active.shape != y.shape or y.ndim != 1:
-        raise ValueError(f"y and active must be 1-d of equal length; got {y.shape}, {active.shape}")
-    if not np.all(np.isin(active, (0, 1))):
-        raise ValueError("active must be boolean or 0/1 (1 = active day, 0 = placebo day)")
-    keep = ~np.isnan(y)
     sign = 1.0 if better == "lower" else -1.0  # work with "lower is better" throughout
-    a = sign * y[keep & (active == 1)]
-    p = np.sort(sign * y[keep & (active == 0)])
+    a, p = arms(y, active)
+    a, p = sign * a, np.sort(sign * p)
     if a.size == 0 or p.size == 0:
         return Effect.unavailable(
             "nap",
