@@ -58,7 +58,7 @@ _HINT = "(--skip-bad analyses the other patients and lists these as skipped)"
 @click.option(
     "--patient-reports",
     is_flag=True,
-    help="Also write each patient's report.html in patients/ID/ (about 5 MB each: every "
+    help="Also write each patient's report.html in patients/ID/ (about 1.7 MB each: every "
     "page carries its own plotly.js so that it opens alone, offline).",
 )
 @out_option("series.json, series.html and patients/ID/")

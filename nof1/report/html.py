@@ -2,6 +2,9 @@
 
 A page is one self-contained file: plotly.js is inlined once in the page head (not per
 figure), figures are plotly divs rendered by it, and nothing is fetched from a network.
+The plotly.js inlined is the official cartesian partial bundle vendored in ``vendor/``
+(1.5 MB instead of the full 4.8 MB bundle plotly.py ships): nof1 draws only scatter and
+box traces, and a report should stay small enough to e-mail.
 The patient, series and power reports all render through :func:`render_page`.
 """
 
@@ -14,10 +17,12 @@ import jinja2
 
 __all__ = [
     "COLORS",
+    "PLOTLY_JS_VERSION",
     "figure_html",
     "fmt",
     "fmt_p",
     "fmt_prob",
+    "plotly_js",
     "render_page",
 ]
 
@@ -33,6 +38,9 @@ COLORS = {
     "excluded": "#555555",
     "ink": "#222222",
 }
+
+#: Version of the vendored plotly.js partial bundle (see ``vendor/README.md``).
+PLOTLY_JS_VERSION = "4.1.1"
 
 _PLOTLY_CONFIG = {
     "displaylogo": False,
@@ -115,9 +123,16 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+@cache
+def plotly_js() -> str:
+    """The vendored plotly.js partial bundle, as inlined in every page."""
+    from importlib.resources import files
+
+    bundle = files("nof1.report") / "vendor" / f"plotly-cartesian-{PLOTLY_JS_VERSION}.min.js"
+    return bundle.read_text(encoding="utf-8")
+
+
 def render_page(template: str, **context) -> str:
     """Render ``templates/<template>`` with plotly.js inlined once in the page."""
-    from plotly.offline import get_plotlyjs
-
     page = _environment().get_template(template)
-    return page.render(plotly_js=get_plotlyjs(), colors=COLORS, **context)
+    return page.render(plotly_js=plotly_js(), colors=COLORS, **context)

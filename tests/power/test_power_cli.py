@@ -53,10 +53,10 @@ def test_power_json_rejects_a_result_without_its_keys(written):
 
 
 def test_power_html_is_one_offline_page_with_plotly_inlined_once(written):
-    from plotly.offline import get_plotlyjs
+    from nof1.report.html import plotly_js
 
     page = (written[0] / "power.html").read_text()
-    assert page.count(get_plotlyjs()[:500]) == 1
+    assert page.count(plotly_js()[:500]) == 1
     assert page.count("Plotly.newPlot") >= 3  # primary curves plus one per design
     # plotly.js itself holds links (its logo); the page around it must load nothing
     around = re.sub(r"<script>.*?</script>", "", page, flags=re.S)

@@ -6,9 +6,9 @@ import json
 import re
 
 from click.testing import CliRunner
-from plotly.offline import get_plotlyjs
 
 from nof1.cli import main
+from nof1.report.html import plotly_js
 
 
 def html_of(reports, case) -> str:
@@ -21,10 +21,24 @@ def text_of(reports, case) -> str:
 
 def test_plotly_js_is_inlined_once_and_nothing_is_loaded_from_elsewhere(reports):
     html = html_of(reports, "sample")
-    assert html.count(get_plotlyjs()[:500]) == 1
+    assert html.count(plotly_js()[:500]) == 1
     assert "<script src=" not in html and "<link " not in html
     # plotly.js itself holds links (its logo); the page around it must not
     assert not re.search(r"""(src|href)=["']https?://""", text_of(reports, "sample"))
+
+
+def test_a_report_stays_under_2_mb_with_every_figure_interactive(reports):
+    for case in ("sample", "blinded", "pilot"):
+        assert (reports[case] / "report.html").stat().st_size < 2_000_000, case
+
+
+def test_the_vendored_plotly_js_has_the_major_version_plotly_py_writes_for():
+    from plotly.offline import get_plotlyjs_version
+
+    from nof1.report.html import PLOTLY_JS_VERSION
+
+    assert PLOTLY_JS_VERSION.split(".")[0] == get_plotlyjs_version().split(".")[0]
+    assert f"v{PLOTLY_JS_VERSION}" in plotly_js()[:200]
 
 
 def test_every_figure_has_a_one_line_caption(reports):

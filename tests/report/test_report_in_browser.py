@@ -29,6 +29,15 @@ def open_report(browser, path, screenshot=None):
     figures = page.eval_on_selector_all(
         "[data-figure]", "els => els.map(e => [e.dataset.figure, !!e.querySelector('svg')])"
     )
+    # A trace type missing from the inlined (partial) plotly.js bundle is drawn as a
+    # scatter without an error: every trace must keep the type the figure asked for.
+    mistyped = page.eval_on_selector_all(
+        ".js-plotly-plot",
+        """els => els.flatMap(gd => gd.data.map((t, i) => [t.type || 'scatter',
+                                                       gd._fullData[i].type])
+                                  .filter(([asked, drawn]) => asked !== drawn))""",
+    )
+    assert mistyped == [], mistyped
     if screenshot:
         page.screenshot(path=str(screenshot), full_page=True)
     return page, errors, requests, figures
