@@ -43,6 +43,64 @@ def open_report(browser, path, screenshot=None):
     return page, errors, requests, figures
 
 
+def page_width_overflow(browser, path, width=390):
+    """How many CSS pixels the page is wider than a phone's screen (0 when it fits)."""
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    page.goto(path.as_uri())
+    page.wait_for_function("document.querySelector('.js-plotly-plot svg') !== null")
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    page.close()
+    return overflow
+
+
+def headings_ending_a_page(browser, path, tmp_path):
+    """Print ``path`` to an A4 PDF; return the headings that are the last line of a page."""
+    import unicodedata
+
+    from pypdf import PdfReader
+
+    page = browser.new_page()
+    page.goto(path.as_uri())
+    page.wait_for_function("document.querySelector('.js-plotly-plot svg') !== null")
+    headings = set(
+        page.eval_on_selector_all(
+            "h1, h2, h3, summary", "els => els.map(e => e.innerText.trim()).filter(t => t)"
+        )
+    )
+    pdf = tmp_path / f"{path.stem}.pdf"
+    page.pdf(path=str(pdf), format="A4", prefer_css_page_size=True)
+    page.close()
+    stranded = []
+    for number, pdf_page in enumerate(PdfReader(pdf).pages, start=1):
+        fragments = []
+
+        def visit(text, cm, tm, font, size, fragments=fragments):
+            if text.strip():  # y of the text on the page: text matrix times current matrix
+                fragments.append((tm[4] * cm[1] + tm[5] * cm[3] + cm[5], text.strip()))
+
+        pdf_page.extract_text(visitor_text=visit)
+        if not fragments:
+            continue
+        bottom = min(y for y, _ in fragments)
+        last_line = " ".join(t for y, t in fragments if y - bottom < 2)
+        last_line = unicodedata.normalize("NFKC", last_line)  # pdf ligatures (ﬀ -> ff)
+        if last_line in headings:
+            stranded.append((number, last_line))
+    return stranded
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_report_fits_a_phone_screen_without_sideways_scrolling(browser, reports, case):
+    assert page_width_overflow(browser, reports[case] / "report.html") <= 0
+
+
+@pytest.mark.parametrize("case", ["sample", "blinded", "pilot"])
+def test_no_heading_of_the_printed_report_ends_a_page(browser, reports, case, tmp_path):
+    assert headings_ending_a_page(browser, reports[case] / "report.html", tmp_path) == []
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_report_opens_offline_with_every_figure_drawn_and_no_console_errors(
     browser, reports, case, tmp_path
@@ -109,3 +167,10 @@ def test_power_report_opens_offline_with_every_figure_drawn(browser, power_page,
     assert len(figures) == 3 and all(drawn for _, drawn in figures), figures
     assert "power" in page.inner_text(".verdict")
     page.close()
+
+
+def test_power_report_fits_a_phone_and_prints_without_stranded_headings(
+    browser, power_page, tmp_path
+):
+    assert page_width_overflow(browser, power_page) <= 0
+    assert headings_ending_a_page(browser, power_page, tmp_path) == []

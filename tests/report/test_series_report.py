@@ -9,7 +9,7 @@ import re
 
 import pytest
 from click.testing import CliRunner
-from test_report_in_browser import open_report
+from test_report_in_browser import headings_ending_a_page, open_report, page_width_overflow
 
 from nof1.cli import main
 
@@ -112,6 +112,14 @@ def test_series_report_opens_offline_with_every_figure_drawn(browser, series_run
     assert [name for name, _ in figures] == ["forest", "percent-change"]
     assert all(drawn for _, drawn in figures)
     page.close()
+
+
+@pytest.mark.parametrize("case", ["plain", "blind"])
+def test_series_report_fits_a_phone_and_prints_without_stranded_headings(
+    browser, series_runs, case, tmp_path
+):
+    assert page_width_overflow(browser, series_runs[case] / "series.html") <= 0
+    assert headings_ending_a_page(browser, series_runs[case] / "series.html", tmp_path) == []
 
 
 def test_forest_plot_labels_link_to_each_patients_section(browser, series_runs):
