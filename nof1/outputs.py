@@ -1,43 +1,439 @@
-"""Writing a command's output files all at once, never overwriting by accident.
+"""Writing a command's output files: all or nothing, never through a link, never over an input.
 
-Every command builds its files in memory first, then hands them here: if any target
-already exists (and ``force`` is off) nothing is written; otherwise each file is
-written to a temporary name and renamed, so a reader never sees half a file.
+Every command that writes files goes through :class:`OutputSet` (or its one-shot form
+:func:`write_outputs`):
+
+1. **Claim** the output folder when the run starts: create it if missing, lock it
+   (``flock`` on the folder itself, non-blocking, so a second run into the same folder
+   fails at once) and make a private staging folder inside it
+   (``tempfile.mkdtemp``: same file system, unguessable name, mode 0700). An
+   unwritable folder fails here, before any long computation.
+2. **Check** every target before anything is written: an existing file is replaced only
+   with ``force``; a folder where a file goes, a file or symbolic link where a folder
+   goes, and any target that is an input of the same run (same resolved path or same
+   inode) are refused with a message naming both.
+3. **Stage** every file in the staging folder (``O_CREAT | O_EXCL | O_NOFOLLOW``).
+   A failure here (disk full, quota) leaves the folder as it was.
+4. **Commit**: rename each staged file (or whole staged sub-folder) into place. Every
+   file it replaces is first moved aside into the staging folder, so a failure half-way
+   undoes what was done. ``rename`` replaces a symbolic link planted at a target as a
+   link; nothing is ever written through one. All paths are opened relative to folder
+   descriptors opened with ``O_NOFOLLOW``, so a link planted mid-run is not followed
+   either.
+
+**The previous output set.** A command that writes a set of files into ``--out`` names
+it (``name="analyze"``, ``"series"``...). The set is recorded in ``.nof1-outputs.json``
+in the folder: per set, each file's relative path with its size and SHA-256 (so the
+same run writes a byte-identical manifest).
+With ``force``, the files of the previous set of that name that are not in the new one
+are removed as part of the commit (e.g. the ``patients/ID/`` folders of patients no
+longer in a series), but only files whose content is still what nof1 recorded (a file
+edited or replaced since is kept), never an input of the run, and never a
+file nof1 did not record. Folders left empty by that are removed.
+
+To write one more file alongside the set (a ``--problems`` CSV inside ``--out``), add
+it to ``files``; to write one file anywhere else, use :func:`write_file`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
 import os
-from pathlib import Path
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path, PurePosixPath
 
 from nof1.errors import Nof1Error
 
-__all__ = ["write_outputs"]
+__all__ = ["MANIFEST", "OutputSet", "write_file", "write_outputs"]
+
+MANIFEST = ".nof1-outputs.json"
+_MANIFEST_SCHEMA = "nof1.outputs/1"
+_STAGING_PREFIX = ".nof1-staging-"
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+
+Inputs = Mapping[str, "str | os.PathLike | Iterable[str | os.PathLike] | None"]
 
 
-def write_outputs(
-    out_dir: str | Path, files: dict[str, str | bytes], force: bool = False
-) -> list[Path]:
-    """Write ``files`` (relative path -> contents) under ``out_dir``.
+class OutputSet:
+    """One run's claim on an output folder: locked, checked, then written all at once.
 
     Parameters
     ----------
     out_dir : str or Path
-        Created if missing.
-    files : dict
-        Relative path to text (written as UTF-8, newlines untouched) or bytes.
+        The folder (created if missing; may itself be a link to a folder).
     force : bool
-        Replace files that exist; otherwise refuse before writing anything.
+        Replace existing files (and remove the rest of the previous set ``name``).
+    name : str, optional
+        The name of the output set in the folder's manifest; without it (a single
+        file such as ``nof1 report --out FILE``) no manifest is kept.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> with OutputSet(d, name="demo") as out:
+    ...     [p.name for p in out.write({"a.txt": "hello\\n", "sub/b.txt": b"bytes"})]
+    ['a.txt', 'b.txt']
+    >>> sorted(p.name for p in Path(d).rglob("*"))
+    ['.nof1-outputs.json', 'a.txt', 'b.txt', 'sub']
+    >>> with OutputSet(d, force=True, name="demo") as out:
+    ...     _ = out.write({"a.txt": "again\\n"})
+    >>> sorted(p.name for p in Path(d).rglob("*"))  # sub/b.txt was the old set's
+    ['.nof1-outputs.json', 'a.txt']
+    """
+
+    def __init__(self, out_dir: str | os.PathLike, *, force: bool = False, name: str | None = None):
+        self.root = Path(out_dir)
+        self.force = force
+        self.name = name
+        self._fd: int | None = None
+        self._staging: str | None = None
+        self._created: list[Path] = []
+        self._written = False
+
+    # -- claim -------------------------------------------------------------------------
+
+    def __enter__(self) -> OutputSet:
+        self.open()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def open(self) -> None:
+        """Create, lock and stage the folder; :class:`Nof1Error` naming it if it cannot be."""
+        root = self.root
+        if os.path.lexists(root) and not root.is_dir():
+            raise Nof1Error(
+                f"{root}: exists and is not a folder (nof1 writes its files into a folder)"
+            )
+        self._make_folders(root)
+        try:
+            self._fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError as exc:
+            raise _error(root, exc, "cannot open") from None
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._fd)
+            self._fd = None
+            raise Nof1Error(
+                f"{root}: another nof1 run is writing there now; wait for it to end or "
+                "choose another --out"
+            ) from None
+        try:
+            path = tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=root)
+        except OSError as exc:
+            self.close()
+            raise _error(root, exc, "cannot write to") from None
+        self._staging = os.path.basename(path)
+
+    def _make_folders(self, root: Path) -> None:
+        missing = []
+        for folder in (root, *root.parents):
+            if os.path.lexists(folder):
+                break
+            missing.append(folder)
+        for folder in reversed(missing):
+            try:
+                folder.mkdir()
+            except FileExistsError:  # made by a concurrent run: fine, the lock decides
+                continue
+            except OSError as exc:
+                self._remove_created()
+                raise _error(folder, exc, "cannot create") from None
+            self._created.append(folder)
+
+    def close(self) -> None:
+        """Remove the staging folder, release the lock (and undo folders made for nothing)."""
+        if self._fd is None:
+            return
+        if self._staging is not None:
+            _remove_tree(self._fd, self._staging)
+            self._staging = None
+        if not self._written:
+            self._remove_created()
+        os.close(self._fd)  # releases the lock
+        self._fd = None
+
+    def _remove_created(self) -> None:
+        for folder in reversed(self._created):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        self._created = []
+
+    def refuse_existing(self, names: Iterable[str]) -> None:
+        """Fail now, before a long run, if any of ``names`` exists and ``force`` is off."""
+        if self.force:
+            return
+        existing = [n for n in names if self._lstat(PurePosixPath(n)) is not None]
+        if existing:
+            raise _would_overwrite([self.root / n for n in existing])
+
+    # -- write -------------------------------------------------------------------------
+
+    def write(self, files: Mapping[str, str | bytes], inputs: Inputs | None = None) -> list[Path]:
+        """Write ``files`` (relative path -> text or bytes) under the folder, all or nothing.
+
+        Parameters
+        ----------
+        files : mapping
+            Relative path (``/``-separated) to text (written as UTF-8, newlines untouched)
+            or bytes.
+        inputs : mapping, optional
+            The run's input files by role (``{"diary": path, "--allocation": path}``; a
+            value may be a list of paths or None). None of them is ever replaced or removed.
+
+        Returns
+        -------
+        list of Path
+            The paths written, in the order given.
+
+        Raises
+        ------
+        Nof1Error
+            A target that exists (without ``force``), is an input, is a folder, or lies
+            under a file or link; or an OS error while writing (named with its path).
+            Nothing in the folder has changed then.
+        """
+        if self._fd is None or self._staging is None:
+            raise RuntimeError("OutputSet.write() outside `with OutputSet(...)`")
+        rels = [_relative(r) for r in files]
+        inputs = _input_paths(inputs or {})
+        existing = self._check(rels, inputs)
+        if existing and not self.force:
+            raise _would_overwrite([self.root / r for r in existing])
+        manifest = self._read_manifest() if self.name else None
+        stale = self._stale(manifest, rels, inputs) if manifest is not None and self.force else []
+        staging = os.open(self._staging, _DIR_FLAGS, dir_fd=self._fd)
+        try:
+            os.mkdir("new", dir_fd=staging)
+            os.mkdir("old", dir_fd=staging)
+            recorded = {}
+            for rel, content in zip(rels, files.values(), strict=True):
+                data = content.encode("utf-8") if isinstance(content, str) else content
+                recorded[str(rel)] = self._stage(staging, rel, data)
+            if manifest is not None:
+                text = _manifest_text(manifest, self.name, recorded, self.force, stale)
+                self._stage(staging, PurePosixPath(MANIFEST), text.encode("utf-8"))
+            self._commit(staging, stale)
+        finally:
+            os.close(staging)
+        self._written = True
+        self._remove_empty_parents(stale)
+        return [self.root / r for r in rels]
+
+    def _check(self, rels: list[PurePosixPath], inputs: list[tuple[str, Path]]) -> list:
+        """The targets that exist; :class:`Nof1Error` for any that cannot be replaced."""
+        existing = []
+        folders = {p for r in rels for p in r.parents if p != PurePosixPath(".")}
+        for folder in sorted(folders, key=lambda p: len(p.parts)):
+            st = self._lstat(folder)
+            if st is not None and not stat.S_ISDIR(st.st_mode):
+                kind = "a symbolic link" if stat.S_ISLNK(st.st_mode) else "a file"
+                raise Nof1Error(
+                    f"{self.root / folder}: is {kind} where nof1 writes a folder "
+                    "(nof1 never writes through links); remove it or choose another --out"
+                )
+        targets = rels + ([PurePosixPath(MANIFEST)] if self.name else [])
+        for rel in targets:
+            st = self._lstat(rel)
+            if st is None:
+                continue
+            path = self.root / rel
+            if stat.S_ISDIR(st.st_mode):
+                raise Nof1Error(f"{path}: is a folder where nof1 writes a file; remove it")
+            for role, source in inputs:
+                if _same_file(path, source):
+                    raise Nof1Error(
+                        f"{path}: this output of the run would replace its {role} ({source}); "
+                        "nof1 never overwrites an input: choose another --out"
+                    )
+            if rel in rels:
+                existing.append(rel)
+        return existing
+
+    def _lstat(self, rel: PurePosixPath) -> os.stat_result | None:
+        """lstat of ``rel`` under the folder, never through a link (None if absent)."""
+        fd = self._open_parent(rel)
+        if fd is None:
+            return None
+        try:
+            return _lstat_at(fd, rel.name)
+        finally:
+            os.close(fd)
+
+    def _open_parent(self, rel: PurePosixPath) -> int | None:
+        """A descriptor of the folder holding ``rel``, walked without following links."""
+        fd = os.dup(self._fd)
+        for part in rel.parts[:-1]:
+            try:
+                child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+            except OSError:  # missing, not a folder, or a link (ELOOP)
+                os.close(fd)
+                return None
+            os.close(fd)
+            fd = child
+        return fd
+
+    def _read_manifest(self) -> dict:
+        """The folder's manifest (empty if missing or unreadable: then nothing is stale)."""
+        try:
+            fd = os.open(MANIFEST, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=self._fd)
+        except OSError:
+            return {}
+        try:
+            with os.fdopen(fd, "rb") as handle:
+                data = json.loads(handle.read(10_000_000))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict) or data.get("schema") != _MANIFEST_SCHEMA:
+            return {}
+        sets = data.get("sets")
+        return sets if isinstance(sets, dict) else {}
+
+    def _stale(self, manifest: dict, rels, inputs) -> list[PurePosixPath]:
+        """Files of the previous set that the new one does not have and nof1 may remove."""
+        new = {str(r) for r in rels}
+        old = manifest.get(self.name)
+        if not isinstance(old, dict):
+            return []
+        stale = []
+        for key, entry in old.items():
+            try:
+                rel = _relative(key)
+            except ValueError:
+                continue
+            if key in new or not self._unchanged(rel, entry):
+                continue
+            if any(_same_file(self.root / rel, source) for _, source in inputs):
+                continue
+            stale.append(rel)
+        return stale
+
+    def _unchanged(self, rel: PurePosixPath, entry) -> bool:
+        """A regular file whose size and SHA-256 are still those in the manifest."""
+        if not (isinstance(entry, list) and len(entry) == 2):
+            return False
+        st = self._lstat(rel)
+        if st is None or not stat.S_ISREG(st.st_mode) or st.st_size != entry[0]:
+            return False
+        parent = self._open_parent(rel)
+        if parent is None:
+            return False
+        try:
+            fd = os.open(rel.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=parent)
+            with os.fdopen(fd, "rb") as handle:
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        except OSError:
+            return False
+        finally:
+            os.close(parent)
+        return digest == entry[1]
+
+    def _stage(self, staging: int, rel: PurePosixPath, data: bytes) -> list:
+        """Write one file under ``staging/new``; returns its [size, sha256]."""
+        fd = os.open("new", _DIR_FLAGS, dir_fd=staging)
+        try:
+            for part in rel.parts[:-1]:
+                with contextlib.suppress(FileExistsError):
+                    os.mkdir(part, dir_fd=fd)
+                child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+                os.close(fd)
+                fd = child
+            out = os.open(rel.name, _FILE_FLAGS, 0o666, dir_fd=fd)
+            try:
+                _write_all(out, data)
+            finally:
+                os.close(out)
+        except OSError as exc:
+            raise _error(self.root / rel, exc, "cannot write") from None
+        finally:
+            os.close(fd)
+        return [len(data), hashlib.sha256(data).hexdigest()]
+
+    def _commit(self, staging: int, stale: list[PurePosixPath]) -> None:
+        """Move the staged tree into place; on any failure undo every move made."""
+        undo: list = []
+        fds: list[int] = []
+        counter = iter(range(10**9))
+        old = os.open("old", _DIR_FLAGS, dir_fd=staging)
+        fds.append(old)
+
+        def move(src_fd, src, dst_fd, dst):
+            os.rename(src, dst, src_dir_fd=src_fd, dst_dir_fd=dst_fd)
+            undo.append(lambda: os.rename(dst, src, src_dir_fd=dst_fd, dst_dir_fd=src_fd))
+
+        def merge(src_fd: int, dst_fd: int) -> None:
+            for entry in sorted(os.listdir(src_fd)):
+                here = _lstat_at(dst_fd, entry)
+                if here is None:
+                    move(src_fd, entry, dst_fd, entry)
+                elif stat.S_ISDIR(here.st_mode):
+                    child_src = os.open(entry, _DIR_FLAGS, dir_fd=src_fd)
+                    fds.append(child_src)
+                    child_dst = os.open(entry, _DIR_FLAGS, dir_fd=dst_fd)
+                    fds.append(child_dst)
+                    merge(child_src, child_dst)
+                else:  # a file or a link: moved aside (kept until the end), then replaced
+                    move(dst_fd, entry, old, str(next(counter)))
+                    move(src_fd, entry, dst_fd, entry)
+
+        path = self.root
+        try:
+            new = os.open("new", _DIR_FLAGS, dir_fd=staging)
+            fds.append(new)
+            merge(new, self._fd)
+            for rel in stale:
+                path = self.root / rel
+                parent = self._open_parent(rel)
+                if parent is None:
+                    continue
+                fds.append(parent)
+                move(parent, rel.name, old, str(next(counter)))
+        except OSError as exc:
+            for step in reversed(undo):
+                with contextlib.suppress(OSError):
+                    step()
+            raise _error(path, exc, "cannot replace files in") from None
+        finally:
+            for fd in fds:
+                os.close(fd)
+
+    def _remove_empty_parents(self, stale: list[PurePosixPath]) -> None:
+        folders = {p for r in stale for p in r.parents if p != PurePosixPath(".")}
+        for folder in sorted(folders, key=lambda p: -len(p.parts)):
+            fd = self._open_parent(folder)
+            if fd is None:
+                continue
+            with contextlib.suppress(OSError):
+                os.rmdir(folder.name, dir_fd=fd)
+            os.close(fd)
+
+
+def write_outputs(
+    out_dir: str | os.PathLike,
+    files: Mapping[str, str | bytes],
+    force: bool = False,
+    inputs: Inputs | None = None,
+    name: str | None = None,
+) -> list[Path]:
+    """Write ``files`` (relative path -> contents) under ``out_dir``: claim, check, write.
+
+    The one-shot form of :class:`OutputSet` (see there and the module docstring).
 
     Returns
     -------
     list of Path
         The paths written, in the order given.
-
-    Raises
-    ------
-    Nof1Error
-        When files exist and ``force`` is off, or ``out_dir`` is not a directory.
 
     Examples
     --------
@@ -50,22 +446,85 @@ def write_outputs(
     ...
     nof1.errors.Nof1Error: would overwrite 1 existing file(s): ...a.txt (use --force to replace)
     """
-    root = Path(out_dir)
-    if root.exists() and not root.is_dir():
-        raise Nof1Error(f"--out {root} exists and is not a directory")
-    targets = [root / rel for rel in files]
-    existing = [p for p in targets if p.exists()]
-    if existing and not force:
-        shown = ", ".join(str(p) for p in existing[:3])
-        more = f" and {len(existing) - 3} more" if len(existing) > 3 else ""
-        raise Nof1Error(
-            f"would overwrite {len(existing)} existing file(s): {shown}{more} "
-            "(use --force to replace)"
-        )
-    for path, content in zip(targets, files.values(), strict=True):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.partial")
-        data = content.encode("utf-8") if isinstance(content, str) else content
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    return targets
+    with OutputSet(out_dir, force=force, name=name) as out:
+        return out.write(files, inputs)
+
+
+def write_file(
+    path: str | os.PathLike, content: str | bytes, force: bool = False, inputs: Inputs | None = None
+) -> Path:
+    """Write one file (``nof1 report --out FILE``, a ``--problems`` CSV) the same way."""
+    path = Path(path)
+    if path.name in ("", ".", ".."):
+        raise Nof1Error(f"{path}: is a folder, not a file name")
+    return write_outputs(path.parent, {path.name: content}, force=force, inputs=inputs)[0]
+
+
+def _relative(rel: str) -> PurePosixPath:
+    path = PurePosixPath(rel)
+    if path.is_absolute() or not path.parts or any(p in ("..", ".") for p in path.parts):
+        raise ValueError(f"output paths are relative, without '.' or '..': {rel!r}")
+    if path.parts[0] == MANIFEST or path.parts[0].startswith(_STAGING_PREFIX):
+        raise ValueError(f"{rel!r} is a name nof1's writer keeps for itself")
+    return path
+
+
+def _input_paths(inputs: Inputs) -> list[tuple[str, Path]]:
+    pairs = []
+    for role, value in inputs.items():
+        if value is None:
+            continue
+        values = [value] if isinstance(value, str | os.PathLike) else value
+        pairs += [(role, Path(v)) for v in values if v is not None]
+    return pairs
+
+
+def _same_file(target: Path, source: Path) -> bool:
+    """Whether ``target`` is ``source``: the same resolved path or the same inode."""
+    try:
+        if os.path.realpath(target) == os.path.realpath(source):
+            return True
+        return os.path.samefile(target, source)
+    except OSError:
+        return False
+
+
+def _manifest_text(manifest: dict, name: str, recorded: dict, force: bool, stale) -> str:
+    sets = {k: v for k, v in manifest.items() if isinstance(v, dict)}
+    previous = {} if force else dict(sets.get(name, {}))
+    for rel in stale:
+        previous.pop(str(rel), None)
+    sets[name] = previous | recorded
+    return json.dumps({"schema": _MANIFEST_SCHEMA, "sets": sets}, indent=1, sort_keys=True) + "\n"
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _lstat_at(dir_fd: int, name: str) -> os.stat_result | None:
+    try:
+        return os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+
+
+def _remove_tree(dir_fd: int, name: str) -> None:
+    """Remove the staging folder (``shutil.rmtree`` does not follow links in it)."""
+    with contextlib.suppress(OSError):
+        shutil.rmtree(name, dir_fd=dir_fd)
+
+
+def _would_overwrite(existing: list[Path]) -> Nof1Error:
+    shown = ", ".join(str(p) for p in existing[:3])
+    more = f" and {len(existing) - 3} more" if len(existing) > 3 else ""
+    return Nof1Error(
+        f"would overwrite {len(existing)} existing file(s): {shown}{more} (use --force to replace)"
+    )
+
+
+def _error(path: Path, exc: OSError, doing: str) -> Nof1Error:
+    reason = exc.strerror or errno.errorcode.get(exc.errno, str(exc))
+    return Nof1Error(f"{doing} {path}: {reason}")

@@ -1,14 +1,21 @@
-"""Options and checks that several commands share (schedule, simulate)."""
+"""Options and checks that several commands share: output folder, command line, seeds..."""
 
 from __future__ import annotations
+
+import os
+import shlex
+from pathlib import Path
 
 import click
 
 __all__ = [
     "BadValueExitsOne",
+    "claim_out",
     "force_option",
     "out_option",
     "patient_options",
+    "protocol_word",
+    "recorded_command",
     "resolve_patients",
     "resolve_seed",
     "scenario_options",
@@ -112,7 +119,62 @@ def seed_option(recorded_in: str):
     )
 
 
-force_option = click.option("--force", is_flag=True, help="Replace files that already exist.")
+force_option = click.option(
+    "--force",
+    is_flag=True,
+    help="Replace the output set of an earlier run of this command in DIR: its files that "
+    "this run does not write are removed too (inputs, and files nof1 did not write, never).",
+)
+
+
+def claim_out(out_dir, force: bool, name: str | None = None):
+    """Claim the output folder for the whole command: an :class:`~nof1.outputs.OutputSet`.
+
+    Locked and staged now (a second run into the same folder, or an unwritable one, fails
+    before any work), released when the command ends. ``name`` names the output set in
+    the folder's manifest (None for a single file such as ``nof1 report --out FILE``).
+    """
+    from nof1.outputs import OutputSet
+
+    return click.get_current_context().with_resource(OutputSet(out_dir, force=force, name=name))
+
+
+def recorded_command(words, out_dir) -> str:
+    """The command line recorded in shareable outputs, without any path as typed.
+
+    Parameters
+    ----------
+    words : list of str or Path
+        The command's words; those given as :class:`~pathlib.Path` are file paths: each is
+        recorded relative to ``out_dir`` when it lies inside it, else as its file name only
+        (``out_dir`` itself as its folder name). Absolute or relative paths as typed would
+        carry user names, folder layouts and patient names into every report.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> recorded_command(["nof1", "analyze", Path("/home/ann/smith/diary.csv"), "--out",
+    ...                   Path("/home/ann/out")], "/home/ann/out")
+    'nof1 analyze diary.csv --out out'
+    """
+    out = Path(os.path.abspath(out_dir))
+
+    def word(w) -> str:
+        if not isinstance(w, Path):
+            return str(w)
+        path = Path(os.path.abspath(w))
+        if path == out:
+            return out.name or "."
+        if path.is_relative_to(out):
+            return path.relative_to(out).as_posix()
+        return path.name or "."
+
+    return shlex.join(word(w) for w in words)
+
+
+def protocol_word(protocol: str):
+    """A PROTOCOL argument for :func:`recorded_command`: a path if it names a file, else an id."""
+    return Path(protocol) if Path(protocol).is_file() else protocol
 
 
 def resolve_patients(patient_id: str | None, n_patients: int | None) -> list[str]:
