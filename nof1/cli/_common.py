@@ -16,6 +16,7 @@ __all__ = [
     "patient_options",
     "protocol_word",
     "recorded_command",
+    "recorded_path",
     "resolve_patients",
     "resolve_seed",
     "scenario_options",
@@ -157,19 +158,24 @@ def recorded_command(words, out_dir) -> str:
     ...                   Path("/home/ann/out")], "/home/ann/out")
     'nof1 analyze diary.csv --out out'
     """
+    return shlex.join(recorded_path(w, out_dir) if isinstance(w, Path) else str(w) for w in words)
+
+
+def recorded_path(path, out_dir) -> str:
+    """A path as shareable outputs record it: relative to ``out_dir`` inside it, else its name.
+
+    Examples
+    --------
+    >>> recorded_path("/data/ann/diary.csv", "/data/ann/out"), recorded_path("out/x", "out")
+    ('diary.csv', 'x')
+    """
     out = Path(os.path.abspath(out_dir))
-
-    def word(w) -> str:
-        if not isinstance(w, Path):
-            return str(w)
-        path = Path(os.path.abspath(w))
-        if path == out:
-            return out.name or "."
-        if path.is_relative_to(out):
-            return path.relative_to(out).as_posix()
-        return path.name or "."
-
-    return shlex.join(word(w) for w in words)
+    path = Path(os.path.abspath(path))
+    if path == out:
+        return out.name or "."
+    if path.is_relative_to(out):
+        return path.relative_to(out).as_posix()
+    return path.name or "."
 
 
 def protocol_word(protocol: str):

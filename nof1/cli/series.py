@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from nof1.cli._common import claim_out, force_option, out_option, protocol_word, recorded_command
+from nof1.cli._common import (
+    claim_out,
+    force_option,
+    out_option,
+    protocol_word,
+    recorded_command,
+    recorded_path,
+)
 
 __all__ = ["series"]
 
@@ -78,6 +85,7 @@ def series(source, protocol, allocations, skip_bad, workers, seed, patient_repor
     DIR/patients/ID/ holds each patient's results.json and aligned.csv, as `nof1 analyze`.
     """
     import json
+    from dataclasses import replace
 
     from nof1.protocol import read_protocol
     from nof1.report.patient import series_patient_files
@@ -100,13 +108,18 @@ def series(source, protocol, allocations, skip_bad, workers, seed, patient_repor
         run["files"] = series_patient_files
     try:
         data = load_series(source, pf.protocol, allocations=allocations, skip_bad=skip_bad)
+        shared = replace(  # series.json names its inputs as the command line does
+            data,
+            source=recorded_path(data.source, out_dir),
+            allocation_sources=tuple(recorded_path(a, out_dir) for a in data.allocation_sources),
+        )
         if _on_terminal():
             with click.progressbar(
                 length=len(data.diaries), label="Analysing patients", file=sys.stderr
             ) as bar:
-                results = analyze_series(data, pf, progress=bar.update, **run)
+                results = analyze_series(shared, pf, progress=bar.update, **run)
         else:
-            results = analyze_series(data, pf, **run)
+            results = analyze_series(shared, pf, **run)
     except SeriesError as exc:
         raise click.ClickException(f"{exc}" + ("" if skip_bad else f"\n{_HINT}")) from None
     files = series_files(results)
