@@ -98,6 +98,7 @@ class OutputSet:
         self._staging: str | None = None
         self._created: list[Path] = []
         self._written = False
+        self._keep_staging = False
 
     # -- claim -------------------------------------------------------------------------
 
@@ -156,9 +157,9 @@ class OutputSet:
         """Remove the staging folder, release the lock (and undo folders made for nothing)."""
         if self._fd is None:
             return
-        if self._staging is not None:
+        if self._staging is not None and not self._keep_staging:
             _remove_tree(self._fd, self._staging)
-            self._staging = None
+        self._staging = None
         if not self._written:
             self._remove_created()
         os.close(self._fd)  # releases the lock
@@ -180,8 +181,13 @@ class OutputSet:
 
     # -- write -------------------------------------------------------------------------
 
-    def write(self, files: Mapping[str, str | bytes], inputs: Inputs | None = None) -> list[Path]:
+    def write(
+        self, files: Mapping[str, str | bytes], inputs: Inputs | None = None, *, add: bool = False
+    ) -> list[Path]:
         """Write ``files`` (relative path -> text or bytes) under the folder, all or nothing.
+
+        May be called more than once in a run: the first call (with ``force``) replaces
+        the previous set, later ones add to this run's set.
 
         Parameters
         ----------
@@ -191,6 +197,9 @@ class OutputSet:
         inputs : mapping, optional
             The run's input files by role (``{"diary": path, "--allocation": path}``; a
             value may be a list of paths or None). None of them is ever replaced or removed.
+        add : bool
+            Add to the set in the folder instead of replacing it, even with ``force``
+            (e.g. a problems file written when the run fails: the earlier results stay).
 
         Returns
         -------
@@ -212,7 +221,8 @@ class OutputSet:
         if existing and not self.force:
             raise _would_overwrite([self.root / r for r in existing])
         manifest = self._read_manifest() if self.name else None
-        stale = self._stale(manifest, rels, inputs) if manifest is not None and self.force else []
+        replace = self.force and not add and not self._written
+        stale = self._stale(manifest, rels, inputs) if manifest is not None and replace else []
         staging = os.open(self._staging, _DIR_FLAGS, dir_fd=self._fd)
         try:
             os.mkdir("new", dir_fd=staging)
@@ -222,14 +232,39 @@ class OutputSet:
                 data = content.encode("utf-8") if isinstance(content, str) else content
                 recorded[str(rel)] = self._stage(staging, rel, data)
             if manifest is not None:
-                text = _manifest_text(manifest, self.name, recorded, self.force, stale)
+                text = _manifest_text(manifest, self.name, recorded, replace, stale)
                 self._stage(staging, PurePosixPath(MANIFEST), text.encode("utf-8"))
             self._commit(staging, stale)
         finally:
+            if not self._keep_staging:  # ready for another write
+                _remove_tree(staging, "new")
+                _remove_tree(staging, "old")
             os.close(staging)
         self._written = True
         self._remove_empty_parents(stale)
         return [self.root / r for r in rels]
+
+    def write_file(
+        self,
+        path: str | os.PathLike,
+        content: str | bytes,
+        inputs: Inputs | None = None,
+        *,
+        add: bool = True,
+    ) -> Path:
+        """Write one more file of this run, wherever it goes (e.g. ``--problems FILE``).
+
+        Inside the folder it joins this run's set (``add``: without replacing the rest);
+        elsewhere it is written on its own, as :func:`write_file` does.
+        """
+        target = Path(os.path.abspath(path))
+        root = Path(os.path.abspath(self.root))
+        if target == root:
+            raise Nof1Error(f"{path}: is the output folder, not a file name")
+        if target.is_relative_to(root):
+            rel = target.relative_to(root).as_posix()
+            return self.write({rel: content}, inputs, add=add)[0]
+        return write_file(path, content, force=self.force, inputs=inputs)
 
     def _check(self, rels: list[PurePosixPath], inputs: list[tuple[str, Path]]) -> list:
         """The targets that exist; :class:`Nof1Error` for any that cannot be replaced."""
@@ -253,9 +288,10 @@ class OutputSet:
                 raise Nof1Error(f"{path}: is a folder where nof1 writes a file; remove it")
             for role, source in inputs:
                 if _same_file(path, source):
+                    same = "" if path == source else f" ({source}, the same file)"
                     raise Nof1Error(
-                        f"{path}: this output of the run would replace its {role} ({source}); "
-                        "nof1 never overwrites an input: choose another --out"
+                        f"{path}: is the {role} of this run{same}, where it would write its "
+                        f"output {rel}; nof1 never overwrites an input: choose another --out"
                     )
             if rel in rels:
                 existing.append(rel)
@@ -400,10 +436,20 @@ class OutputSet:
                 fds.append(parent)
                 move(parent, rel.name, old, str(next(counter)))
         except OSError as exc:
+            lost = 0
             for step in reversed(undo):
-                with contextlib.suppress(OSError):
+                try:
                     step()
-            raise _error(path, exc, "cannot replace files in") from None
+                except OSError:
+                    lost += 1
+            error = _error(path, exc, "cannot replace")
+            if lost:  # keep what could not be put back, and say where
+                self._keep_staging = True
+                error = Nof1Error(
+                    f"{error}; {lost} file(s) could not be put back: they are in "
+                    f"{self.root / self._staging}"
+                )
+            raise error from None
         finally:
             for fd in fds:
                 os.close(fd)
@@ -489,9 +535,9 @@ def _same_file(target: Path, source: Path) -> bool:
         return False
 
 
-def _manifest_text(manifest: dict, name: str, recorded: dict, force: bool, stale) -> str:
+def _manifest_text(manifest: dict, name: str, recorded: dict, replace: bool, stale) -> str:
     sets = {k: v for k, v in manifest.items() if isinstance(v, dict)}
-    previous = {} if force else dict(sets.get(name, {}))
+    previous = {} if replace else dict(sets.get(name, {}))
     for rel in stale:
         previous.pop(str(rel), None)
     sets[name] = previous | recorded

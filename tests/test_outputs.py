@@ -157,7 +157,10 @@ def test_an_input_is_never_replaced_even_with_force(tmp_path, link):
     if link:
         os.link(diary, out / "aligned.csv")
     before = snapshot(tmp_path)
-    with pytest.raises(Nof1Error, match=r"aligned\.csv: this output .* would replace its diary"):
+    with pytest.raises(
+        Nof1Error,
+        match=r"aligned\.csv: is the diary of this run.*where it would write its output aligned",
+    ):
         write_outputs(
             out, {"data.json": "{}", "aligned.csv": "x"}, True, {"diary": diary}, "analyze"
         )
@@ -224,3 +227,24 @@ def test_the_same_run_writes_a_byte_identical_manifest(tmp_path):
 def test_write_file_writes_one_file_and_keeps_no_manifest(tmp_path):
     path = write_file(tmp_path / "report.html", "<html>\n")
     assert path.read_text() == "<html>\n" and sorted(os.listdir(tmp_path)) == ["report.html"]
+
+
+def test_later_writes_of_a_run_add_to_its_set_and_a_later_force_removes_them(tmp_path):
+    out = tmp_path / "out"
+    write_outputs(out, {"data.json": "1", "old.csv": "1"}, name="analyze")
+    with OutputSet(out, force=True, name="analyze") as run:
+        run.write({"data.json": "2"})
+        run.write_file(out / "problems.csv", "row,problem\n")  # one more file of this run
+        run.write_file(tmp_path / "elsewhere" / "problems.csv", "row,problem\n")
+    assert sorted(os.listdir(out)) == [MANIFEST, "data.json", "problems.csv"]
+    assert (tmp_path / "elsewhere" / "problems.csv").is_file()
+    write_outputs(out, {"data.json": "3"}, force=True, name="analyze")
+    assert sorted(os.listdir(out)) == [MANIFEST, "data.json"]
+
+
+def test_a_file_added_when_a_run_fails_keeps_the_earlier_results(tmp_path):
+    out = tmp_path / "out"
+    write_outputs(out, {"data.json": "1", "report.html": "1"}, name="analyze")
+    with OutputSet(out, force=True, name="analyze") as run:
+        run.write({"problems.csv": "row,problem\n"}, add=True)
+    assert sorted(os.listdir(out)) == [MANIFEST, "data.json", "problems.csv", "report.html"]

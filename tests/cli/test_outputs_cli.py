@@ -119,7 +119,9 @@ def test_force_never_replaces_the_diary_when_it_is_named_like_an_output(tmp_path
     shutil.copy(DIARY, diary)
     before = tree(out)
     result = analyze(diary, out, "--force")
-    assert_clean_error(result, f"{diary}: this output of the run would replace its diary")
+    assert_clean_error(
+        result, f"{diary}: is the diary of this run, where it would write its output aligned.csv"
+    )
     assert tree(out) == before
 
 
@@ -128,7 +130,7 @@ def test_report_never_replaces_the_results_it_renders(tmp_path):
     assert analyze(DIARY, out).exit_code == 0
     before = tree(out)
     result = run("report", out, "--out", out / "results.json", "--force")
-    assert_clean_error(result, "would replace its results file")
+    assert_clean_error(result, "is the results file of this run")
     assert tree(out) == before
     assert run("report", out, "--out", out / "report.html", "--force").exit_code == 0
 
@@ -138,7 +140,7 @@ def test_protocols_new_never_replaces_the_protocol_it_copies(tmp_path):
     assert run("protocols", "new", mine, "--from", "ldn-nof1-multicycle").exit_code == 0
     before = sha(mine)
     result = run("protocols", "new", mine, "--from", mine, "--force")
-    assert_clean_error(result, "would replace its --from protocol")
+    assert_clean_error(result, "is the --from protocol of this run")
     assert sha(mine) == before
 
 
