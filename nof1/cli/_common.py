@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shlex
-from pathlib import Path
 
 import click
 
@@ -158,6 +156,9 @@ def recorded_command(words, out_dir) -> str:
     ...                   Path("/home/ann/out")], "/home/ann/out")
     'nof1 analyze diary.csv --out out'
     """
+    import shlex
+    from pathlib import Path
+
     return shlex.join(recorded_path(w, out_dir) if isinstance(w, Path) else str(w) for w in words)
 
 
@@ -169,6 +170,8 @@ def recorded_path(path, out_dir) -> str:
     >>> recorded_path("/data/ann/diary.csv", "/data/ann/out"), recorded_path("out/x", "out")
     ('diary.csv', 'x')
     """
+    from pathlib import Path  # lazily: `nof1 --help` stays fast
+
     out = Path(os.path.abspath(out_dir))
     path = Path(os.path.abspath(path))
     if path == out:
@@ -180,6 +183,8 @@ def recorded_path(path, out_dir) -> str:
 
 def protocol_word(protocol: str):
     """A PROTOCOL argument for :func:`recorded_command`: a path if it names a file, else an id."""
+    from pathlib import Path
+
     return Path(protocol) if Path(protocol).is_file() else protocol
 
 
