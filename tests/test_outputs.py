@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from nof1 import outputs
 from nof1.errors import Nof1Error
-from nof1.outputs import MANIFEST, OutputSet, write_file, write_outputs
+from nof1.outputs import MANIFEST, OutputSet, _fs, write_file, write_outputs
 
 
 def snapshot(folder: Path) -> dict:
@@ -87,7 +86,7 @@ def test_disk_full_while_staging_leaves_the_previous_set_untouched(tmp_path, mon
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         os.write(fd, data)
 
-    monkeypatch.setattr(outputs, "_write_all", full)
+    monkeypatch.setattr(_fs, "write_all", full)
     new = {"data.json": "new\n", "aligned.csv": "new\n", "report.html": "new\n"}
     with pytest.raises(Nof1Error, match=r"cannot write .*aligned\.csv: No space left on device"):
         write_outputs(out, new, force=True, name="analyze")

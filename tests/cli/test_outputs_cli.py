@@ -20,9 +20,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from nof1 import outputs
 from nof1.cli import main
-from nof1.outputs import MANIFEST
+from nof1.outputs import MANIFEST, _fs
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data" / "ldn-nof1-multicycle"
@@ -159,14 +158,14 @@ def test_disk_full_keeps_the_previous_results_whole(tmp_path, monkeypatch):
     out = tmp_path / "out"
     assert analyze(DIARY, out).exit_code == 0
     before = tree(out)
-    real = outputs._write_all
+    real = _fs.write_all
 
     def full(fd, data):
         if len(data) > 1_000_000:  # report.html: the disk fills up
             raise OSError(28, "No space left on device")
         real(fd, data)
 
-    monkeypatch.setattr(outputs, "_write_all", full)
+    monkeypatch.setattr(_fs, "write_all", full)
     result = analyze(DIARY, out, "--force", "--seed", "1")
     assert_clean_error(result, f"cannot write {out / 'report.html'}: No space left on device")
     assert tree(out) == before  # no new results.json beside the old report, no leftovers

@@ -1,63 +1,23 @@
-"""Writing a command's output files: all or nothing, never through a link, never over an input.
-
-Every command that writes files goes through :class:`OutputSet` (or its one-shot form
-:func:`write_outputs`):
-
-1. **Claim** the output folder when the run starts: create it if missing, lock it
-   (``flock`` on the folder itself, non-blocking, so a second run into the same folder
-   fails at once) and make a private staging folder inside it
-   (``tempfile.mkdtemp``: same file system, unguessable name, mode 0700). An
-   unwritable folder fails here, before any long computation.
-2. **Check** every target before anything is written: an existing file is replaced only
-   with ``force``; a folder where a file goes, a file or symbolic link where a folder
-   goes, and any target that is an input of the same run (same resolved path or same
-   inode) are refused with a message naming both.
-3. **Stage** every file in the staging folder (``O_CREAT | O_EXCL | O_NOFOLLOW``).
-   A failure here (disk full, quota) leaves the folder as it was.
-4. **Commit**: rename each staged file (or whole staged sub-folder) into place. Every
-   file it replaces is first moved aside into the staging folder, so a failure half-way
-   undoes what was done. ``rename`` replaces a symbolic link planted at a target as a
-   link; nothing is ever written through one. All paths are opened relative to folder
-   descriptors opened with ``O_NOFOLLOW``, so a link planted mid-run is not followed
-   either.
-
-**The previous output set.** A command that writes a set of files into ``--out`` names
-it (``name="analyze"``, ``"series"``...). The set is recorded in ``.nof1-outputs.json``
-in the folder: per set, each file's relative path with its size and SHA-256 (so the
-same run writes a byte-identical manifest).
-With ``force``, the files of the previous set of that name that are not in the new one
-are removed as part of the commit (e.g. the ``patients/ID/`` folders of patients no
-longer in a series), but only files whose content is still what nof1 recorded (a file
-edited or replaced since is kept), never an input of the run, and never a
-file nof1 did not record. Folders left empty by that are removed.
-
-To write one more file alongside the set (a ``--problems`` CSV inside ``--out``), add
-it to ``files``; to write one file anywhere else, use :func:`write_file`.
-"""
+"""The writer itself: :class:`OutputSet` (see the package docstring for what it does)."""
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import hashlib
-import json
 import os
-import shutil
 import stat
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
 from nof1.errors import Nof1Error
+from nof1.outputs import _fs, manifest
+from nof1.outputs.manifest import MANIFEST
 
-__all__ = ["MANIFEST", "OutputSet", "write_file", "write_outputs"]
+__all__ = ["OutputSet", "write_file", "write_outputs"]
 
-MANIFEST = ".nof1-outputs.json"
-_MANIFEST_SCHEMA = "nof1.outputs/1"
 _STAGING_PREFIX = ".nof1-staging-"
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 Inputs = Mapping[str, "str | os.PathLike | Iterable[str | os.PathLike] | None"]
 
@@ -120,7 +80,7 @@ class OutputSet:
         try:
             self._fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         except OSError as exc:
-            raise _error(root, exc, "cannot open") from None
+            raise _fs.error(root, exc, "cannot open") from None
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -134,7 +94,7 @@ class OutputSet:
             path = tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=root)
         except OSError as exc:
             self.close()
-            raise _error(root, exc, "cannot write to") from None
+            raise _fs.error(root, exc, "cannot write to") from None
         self._staging = os.path.basename(path)
 
     def _make_folders(self, root: Path) -> None:
@@ -150,7 +110,7 @@ class OutputSet:
                 continue
             except OSError as exc:
                 self._remove_created()
-                raise _error(folder, exc, "cannot create") from None
+                raise _fs.error(folder, exc, "cannot create") from None
             self._created.append(folder)
 
     def close(self) -> None:
@@ -158,7 +118,7 @@ class OutputSet:
         if self._fd is None:
             return
         if self._staging is not None and not self._keep_staging:
-            _remove_tree(self._fd, self._staging)
+            _fs.remove_tree(self._fd, self._staging)
         self._staging = None
         if not self._written:
             self._remove_created()
@@ -220,10 +180,10 @@ class OutputSet:
         existing = self._check(rels, inputs)
         if existing and not self.force:
             raise _would_overwrite([self.root / r for r in existing])
-        manifest = self._read_manifest() if self.name else None
+        sets = manifest.read_sets(self._fd) if self.name else None
         replace = self.force and not add and not self._written
-        stale = self._stale(manifest, rels, inputs) if manifest is not None and replace else []
-        staging = os.open(self._staging, _DIR_FLAGS, dir_fd=self._fd)
+        stale = self._stale(sets, rels, inputs) if sets is not None and replace else []
+        staging = os.open(self._staging, _fs.DIR_FLAGS, dir_fd=self._fd)
         try:
             os.mkdir("new", dir_fd=staging)
             os.mkdir("old", dir_fd=staging)
@@ -231,14 +191,14 @@ class OutputSet:
             for rel, content in zip(rels, files.values(), strict=True):
                 data = content.encode("utf-8") if isinstance(content, str) else content
                 recorded[str(rel)] = self._stage(staging, rel, data)
-            if manifest is not None:
-                text = _manifest_text(manifest, self.name, recorded, replace, stale)
+            if sets is not None:
+                text = manifest.text(sets, self.name, recorded, replace, stale)
                 self._stage(staging, PurePosixPath(MANIFEST), text.encode("utf-8"))
             self._commit(staging, stale)
         finally:
             if not self._keep_staging:  # ready for another write
-                _remove_tree(staging, "new")
-                _remove_tree(staging, "old")
+                _fs.remove_tree(staging, "new")
+                _fs.remove_tree(staging, "old")
             os.close(staging)
         self._written = True
         self._remove_empty_parents(stale)
@@ -287,7 +247,7 @@ class OutputSet:
             if stat.S_ISDIR(st.st_mode):
                 raise Nof1Error(f"{path}: is a folder where nof1 writes a file; remove it")
             for role, source in inputs:
-                if _same_file(path, source):
+                if _fs.same_file(path, source):
                     same = "" if path == source else f" ({source}, the same file)"
                     raise Nof1Error(
                         f"{path}: is the {role} of this run{same}, where it would write its "
@@ -303,7 +263,7 @@ class OutputSet:
         if fd is None:
             return None
         try:
-            return _lstat_at(fd, rel.name)
+            return _fs.lstat_at(fd, rel.name)
         finally:
             os.close(fd)
 
@@ -312,7 +272,7 @@ class OutputSet:
         fd = os.dup(self._fd)
         for part in rel.parts[:-1]:
             try:
-                child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+                child = os.open(part, _fs.DIR_FLAGS, dir_fd=fd)
             except OSError:  # missing, not a folder, or a link (ELOOP)
                 os.close(fd)
                 return None
@@ -320,26 +280,10 @@ class OutputSet:
             fd = child
         return fd
 
-    def _read_manifest(self) -> dict:
-        """The folder's manifest (empty if missing or unreadable: then nothing is stale)."""
-        try:
-            fd = os.open(MANIFEST, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=self._fd)
-        except OSError:
-            return {}
-        try:
-            with os.fdopen(fd, "rb") as handle:
-                data = json.loads(handle.read(10_000_000))
-        except (OSError, ValueError):
-            return {}
-        if not isinstance(data, dict) or data.get("schema") != _MANIFEST_SCHEMA:
-            return {}
-        sets = data.get("sets")
-        return sets if isinstance(sets, dict) else {}
-
-    def _stale(self, manifest: dict, rels, inputs) -> list[PurePosixPath]:
+    def _stale(self, sets: dict, rels, inputs) -> list[PurePosixPath]:
         """Files of the previous set that the new one does not have and nof1 may remove."""
         new = {str(r) for r in rels}
-        old = manifest.get(self.name)
+        old = sets.get(self.name)
         if not isinstance(old, dict):
             return []
         stale = []
@@ -350,48 +294,38 @@ class OutputSet:
                 continue
             if key in new or not self._unchanged(rel, entry):
                 continue
-            if any(_same_file(self.root / rel, source) for _, source in inputs):
+            if any(_fs.same_file(self.root / rel, source) for _, source in inputs):
                 continue
             stale.append(rel)
         return stale
 
     def _unchanged(self, rel: PurePosixPath, entry) -> bool:
         """A regular file whose size and SHA-256 are still those in the manifest."""
-        if not (isinstance(entry, list) and len(entry) == 2):
-            return False
-        st = self._lstat(rel)
-        if st is None or not stat.S_ISREG(st.st_mode) or st.st_size != entry[0]:
-            return False
         parent = self._open_parent(rel)
         if parent is None:
             return False
         try:
-            fd = os.open(rel.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=parent)
-            with os.fdopen(fd, "rb") as handle:
-                digest = hashlib.file_digest(handle, "sha256").hexdigest()
-        except OSError:
-            return False
+            return manifest.unchanged(parent, rel.name, entry)
         finally:
             os.close(parent)
-        return digest == entry[1]
 
     def _stage(self, staging: int, rel: PurePosixPath, data: bytes) -> list:
         """Write one file under ``staging/new``; returns its [size, sha256]."""
-        fd = os.open("new", _DIR_FLAGS, dir_fd=staging)
+        fd = os.open("new", _fs.DIR_FLAGS, dir_fd=staging)
         try:
             for part in rel.parts[:-1]:
                 with contextlib.suppress(FileExistsError):
                     os.mkdir(part, dir_fd=fd)
-                child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+                child = os.open(part, _fs.DIR_FLAGS, dir_fd=fd)
                 os.close(fd)
                 fd = child
-            out = os.open(rel.name, _FILE_FLAGS, 0o666, dir_fd=fd)
+            out = os.open(rel.name, _fs.FILE_FLAGS, 0o666, dir_fd=fd)
             try:
-                _write_all(out, data)
+                _fs.write_all(out, data)
             finally:
                 os.close(out)
         except OSError as exc:
-            raise _error(self.root / rel, exc, "cannot write") from None
+            raise _fs.error(self.root / rel, exc, "cannot write") from None
         finally:
             os.close(fd)
         return [len(data), hashlib.sha256(data).hexdigest()]
@@ -401,7 +335,7 @@ class OutputSet:
         undo: list = []
         fds: list[int] = []
         counter = iter(range(10**9))
-        old = os.open("old", _DIR_FLAGS, dir_fd=staging)
+        old = os.open("old", _fs.DIR_FLAGS, dir_fd=staging)
         fds.append(old)
 
         def move(src_fd, src, dst_fd, dst):
@@ -410,13 +344,13 @@ class OutputSet:
 
         def merge(src_fd: int, dst_fd: int) -> None:
             for entry in sorted(os.listdir(src_fd)):
-                here = _lstat_at(dst_fd, entry)
+                here = _fs.lstat_at(dst_fd, entry)
                 if here is None:
                     move(src_fd, entry, dst_fd, entry)
                 elif stat.S_ISDIR(here.st_mode):
-                    child_src = os.open(entry, _DIR_FLAGS, dir_fd=src_fd)
+                    child_src = os.open(entry, _fs.DIR_FLAGS, dir_fd=src_fd)
                     fds.append(child_src)
-                    child_dst = os.open(entry, _DIR_FLAGS, dir_fd=dst_fd)
+                    child_dst = os.open(entry, _fs.DIR_FLAGS, dir_fd=dst_fd)
                     fds.append(child_dst)
                     merge(child_src, child_dst)
                 else:  # a file or a link: moved aside (kept until the end), then replaced
@@ -425,7 +359,7 @@ class OutputSet:
 
         path = self.root
         try:
-            new = os.open("new", _DIR_FLAGS, dir_fd=staging)
+            new = os.open("new", _fs.DIR_FLAGS, dir_fd=staging)
             fds.append(new)
             merge(new, self._fd)
             for rel in stale:
@@ -442,7 +376,7 @@ class OutputSet:
                     step()
                 except OSError:
                     lost += 1
-            error = _error(path, exc, "cannot replace")
+            error = _fs.error(path, exc, "cannot replace")
             if lost:  # keep what could not be put back, and say where
                 self._keep_staging = True
                 error = Nof1Error(
@@ -525,52 +459,9 @@ def _input_paths(inputs: Inputs) -> list[tuple[str, Path]]:
     return pairs
 
 
-def _same_file(target: Path, source: Path) -> bool:
-    """Whether ``target`` is ``source``: the same resolved path or the same inode."""
-    try:
-        if os.path.realpath(target) == os.path.realpath(source):
-            return True
-        return os.path.samefile(target, source)
-    except OSError:
-        return False
-
-
-def _manifest_text(manifest: dict, name: str, recorded: dict, replace: bool, stale) -> str:
-    sets = {k: v for k, v in manifest.items() if isinstance(v, dict)}
-    previous = {} if replace else dict(sets.get(name, {}))
-    for rel in stale:
-        previous.pop(str(rel), None)
-    sets[name] = previous | recorded
-    return json.dumps({"schema": _MANIFEST_SCHEMA, "sets": sets}, indent=1, sort_keys=True) + "\n"
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _lstat_at(dir_fd: int, name: str) -> os.stat_result | None:
-    try:
-        return os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
-    except FileNotFoundError:
-        return None
-
-
-def _remove_tree(dir_fd: int, name: str) -> None:
-    """Remove the staging folder (``shutil.rmtree`` does not follow links in it)."""
-    with contextlib.suppress(OSError):
-        shutil.rmtree(name, dir_fd=dir_fd)
-
-
 def _would_overwrite(existing: list[Path]) -> Nof1Error:
     shown = ", ".join(str(p) for p in existing[:3])
     more = f" and {len(existing) - 3} more" if len(existing) > 3 else ""
     return Nof1Error(
         f"would overwrite {len(existing)} existing file(s): {shown}{more} (use --force to replace)"
     )
-
-
-def _error(path: Path, exc: OSError, doing: str) -> Nof1Error:
-    reason = exc.strerror or errno.errorcode.get(exc.errno, str(exc))
-    return Nof1Error(f"{doing} {path}: {reason}")
