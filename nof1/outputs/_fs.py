@@ -1,4 +1,4 @@
-"""File-descriptor level helpers of the writer: nothing here follows a symbolic link."""
+"""Descriptor-level helpers of the writer: open, write and remove without following links."""
 
 from __future__ import annotations
 

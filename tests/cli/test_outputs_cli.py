@@ -349,3 +349,14 @@ def test_series_and_power_record_no_paths_as_typed(tmp_path):
     command = json.loads((out / "series.json").read_text())["software"]["command"]
     assert command.startswith("nof1 series diaries-2 --protocol ldn-fibromyalgia-2013 ")
     assert "--allocations series-allocation-blinded.csv" in command and "--out out" in command
+
+
+def test_series_json_names_a_skipped_diary_by_its_file_name(tmp_path):
+    folder = _series_folder(tmp_path / "secret-clinic", ["P01", "P02", "P03"])
+    diary = folder / "P03" / "P03-diary.csv"
+    diary.write_text(diary.read_text().replace(",61,", ",610,", 1))  # out of range
+    out = tmp_path / "out"
+    result = series(folder, out, "--skip-bad")
+    assert result.exit_code == 0, result.output
+    text = (out / "series.json").read_text()
+    assert "P03-diary.csv" in text and "secret-clinic" not in text
