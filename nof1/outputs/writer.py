@@ -369,13 +369,16 @@ class OutputSet:
                     continue
                 fds.append(parent)
                 move(parent, rel.name, old, str(next(counter)))
-        except OSError as exc:
+        except BaseException as exc:  # an OS error, or Ctrl-C half-way: undo every move
             lost = 0
             for step in reversed(undo):
                 try:
                     step()
                 except OSError:
                     lost += 1
+            if not isinstance(exc, OSError):
+                self._keep_staging = lost > 0
+                raise
             error = _fs.error(path, exc, "cannot replace")
             if lost:  # keep what could not be put back, and say where
                 self._keep_staging = True
