@@ -1,14 +1,20 @@
-"""Options and checks that several commands share (schedule, simulate)."""
+"""Options and checks that several commands share: output folder, command line, seeds..."""
 
 from __future__ import annotations
+
+import os
 
 import click
 
 __all__ = [
     "BadValueExitsOne",
+    "claim_out",
     "force_option",
     "out_option",
     "patient_options",
+    "protocol_word",
+    "recorded_command",
+    "recorded_path",
     "resolve_patients",
     "resolve_seed",
     "scenario_options",
@@ -112,7 +118,74 @@ def seed_option(recorded_in: str):
     )
 
 
-force_option = click.option("--force", is_flag=True, help="Replace files that already exist.")
+force_option = click.option(
+    "--force",
+    is_flag=True,
+    help="Replace the output set of an earlier run of this command in DIR: its files that "
+    "this run does not write are removed too (inputs, and files nof1 did not write, never).",
+)
+
+
+def claim_out(out_dir, force: bool, name: str | None = None):
+    """Claim the output folder for the whole command: an :class:`~nof1.outputs.OutputSet`.
+
+    Locked and staged now (a second run into the same folder, or an unwritable one, fails
+    before any work), released when the command ends. ``name`` names the output set in
+    the folder's manifest (None for a single file such as ``nof1 report --out FILE``).
+    """
+    from nof1.outputs import OutputSet
+
+    return click.get_current_context().with_resource(OutputSet(out_dir, force=force, name=name))
+
+
+def recorded_command(words, out_dir) -> str:
+    """The command line recorded in shareable outputs, without any path as typed.
+
+    Parameters
+    ----------
+    words : list of str or Path
+        The command's words; those given as :class:`~pathlib.Path` are file paths: each is
+        recorded relative to ``out_dir`` when it lies inside it, else as its file name only
+        (``out_dir`` itself as its folder name). Absolute or relative paths as typed would
+        carry user names, folder layouts and patient names into every report.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> recorded_command(["nof1", "analyze", Path("/home/ann/smith/diary.csv"), "--out",
+    ...                   Path("/home/ann/out")], "/home/ann/out")
+    'nof1 analyze diary.csv --out out'
+    """
+    import shlex
+    from pathlib import Path
+
+    return shlex.join(recorded_path(w, out_dir) if isinstance(w, Path) else str(w) for w in words)
+
+
+def recorded_path(path, out_dir) -> str:
+    """A path as shareable outputs record it: relative to ``out_dir`` inside it, else its name.
+
+    Examples
+    --------
+    >>> recorded_path("/data/ann/diary.csv", "/data/ann/out"), recorded_path("out/x", "out")
+    ('diary.csv', 'x')
+    """
+    from pathlib import Path  # lazily: `nof1 --help` stays fast
+
+    out = Path(os.path.abspath(out_dir))
+    path = Path(os.path.abspath(path))
+    if path == out:
+        return out.name or "."
+    if path.is_relative_to(out):
+        return path.relative_to(out).as_posix()
+    return path.name or "."
+
+
+def protocol_word(protocol: str):
+    """A PROTOCOL argument for :func:`recorded_command`: a path if it names a file, else an id."""
+    from pathlib import Path
+
+    return Path(protocol) if Path(protocol).is_file() else protocol
 
 
 def resolve_patients(patient_id: str | None, n_patients: int | None) -> list[str]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from nof1.cli._common import claim_out, force_option, out_option, protocol_word, recorded_command
+
 __all__ = ["analyze"]
 
 
@@ -45,15 +47,8 @@ __all__ = ["analyze"]
     help="Seed of the Monte Carlo randomization test (only used when the scheme has "
     "more than 100 000 allocations).",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False),
-    metavar="DIR",
-    help="Folder for results.json, aligned.csv and report.html (created if missing).",
-)
-@click.option("--force", is_flag=True, help="Replace files that already exist.")
+@out_option("results.json, aligned.csv and report.html")
+@force_option
 def analyze(diary, protocol, allocation, patient_id, studyu_map, seed, out_dir, force):
     """Analyse one patient's DIARY (CSV or XLSX) with the protocol's pre-specified methods.
 
@@ -64,30 +59,29 @@ def analyze(diary, protocol, allocation, patient_id, studyu_map, seed, out_dir, 
     With a blinded allocation the results compare group B with group A and say so.
     """
     import json
-    import shlex
+    from pathlib import Path
 
     from nof1.analysis.patient import analyze_patient
     from nof1.data import load_aligned
-    from nof1.outputs import write_outputs
     from nof1.protocol import read_protocol
     from nof1.report.patient import report_from_texts
 
+    out = claim_out(out_dir, force, "analyze")
     pf = read_protocol(protocol)
     aligned = load_aligned(
         diary, pf.protocol, allocation=allocation, patient_id=patient_id, studyu_map=studyu_map
     )
     options = [
-        ("--protocol", protocol),
-        ("--allocation", allocation),
+        ("--protocol", protocol_word(protocol)),
+        ("--allocation", allocation and Path(allocation)),
         ("--patient", patient_id),
-        ("--studyu-map", studyu_map),
+        ("--studyu-map", studyu_map and Path(studyu_map)),
         ("--seed", seed),
-        ("--out", out_dir),
+        ("--out", Path(out_dir)),
     ]
-    command = shlex.join(
-        ["nof1", "analyze", diary]
-        + [str(part) for name, value in options if value is not None for part in (name, value)]
-    )
+    words = ["nof1", "analyze", Path(diary)]
+    words += [part for name, value in options if value is not None for part in (name, value)]
+    command = recorded_command(words, out_dir)
     results = analyze_patient(aligned, pf, seed=seed, command=command).to_dict()
     files = {
         "results.json": json.dumps(results, indent=2, ensure_ascii=False) + "\n",
@@ -97,7 +91,8 @@ def analyze(diary, protocol, allocation, patient_id, studyu_map, seed, out_dir, 
     files["report.html"] = report_from_texts(
         files["results.json"], files["aligned.csv"], pf.protocol
     )
-    written = write_outputs(out_dir, files, force=force)
+    inputs = {"diary": diary, "--allocation": allocation, "--studyu-map": studyu_map}
+    written = out.write(files, inputs | {"--protocol": pf.path})
     quality = results["data_quality"]
     click.echo(
         f"{aligned.patient_id or 'patient'}: {quality['days_observed']} of "

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-import shlex
 import sys
+from pathlib import Path
 
 import click
 
-from nof1.cli._common import BadValueExitsOne, scenario_options
+from nof1.cli._common import (
+    BadValueExitsOne,
+    claim_out,
+    force_option,
+    out_option,
+    protocol_word,
+    recorded_command,
+    scenario_options,
+)
 
 __all__ = ["power"]
 
@@ -95,15 +103,8 @@ def _number_list(kind, low: float | None = None, low_open: bool = False):
     metavar="W[,W...]",
     help="Days left out at the start of each period, to compare.",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False),
-    metavar="DIR",
-    help="Folder for power.json and power.html (created if missing).",
-)
-@click.option("--force", is_flag=True, help="Replace files that already exist.")
+@out_option("power.json and power.html")
+@force_option
 def power(
     protocol,
     effects,
@@ -141,11 +142,11 @@ def power(
     import json
     import secrets
 
-    from nof1.outputs import write_outputs
     from nof1.power import Scenario, chunks_per_point, design_grid, power_analysis
     from nof1.power.report import power_html
     from nof1.protocol import read_protocol
 
+    out = claim_out(out_dir, force, "power")
     pf = read_protocol(protocol)
     points = design_grid(pf.protocol, cycles, period_days, analytic_washout_days)
     scenario = Scenario(**assumptions)
@@ -171,7 +172,7 @@ def power(
         "power.json": json.dumps(data, indent=2, ensure_ascii=False) + "\n",
         "power.html": power_html(data),
     }
-    written = write_outputs(out_dir, files, force=force)
+    written = out.write(files, {"--protocol": pf.path})
     click.echo(data["recommendation"], err=True)
     for path in written:
         click.echo(str(path))
@@ -179,11 +180,17 @@ def power(
 
 def _command(protocol, effects, assumptions, patients, sims, grid, seed, out_dir) -> str:
     """The command line that reproduces the run, every option spelled out."""
-    args = ["nof1", "power", protocol, "--effect", ",".join(f"{e:g}" for e in effects)]
+    args = [
+        "nof1",
+        "power",
+        protocol_word(protocol),
+        "--effect",
+        ",".join(f"{e:g}" for e in effects),
+    ]
     for name, value in assumptions.items():
         args += [f"--{name.replace('_', '-')}", f"{value:g}"]
     args += ["--patients", str(patients), "--sims", str(sims)]
     for name, values in grid.items():
         if values:
             args += [f"--{name.replace('_', '-')}", ",".join(str(v) for v in values)]
-    return shlex.join([*args, "--seed", str(seed), "--out", str(out_dir)])
+    return recorded_command([*args, "--seed", str(seed), "--out", Path(out_dir)], out_dir)

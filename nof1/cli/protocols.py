@@ -60,14 +60,14 @@ def validate(file):
 @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
 def new(file, source, force):
     """Write a copy of a protocol to FILE, to edit into your own."""
-    from nof1.outputs import write_outputs
+    from pathlib import Path
+
+    from nof1.outputs import write_file
     from nof1.protocol import read_protocol
 
     pf = read_protocol(source)
-    from pathlib import Path
-
     target = Path(file)
-    write_outputs(target.parent, {target.name: pf.text}, force=force)
+    write_file(target, pf.text, force=force, inputs={"--from protocol": pf.path})
     click.echo(
         f"Wrote {target} (a copy of {pf.protocol.id}). Edit it (give it a new id), "
         f"then check it with: nof1 protocols validate {target}",

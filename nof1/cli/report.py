@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from nof1.cli._common import claim_out
+
 __all__ = ["report"]
 
 
@@ -32,10 +34,11 @@ def report(results_dir, out_file, protocol, force):
 
     from nof1.data import read_aligned_csv
     from nof1.errors import Nof1Error
-    from nof1.outputs import write_outputs
     from nof1.protocol import read_protocol
     from nof1.report.patient import render_patient_report
 
+    target = Path(out_file)
+    out = claim_out(target.parent, force)
     folder = Path(results_dir)
     path = folder / "results.json"
     try:
@@ -55,7 +58,7 @@ def report(results_dir, out_file, protocol, force):
             f"(SHA-256 {results['protocol']['sha256'][:12]}…); pass that file with --protocol"
         )
     aligned = read_aligned_csv(folder / "aligned.csv")
-    target = Path(out_file)
     html = render_patient_report(results, aligned, pf.protocol)
-    written = write_outputs(target.parent, {target.name: html}, force=force)
+    inputs = {"results file": path, "aligned table": folder / "aligned.csv", "--protocol": pf.path}
+    written = out.write({target.name: html}, inputs)
     click.echo(str(written[0]))

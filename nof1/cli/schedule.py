@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from nof1.cli._common import (
+    claim_out,
     force_option,
     out_option,
     patient_options,
@@ -43,15 +44,15 @@ def schedule(protocol, patient_id, n_patients, start, seed, out_dir, force):
     the analyst.
     """
     from nof1.design.blinding import draw_schedules, schedule_files
-    from nof1.outputs import write_outputs
     from nof1.protocol import read_protocol
 
     ids = resolve_patients(patient_id, n_patients)
+    out = claim_out(out_dir, force, "schedule")
     pf = read_protocol(protocol)
     seed = resolve_seed(seed, "the unblinding key")
     start = start.date()
     files = schedule_files(pf, draw_schedules(pf, ids, start, seed), start, seed)
-    written = write_outputs(out_dir, files, force=force)
+    written = out.write(files, {"--protocol": pf.path})
     who = {
         "calendar.csv": "patient",
         "calendar.ics": "patient",

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import shlex
 import sys
 from pathlib import Path
 
 import click
 
-from nof1.cli._common import force_option, out_option
+from nof1.cli._common import (
+    claim_out,
+    force_option,
+    out_option,
+    protocol_word,
+    recorded_command,
+    recorded_path,
+)
 
 __all__ = ["series"]
 
@@ -79,39 +85,41 @@ def series(source, protocol, allocations, skip_bad, workers, seed, patient_repor
     DIR/patients/ID/ holds each patient's results.json and aligned.csv, as `nof1 analyze`.
     """
     import json
+    from dataclasses import replace
 
-    from nof1.outputs import write_outputs
     from nof1.protocol import read_protocol
     from nof1.report.patient import series_patient_files
     from nof1.report.series import render_series_report
     from nof1.series import SeriesError, analyze_series, load_series, series_files
 
+    out = claim_out(out_dir, force, "series")
+    out.refuse_existing(["series.json"])  # say so before the long run
     pf = read_protocol(protocol)
-    if not force and (Path(out_dir) / "series.json").exists():  # say so before the long run
-        raise click.ClickException(
-            f"would overwrite {out_dir}/series.json (use --force to replace)"
-        )
-    options = [("--protocol", protocol), ("--allocations", allocations), ("--seed", seed)]
-    options += [("--out", out_dir)]
+    options = [("--protocol", protocol_word(protocol))]
+    options += [("--allocations", allocations and Path(allocations)), ("--seed", seed)]
+    options += [("--out", Path(out_dir))]
     flags = ["--skip-bad"] * skip_bad + ["--patient-reports"] * patient_reports
     flags += ["--force"] * force
-    command = shlex.join(
-        ["nof1", "series", source]
-        + [str(part) for name, value in options if value is not None for part in (name, value)]
-        + flags
-    )
+    words = ["nof1", "series", Path(source)]
+    words += [part for name, value in options if value is not None for part in (name, value)]
+    command = recorded_command(words + flags, out_dir)
     run = dict(skip_bad=skip_bad, workers=workers, seed=seed, command=command)
     if patient_reports:
         run["files"] = series_patient_files
     try:
         data = load_series(source, pf.protocol, allocations=allocations, skip_bad=skip_bad)
+        shared = replace(  # series.json names its inputs as the command line does
+            data,
+            source=recorded_path(data.source, out_dir),
+            allocation_sources=tuple(recorded_path(a, out_dir) for a in data.allocation_sources),
+        )
         if _on_terminal():
             with click.progressbar(
                 length=len(data.diaries), label="Analysing patients", file=sys.stderr
             ) as bar:
-                results = analyze_series(data, pf, progress=bar.update, **run)
+                results = analyze_series(shared, pf, progress=bar.update, **run)
         else:
-            results = analyze_series(data, pf, **run)
+            results = analyze_series(shared, pf, **run)
     except SeriesError as exc:
         raise click.ClickException(f"{exc}" + ("" if skip_bad else f"\n{_HINT}")) from None
     files = series_files(results)
@@ -119,7 +127,12 @@ def series(source, protocol, allocations, skip_bad, workers, seed, patient_repor
     files["series.html"] = render_series_report(
         json.loads(files["series.json"]), results.patient_results, patient_reports
     )
-    written = write_outputs(out_dir, files, force=force)
+    inputs = {
+        "diary": [source, *(d.source for d in data.diaries.values())],
+        "--allocations": data.allocation_sources,
+        "--protocol": pf.path,
+    }
+    written = out.write(files, inputs)
     _summary(results)
     click.echo(str(written[0]))
     click.echo(str(written[0].parent / "patients"))

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import shlex
+from pathlib import Path
 
 import click
 
 from nof1.cli._common import (
+    claim_out,
     force_option,
     out_option,
     patient_options,
+    protocol_word,
+    recorded_command,
     resolve_patients,
     resolve_seed,
     scenario_options,
@@ -96,11 +99,11 @@ def simulate(protocol, patient_id, n_patients, start, seed, out_dir, force, **pa
       SIMULATION.md       says the data are synthetic; command, seed, parameters
     """
     from nof1.design.blinding import schedule_files
-    from nof1.outputs import write_outputs
     from nof1.protocol import read_protocol
     from nof1.simulate import simulate_diaries
 
     ids = resolve_patients(patient_id, n_patients)
+    out = claim_out(out_dir, force, "simulate")
     pf = read_protocol(protocol)
     seed = resolve_seed(seed, "SIMULATION.md")
     start = start.date()
@@ -118,7 +121,7 @@ def simulate(protocol, patient_id, n_patients, start, seed, out_dir, force, **pa
         files["series-diary.csv"] = _csv(pd.concat([d for _, d in pairs], ignore_index=True))
     command = _command_line(protocol, patient_id, n_patients, start, seed, out_dir, params)
     files["SIMULATION.md"] = _simulation_md(pf, ids, start, seed, command, params)
-    written = write_outputs(out_dir, files, force=force)
+    written = out.write(files, {"--protocol": pf.path})
 
     if series:
         click.echo(f"Wrote synthetic diaries for {len(ids)} patients in {out_dir}/ID/, plus:")
@@ -138,15 +141,15 @@ def _number(x: float) -> str:
 def _command_line(protocol, patient_id, n_patients, start, seed, out_dir, params) -> str:
     """The command that reproduces these files, every parameter spelled out."""
     who = ["--patient", patient_id] if patient_id else ["--patients", str(n_patients)]
-    args = ["nof1", "simulate", protocol, *who]
+    args = ["nof1", "simulate", protocol_word(protocol), *who]
     for name in ("effect", "sd", "phi", "trend", "onset_half_life", "offset_half_life"):
         args += [f"--{name.replace('_', '-')}", _number(params[name])]
     for name in ("missing", "effect_sd", "secondary_fraction"):
         args += [f"--{name.replace('_', '-')}", _number(params[name])]
     for name, value in params["baseline"].items():
         args += ["--baseline", f"{name}={_number(value)}"]
-    args += ["--start", start.isoformat(), "--seed", str(seed), "--out", str(out_dir)]
-    return shlex.join(args)
+    args += ["--start", start.isoformat(), "--seed", str(seed), "--out", Path(out_dir)]
+    return recorded_command(args, out_dir)
 
 
 def _simulation_md(pf, ids, start, seed, command, params) -> str:

@@ -197,5 +197,5 @@ def _read_folder(path: Path, protocol, allocs):
 
 
 def _reason(exc: DiaryError) -> str:
-    """A DiaryError as one line."""
-    return f"{exc.source}: " + "; ".join(exc.problems)
+    """A DiaryError as one line, naming the file (not the path typed: series.json is shared)."""
+    return f"{Path(exc.source).name}: " + "; ".join(exc.problems)

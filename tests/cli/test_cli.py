@@ -117,6 +117,7 @@ def test_schedule_writes_the_five_files_and_says_who_each_is_for(tmp_path):
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert names == [
+        ".nof1-outputs.json",  # the manifest of the output set (see nof1.outputs)
         "P01-allocation-blinded.csv",
         "P01-calendar.csv",
         "P01-calendar.ics",

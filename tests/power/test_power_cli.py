@@ -32,7 +32,11 @@ def written(tmp_path_factory):
 
 def test_power_writes_json_and_html(written):
     out, result = written
-    assert sorted(p.name for p in out.iterdir()) == ["power.html", "power.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".nof1-outputs.json",
+        "power.html",
+        "power.json",
+    ]
     assert str(out / "power.json") in result.stdout
     assert "power" in result.stderr  # the recommendation, on stderr
 
@@ -67,7 +71,7 @@ def test_power_html_is_one_offline_page_with_plotly_inlined_once(written):
 def test_the_same_seed_writes_the_same_json(tmp_path):
     for name in ("a", "b"):
         assert run(*BASE, "--out", tmp_path / name).exit_code == 0
-    assert (tmp_path / "a" / "power.json").read_text().replace("/a", "/b") == (
+    assert (tmp_path / "a" / "power.json").read_text().replace("--out a", "--out b") == (
         tmp_path / "b" / "power.json"
     ).read_text()
 
