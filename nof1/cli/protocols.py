@@ -33,8 +33,11 @@ def show(protocol):
     from nof1.protocol import read_protocol
     from nof1.protocol.summary import summarize
 
+    from nof1.cli._common import warn_visible_differences
+
     pf = read_protocol(protocol)
     click.echo(summarize(pf.protocol, pf.sha256), nl=False)
+    warn_visible_differences(pf.protocol)
 
 
 @protocols.command()
@@ -44,8 +47,11 @@ def validate(file):
     from nof1.protocol import read_protocol
     from nof1.protocol.summary import describe_design
 
+    from nof1.cli._common import warn_visible_differences
+
     pf = read_protocol(file)
     click.echo(f"{file}: valid protocol '{pf.protocol.id}' ({describe_design(pf.protocol)})")
+    warn_visible_differences(pf.protocol)
 
 
 @protocols.command()
