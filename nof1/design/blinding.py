@@ -60,7 +60,8 @@ KEY_SCHEMA = "nof1.unblinding_key/2"
 _KIT_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 _KIT_LENGTH = 6
 # Bytes below 250 map evenly onto the 25 letters (rejection sampling, no modulo bias).
-_KIT_BYTES = 250
+_KIT_TABLE = bytes(ord(_KIT_ALPHABET[b % len(_KIT_ALPHABET)]) for b in range(256))
+_KIT_REJECTED = bytes(range(250, 256))
 
 
 @dataclass(frozen=True)
@@ -246,19 +247,19 @@ def _kit_codes(key: bytes, n: int) -> list[str]:
     """``n`` distinct kit codes derived from the secret (nothing else goes in)."""
     codes: list[str] = []
     taken: set[str] = set()
-    block = 0
-    current = ""
+    blocks = -(-n * _KIT_LENGTH * 11 // 10 // 32) + 1  # enough for n codes, nearly always
+    round_ = 0
     while len(codes) < n:
-        for byte in _derived_bytes(key, f"kit codes/{block}"):
-            if byte >= _KIT_BYTES:
-                continue
-            current += _KIT_ALPHABET[byte % len(_KIT_ALPHABET)]
-            if len(current) == _KIT_LENGTH:
-                if current not in taken and len(codes) < n:
-                    codes.append(current)
-                    taken.add(current)
-                current = ""
-        block += 1
+        # Drop the bytes >= 250, map the rest onto the alphabet: uniform letters.
+        letters = _derived_bytes(key, f"kit codes/{round_}", blocks).translate(
+            _KIT_TABLE, _KIT_REJECTED
+        )
+        for i in range(0, len(letters) - _KIT_LENGTH + 1, _KIT_LENGTH):
+            code = letters[i : i + _KIT_LENGTH].decode("ascii")
+            if code not in taken and len(codes) < n:
+                codes.append(code)
+                taken.add(code)
+        round_ += 1
     return codes
 
 
