@@ -44,7 +44,7 @@ def verdict(p, results, responder, quality, blinded, treated, control, labels) -
     if blinded:
         sentences.append(
             "This analysis is blinded: it compares group B with group A without knowing "
-            "which is the active treatment."
+            "which group received which treatment."
         )
     if not effect.available:
         sentences.append(

@@ -6,6 +6,7 @@ import click
 
 __all__ = [
     "BadValueExitsOne",
+    "allow_protocol_change_option",
     "force_option",
     "from_key_option",
     "out_option",
@@ -116,6 +117,13 @@ def seed_option(recorded_in: str):
 
 
 force_option = click.option("--force", is_flag=True, help="Replace files that already exist.")
+
+allow_protocol_change_option = click.option(
+    "--allow-protocol-change",
+    is_flag=True,
+    help="Analyse even when the allocation was made from another version of the protocol "
+    "(its protocol_sha256 differs); both hashes are recorded in the results and the report.",
+)
 
 from_key_option = click.option(
     "--from-key",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from nof1.cli._common import allow_protocol_change_option
+
 __all__ = ["analyze"]
 
 
@@ -53,8 +55,11 @@ __all__ = ["analyze"]
     metavar="DIR",
     help="Folder for results.json, aligned.csv and report.html (created if missing).",
 )
+@allow_protocol_change_option
 @click.option("--force", is_flag=True, help="Replace files that already exist.")
-def analyze(diary, protocol, allocation, patient_id, studyu_map, seed, out_dir, force):
+def analyze(
+    diary, protocol, allocation, patient_id, studyu_map, seed, allow_protocol_change, out_dir, force
+):
     """Analyse one patient's DIARY (CSV or XLSX) with the protocol's pre-specified methods.
 
     \b
@@ -87,8 +92,11 @@ def analyze(diary, protocol, allocation, patient_id, studyu_map, seed, out_dir, 
     command = shlex.join(
         ["nof1", "analyze", diary]
         + [str(part) for name, value in options if value is not None for part in (name, value)]
+        + ["--allow-protocol-change"] * allow_protocol_change
     )
-    results = analyze_patient(aligned, pf, seed=seed, command=command).to_dict()
+    results = analyze_patient(
+        aligned, pf, seed=seed, command=command, allow_protocol_change=allow_protocol_change
+    ).to_dict()
     files = {
         "results.json": json.dumps(results, indent=2, ensure_ascii=False) + "\n",
         "aligned.csv": aligned.to_csv(),
