@@ -71,9 +71,8 @@ def _leaks(protocol_id, folder) -> list[str]:
             continue
         for text in texts:
             for m in words.finditer(text):
-                found.append(
-                    f"{path.relative_to(folder)}: ...{text[max(0, m.start() - 60) : m.end() + 30]}..."
-                )
+                around = text[max(0, m.start() - 60) : m.end() + 30]
+                found.append(f"{path.relative_to(folder)}: ...{around}...")
     return found
 
 
