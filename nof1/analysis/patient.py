@@ -207,7 +207,7 @@ def _schedule_sha256(aligned, protocol_file, allow_change: bool) -> str | None:
     """The protocol hash of the patient's allocation (checked), or None without one."""
     from nof1.data.protocol_link import schedule_sha256
 
-    schedule = aligned.schedule
+    schedule = getattr(aligned, "schedule", None)  # an aligned table may come from elsewhere
     found = schedule_sha256([schedule] if schedule else [], protocol_file, allow_change)
     return found[0] if found else None
 
@@ -235,7 +235,7 @@ def _assemble(aligned, days: PatientDays, fits, protocol_file, seed, command) ->
     responder = _responder(results, p, treated, control)
     quality = data_quality(days, p.analysis.analytic_washout_days)
     text = verdict(p, results, responder, quality, blinded, treated, control, labels)
-    schedule = aligned.schedule
+    schedule = getattr(aligned, "schedule", None)  # an aligned table may come from elsewhere
     return PatientResults(
         protocol_id=p.id,
         protocol_sha256=protocol_file.sha256,
