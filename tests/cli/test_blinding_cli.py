@@ -71,8 +71,10 @@ def test_a_key_for_another_protocol_or_an_edited_key_is_refused(tmp_path):
 
 
 def test_from_key_takes_patients_start_and_seed_from_the_key(tmp_path):
-    result = run("schedule", "ldn-nof1-multicycle", "--from-key", SAMPLE / "P01-unblinding-key.json",
-                 "--seed", 3, "--out", tmp_path)  # fmt: skip
+    key = SAMPLE / "P01-unblinding-key.json"
+    result = run(
+        "schedule", "ldn-nof1-multicycle", "--from-key", key, "--seed", 3, "--out", tmp_path
+    )
     assert result.exit_code == 2 and "drop --seed" in result.output
 
 
@@ -127,8 +129,9 @@ def test_a_titration_shown_for_one_treatment_only_is_named(monkeypatch):
 
 
 def test_a_blinded_analysis_of_the_2013_design_says_it_is_not_blind(tmp_path):
-    result = run("analyze", SERIES / "P01" / "P01-diary.csv", "--protocol", "ldn-fibromyalgia-2013",
-                 "--allocation", SERIES / "P01" / "P01-allocation-blinded.csv", "--out", tmp_path)  # fmt: skip
+    folder = SERIES / "P01"
+    result = run("analyze", folder / "P01-diary.csv", "--protocol", "ldn-fibromyalgia-2013",
+                 "--allocation", folder / "P01-allocation-blinded.csv", "--out", tmp_path)  # fmt: skip
     assert result.exit_code == 0, result.output
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["blinded"] and len(results["blinding"]["warnings"]) == 1
@@ -150,8 +153,9 @@ def _edited_protocol(tmp_path, source="ldn-nof1-multicycle.yaml"):
 
 def test_an_allocation_made_from_another_protocol_is_refused_then_recorded_when_allowed(tmp_path):
     edited = _edited_protocol(tmp_path)
+    blinded = SAMPLE / "P01-allocation-blinded.csv"
     args = ("analyze", SAMPLE / "P01-diary.csv", "--protocol", edited,
-            "--allocation", SAMPLE / "P01-allocation-blinded.csv", "--out", tmp_path / "out")  # fmt: skip
+            "--allocation", blinded, "--out", tmp_path / "out")  # fmt: skip
     refused = run(*args)
     assert refused.exit_code == 1 and "Traceback" not in refused.output
     assert "P01-allocation-blinded.csv was made from protocol" in refused.output
