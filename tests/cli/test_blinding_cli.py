@@ -129,9 +129,9 @@ def test_a_titration_shown_for_one_treatment_only_is_named(monkeypatch):
 
 
 def test_a_blinded_analysis_of_the_2013_design_says_it_is_not_blind(tmp_path):
-    folder = SERIES / "P01"
-    result = run("analyze", folder / "P01-diary.csv", "--protocol", "ldn-fibromyalgia-2013",
-                 "--allocation", folder / "P01-allocation-blinded.csv", "--out", tmp_path)  # fmt: skip
+    diary, blinded = SERIES / "P01" / "P01-diary.csv", SERIES / "P01" / "P01-allocation-blinded.csv"
+    result = run("analyze", diary, "--protocol", "ldn-fibromyalgia-2013",
+                 "--allocation", blinded, "--out", tmp_path)  # fmt: skip
     assert result.exit_code == 0, result.output
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["blinded"] and len(results["blinding"]["warnings"]) == 1
