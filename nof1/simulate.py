@@ -284,13 +284,18 @@ def simulate_outcomes(
 
 
 def simulate_diaries(
-    pf: ProtocolFile, ids: list[str], start: dt.date, seed: int, **params
+    pf: ProtocolFile,
+    ids: list[str],
+    start: dt.date,
+    seed: int,
+    secret: str | None = None,
+    **params,
 ) -> list[tuple[PatientSchedule, object]]:
     """Schedules and synthetic wide diaries for one patient or a series.
 
-    The schedules are exactly those ``nof1 schedule`` draws for the same protocol, ids,
-    start and seed (:func:`nof1.design.blinding.draw_schedules`); the outcomes come from
-    a separate stream spawned from the same seed.
+    The schedules are those ``nof1 schedule`` draws for the same protocol, ids, start,
+    seed and secret (:func:`nof1.design.blinding.draw_schedules`; a fresh secret when
+    none is given); the outcomes come from a separate stream spawned from the seed.
 
     Parameters
     ----------
@@ -300,6 +305,8 @@ def simulate_diaries(
     start : datetime.date
         Date of day 1.
     seed : int
+    secret : str, optional
+        The schedule's secret (64 hex digits; see :func:`~nof1.design.blinding.new_secret`).
     **params
         Keyword arguments of :func:`simulate_outcomes` (``effect``, ``sd`` and ``phi``
         at least), except ``rng``.
@@ -325,7 +332,7 @@ def simulate_diaries(
     """
     import pandas as pd
 
-    schedules = draw_schedules(pf, ids, start, seed)
+    schedules = draw_schedules(pf, ids, start, seed, secret)
     allocations = np.array([s.allocation for s in schedules])
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
     values = simulate_outcomes(pf.protocol, allocations, rng=rng, **params)

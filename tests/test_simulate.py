@@ -26,10 +26,12 @@ def run(*args):
     return CliRunner().invoke(main, [str(a) for a in args], prog_name="nof1")
 
 
+PARAMS = ("--effect", -10, "--sd", 12, "--phi", 0.5, "--onset-half-life", 7,
+          "--offset-half-life", 3, "--missing", 0.1)  # fmt: skip
+
+
 def simulate_args(out, *extra, who=("--patient", "P01")):
-    return ("simulate", "ldn-nof1-multicycle", *who, "--effect", -10, "--sd", 12, "--phi", 0.5,
-            "--onset-half-life", 7, "--offset-half-life", 3, "--missing", 0.1,
-            "--seed", 7, "--out", out, *extra)  # fmt: skip
+    return ("simulate", "ldn-nof1-multicycle", *who, *PARAMS, "--seed", 7, "--out", out, *extra)
 
 
 def lag1(e: np.ndarray) -> float:
@@ -188,42 +190,50 @@ def test_diaries_follow_the_schedule_drawn_for_the_same_seed():
 # --- the command --------------------------------------------------------------------
 
 
-def test_the_same_seed_writes_byte_identical_files(tmp_path):
+@pytest.mark.parametrize("who", [("--patient", "P01"), ("--patients", "3")])
+def test_the_unblinding_key_re_creates_every_file_byte_for_byte(tmp_path, who):
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert run(*simulate_args(first, who=who)).exit_code == 0
+    key = first / (
+        "P01-unblinding-key.json" if who[0] == "--patient" else "series-unblinding-key.json"
+    )
+    result = run("simulate", "ldn-nof1-multicycle", "--from-key", key, *PARAMS, "--out", second)
+    assert result.exit_code == 0, result.output
+    names = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert len(names) == (7 if who[0] == "--patient" else 3 * 6 + 4) + 1  # + the manifest
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_the_same_seed_alone_keeps_the_noise_but_not_the_kit_codes(tmp_path):
     first, second = tmp_path / "a", tmp_path / "b"
     for out in (first, second):
-        result = run(*simulate_args(out))
-        assert result.exit_code == 0, result.output
-    names = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
-    assert len(names) == 8  # with the manifest, which lists SIMULATION.md's SHA-256
-    for name in names:
-        a, b = (first / name).read_bytes(), (second / name).read_bytes()
-        if name.name == MANIFEST:
-            continue
-        if name.name == "SIMULATION.md":  # names its own --out
-            a, b = a.replace(b"--out a", b""), b.replace(b"--out b", b"")
-        assert a == b, name
+        assert run(*simulate_args(out, "--effect", 0)).exit_code == 0
+    assert (first / "P01-diary.csv").read_bytes() == (second / "P01-diary.csv").read_bytes()
+    calendar = "P01-calendar.csv"
+    assert (first / calendar).read_bytes() != (second / calendar).read_bytes()
 
 
 def test_the_command_in_simulation_md_reproduces_every_file(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    assert run(*simulate_args("out", "--baseline", "mood=55")).exit_code == 0
-    before = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
+    assert run(*simulate_args(tmp_path / "out", "--baseline", "mood=55")).exit_code == 0
+    before = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
     text = (tmp_path / "out" / "SIMULATION.md").read_text()
     assert (
         "synthetic" in text and "| seed | 7 |" in text and "| onset half-life (days) | 7 |" in text
     )
     command = next(line.strip() for line in text.splitlines() if line.startswith("    nof1"))
     assert "--baseline mood=55" in command and "--missing 0.1" in command
-    result = run(*shlex.split(command)[1:], "--force")
+    monkeypatch.chdir(tmp_path / "out")
+    result = run(*shlex.split(command.replace("NEW_FOLDER", "../again"))[1:])
     assert result.exit_code == 0, result.output
-    assert {p: p.read_bytes() for p in before} == before
+    assert {p.name: p.read_bytes() for p in (tmp_path / "again").iterdir()} == before
 
 
-def test_schedule_files_are_exactly_those_nof1_schedule_writes(tmp_path):
+def test_schedule_files_are_exactly_those_nof1_schedule_writes_from_the_key(tmp_path):
     sim, sched = tmp_path / "sim", tmp_path / "sched"
     assert run(*simulate_args(sim)).exit_code == 0
-    result = run("schedule", "ldn-nof1-multicycle", "--patient", "P01", "--start", "2026-01-05",
-                 "--seed", 7, "--out", sched)  # fmt: skip
+    key = sim / "P01-unblinding-key.json"
+    result = run("schedule", "ldn-nof1-multicycle", "--from-key", key, "--out", sched)
     assert result.exit_code == 0
     for path in sched.iterdir():
         if path.name != MANIFEST:  # each folder's manifest lists its own files

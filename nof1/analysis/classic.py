@@ -149,6 +149,6 @@ def paired_periods(active_means, placebo_means, alpha: float = 0.05) -> Effect:
     se = diff.std(ddof=1) / np.sqrt(diff.size)
     if se < _CONSTANT * abs(estimate) or se == 0:
         return Effect.unavailable(
-            "paired_periods", "the active-minus-placebo difference is the same in every cycle"
+            "paired_periods", "the difference between the two periods is the same in every cycle"
         )
     return _t_effect("paired_periods", float(estimate), float(se), float(diff.size - 1), alpha)

@@ -12,6 +12,7 @@ series at a time or all at once); every other step is the same code.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +26,7 @@ from nof1.analysis.nonoverlap import nap
 from nof1.analysis.randomization import randomization_tests
 from nof1.analysis.summaries import data_quality, describe, percent_change
 from nof1.analysis.verdict import verdict
+from nof1.design.visibility import visible_differences
 from nof1.protocol.load import ProtocolFile
 from nof1.protocol.model import Outcome, Protocol
 
@@ -89,6 +91,8 @@ class PatientResults:
     verdict: str
     command: str | None = None
     seed: int = 0
+    schedule_sha256: str | None = None
+    blinding: dict | None = None
 
     def to_dict(self) -> dict:
         """results.json: exactly the keys of contract v1 (DESIGN.md section 5)."""
@@ -100,10 +104,15 @@ class PatientResults:
                 "command": self.command,
                 "seed": self.seed,
             },
-            "protocol": {"id": self.protocol_id, "sha256": self.protocol_sha256},
+            "protocol": {
+                "id": self.protocol_id,
+                "sha256": self.protocol_sha256,
+                "schedule_sha256": self.schedule_sha256,
+            },
             "data": {"sha256": self.data_sha256, "rows": self.data_rows},
             "patient_id": self.patient_id,
             "blinded": self.blinded,
+            "blinding": self.blinding or {"warnings": []},
             "labels": self.labels,
             "data_quality": self.data_quality,
             "outcomes": [o.to_dict() for o in self.outcomes],
@@ -116,7 +125,12 @@ class PatientResults:
 
 
 def analyze_patient(
-    aligned, protocol_file: ProtocolFile, *, seed: int = 0, command: str | None = None
+    aligned,
+    protocol_file: ProtocolFile,
+    *,
+    seed: int = 0,
+    command: str | None = None,
+    allow_protocol_change: bool = False,
 ) -> PatientResults:
     """Run the pre-specified analysis on one patient's aligned diary.
 
@@ -130,19 +144,33 @@ def analyze_patient(
         Seed of the Monte Carlo randomization test (schemes with over 100 000 allocations).
     command : str, optional
         The command line, recorded for reproducibility.
+    allow_protocol_change : bool
+        Analyse even when the allocation was made from other bytes of the protocol (its
+        ``protocol_sha256`` is recorded as ``protocol.schedule_sha256``).
 
     Returns
     -------
     PatientResults
+
+    Raises
+    ------
+    nof1.data.protocol_link.ProtocolChangedError
+        The allocation was made from another version of the protocol.
     """
     p = protocol_file.protocol
+    _schedule_sha256(aligned, protocol_file, allow_protocol_change)
     days = PatientDays.from_table(aligned.table, [o.name for o in p.outcomes])
     fits = fit_patient(days, p, *_arms(aligned))
     return _assemble(aligned, days, fits, protocol_file, seed, command)
 
 
 def analyze_patients(
-    aligned: list, protocol_file: ProtocolFile, *, seed: int = 0, command: str | None = None
+    aligned: list,
+    protocol_file: ProtocolFile,
+    *,
+    seed: int = 0,
+    command: str | None = None,
+    allow_protocol_change: bool = False,
 ) -> list[PatientResults]:
     """:func:`analyze_patient` for many patients at once (a series).
 
@@ -155,7 +183,7 @@ def analyze_patients(
     ----------
     aligned : list of nof1.data.Aligned
         Patients on the protocol; their diaries may differ in length.
-    protocol_file, seed, command
+    protocol_file, seed, command, allow_protocol_change
         As for :func:`analyze_patient`.
 
     Returns
@@ -164,6 +192,8 @@ def analyze_patients(
         In the order of ``aligned``.
     """
     p = protocol_file.protocol
+    for a in aligned:
+        _schedule_sha256(a, protocol_file, allow_protocol_change)
     names = [o.name for o in p.outcomes]
     days = [PatientDays.from_table(a.table, names) for a in aligned]
     fits = fit_patients([(d, *_arms(a)) for d, a in zip(days, aligned, strict=True)], p)
@@ -171,6 +201,15 @@ def analyze_patients(
         _assemble(a, d, f, protocol_file, seed, command)
         for a, d, f in zip(aligned, days, fits, strict=True)
     ]
+
+
+def _schedule_sha256(aligned, protocol_file, allow_change: bool) -> str | None:
+    """The protocol hash of the patient's allocation (checked), or None without one."""
+    from nof1.data.protocol_link import schedule_sha256
+
+    schedule = getattr(aligned, "schedule", None)  # an aligned table may come from elsewhere
+    found = schedule_sha256([schedule] if schedule else [], protocol_file, allow_change)
+    return found[0] if found else None
 
 
 def _arms(aligned) -> tuple[str, str]:
@@ -196,6 +235,7 @@ def _assemble(aligned, days: PatientDays, fits, protocol_file, seed, command) ->
     responder = _responder(results, p, treated, control)
     quality = data_quality(days, p.analysis.analytic_washout_days)
     text = verdict(p, results, responder, quality, blinded, treated, control, labels)
+    schedule = getattr(aligned, "schedule", None)  # an aligned table may come from elsewhere
     return PatientResults(
         protocol_id=p.id,
         protocol_sha256=protocol_file.sha256,
@@ -212,6 +252,8 @@ def _assemble(aligned, days: PatientDays, fits, protocol_file, seed, command) ->
         verdict=text,
         command=command,
         seed=seed,
+        schedule_sha256=schedule.protocol_sha256 if schedule else None,
+        blinding={"warnings": visible_differences(p)},
     )
 
 
@@ -241,6 +283,8 @@ def _outcome_result(
         "nap": nap(y, is_treated, outcome.better, alpha),
         "bayes_ar1": fits.bayes_ar1,
     }
+    names = {"active": _name(treated), "placebo": _name(control)}
+    effects = {key: _in_words(effect, names) for key, effect in effects.items()}
     conditions = sorted([treated, control])
     descriptive = {"baseline": describe(days.values[name][days.condition == "baseline"])}
     condition = days.condition[compared]
@@ -248,8 +292,10 @@ def _outcome_result(
         descriptive[c] = describe(y[condition == c])
     vs_baseline = {}
     for c in conditions:
-        vs_baseline[c] = fits.vs_baseline[c].to_dict()
-        vs_baseline[c]["improved"] = _improved(fits.vs_baseline[c], outcome, alpha)
+        # Against baseline the method's "active" days are c's, its "placebo" days baseline's.
+        effect = _in_words(fits.vs_baseline[c], {"active": _name(c), "placebo": "baseline"})
+        vs_baseline[c] = effect.to_dict()
+        vs_baseline[c]["improved"] = _improved(effect, outcome, alpha)
     return OutcomeResult(
         outcome=outcome,
         descriptive=descriptive,
@@ -258,6 +304,30 @@ def _outcome_result(
         p_holm=None,
         vs_baseline=vs_baseline,
     )
+
+
+def _name(condition: str) -> str:
+    """A condition as the results' words say it: active, placebo, group A or group B."""
+    return f"group {condition}" if condition in ("A", "B") else condition
+
+
+_METHOD_WORDS = re.compile(r"\b(active|placebo)\b")
+
+
+def _in_words(effect: Effect, names: dict[str, str]) -> Effect:
+    """The effect with its reason in the words of this comparison.
+
+    The methods (``nof1.analysis.ar1``, ``classic``, ``nonoverlap``, ``randomization``)
+    call their two arms "active" (1) and "placebo" (0) in their reasons; here they become
+    the conditions actually compared, so that a blinded analysis says group B and group A
+    and a comparison against baseline says baseline.
+    """
+    if effect.reason is None:
+        return effect
+    from dataclasses import replace
+
+    reason = _METHOD_WORDS.sub(lambda m: names[m.group(1)], effect.reason)
+    return replace(effect, reason=reason)
 
 
 def _improved(effect: Effect, outcome: Outcome, alpha: float) -> bool:

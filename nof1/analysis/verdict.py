@@ -7,6 +7,8 @@ benefit, responder status, and honestly what the design could not show.
 
 from __future__ import annotations
 
+from nof1.design.visibility import visible_differences
+
 __all__ = ["verdict", "words_for_difference"]
 
 _METHOD_WORDS = {
@@ -41,10 +43,15 @@ def verdict(p, results, responder, quality, blinded, treated, control, labels) -
         method, effect = "gls_ar1", primary.effects["gls_ar1"]
     t_name, c_name = labels[treated], labels[control]
     sentences = []
-    if blinded:
+    if blinded and visible_differences(p):
+        sentences.append(
+            "This analysis is blinded: it compares group B with group A, but this design "
+            "cannot hide which group is which (see the blinding warnings)."
+        )
+    elif blinded:
         sentences.append(
             "This analysis is blinded: it compares group B with group A without knowing "
-            "which is the active treatment."
+            "which group received which treatment."
         )
     if not effect.available:
         sentences.append(

@@ -8,17 +8,21 @@ import click
 
 __all__ = [
     "BadValueExitsOne",
+    "allow_protocol_change_option",
     "claim_out",
     "force_option",
+    "from_key_option",
     "out_option",
     "patient_options",
     "protocol_word",
     "recorded_command",
     "recorded_path",
     "resolve_patients",
+    "resolve_schedule",
     "resolve_seed",
     "scenario_options",
     "seed_option",
+    "warn_visible_differences",
 ]
 
 
@@ -188,6 +192,67 @@ def protocol_word(protocol: str):
     return Path(protocol) if Path(protocol).is_file() else protocol
 
 
+allow_protocol_change_option = click.option(
+    "--allow-protocol-change",
+    is_flag=True,
+    help="Analyse even when the allocation was made from another version of the protocol "
+    "(its protocol_sha256 differs); both hashes are recorded in the results and the report.",
+)
+
+from_key_option = click.option(
+    "--from-key",
+    "from_key",
+    type=click.Path(dir_okay=False),
+    metavar="KEY",
+    help="Re-create the schedule an unblinding key records (ID-unblinding-key.json or "
+    "series-unblinding-key.json), byte for byte: patients, start, seed and secret come "
+    "from the key, so --patient, --patients, --start and --seed are not given.",
+)
+
+
+def resolve_schedule(pf, from_key, patient_id, n_patients, start, seed, recorded_in: str):
+    """Draw the schedules: from the options, or again from ``--from-key``.
+
+    Returns
+    -------
+    (schedules, start, seed, keyed)
+        ``keyed`` is the :class:`~nof1.design.from_key.KeyedSchedule` with ``--from-key``
+        (check the files with ``check_recreated``), else None.
+    """
+    if from_key is not None:
+        given = [
+            name
+            for name, value in (
+                ("--patient", patient_id),
+                ("--patients", n_patients),
+                ("--start", start),
+                ("--seed", seed),
+            )
+            if value is not None
+        ]
+        if given:
+            raise click.UsageError(f"--from-key takes these from the key: drop {', '.join(given)}")
+        from nof1 import __version__
+        from nof1.design.from_key import redraw_from_key
+
+        keyed = redraw_from_key(pf, from_key)
+        if keyed.version != __version__:
+            click.echo(
+                f"Warning: {from_key} was written by nof1 {keyed.version}, this is "
+                f"{__version__}: the files may differ from the original ones.",
+                err=True,
+            )
+        return keyed.schedules, keyed.start, keyed.seed, keyed
+    from nof1.design.blinding import draw_schedules
+
+    ids = resolve_patients(patient_id, n_patients)
+    if start is None:
+        raise click.UsageError("give --start YYYY-MM-DD (or --from-key KEY)")
+    seed = resolve_seed(seed, recorded_in)
+    start = start.date()
+    return draw_schedules(pf, ids, start, seed), start, seed, None
+
+
 def resolve_patients(patient_id: str | None, n_patients: int | None) -> list[str]:
     """The patient ids: the one given, or P01..PNN for a series; usage errors exit 2."""
     from nof1.design.blinding import patient_ids
@@ -213,6 +278,15 @@ def resolve_seed(seed: int | None, recorded_in: str) -> int:
     seed = secrets.randbelow(2**31)
     click.echo(f"No --seed given: drew seed {seed} (recorded in {recorded_in}).", err=True)
     return seed
+
+
+def warn_visible_differences(protocol) -> None:
+    """Print on stderr every way the protocol's treatments look different (see
+    ``nof1.design.visibility``)."""
+    from nof1.design.visibility import visible_differences
+
+    for warning in visible_differences(protocol):
+        click.echo(f"Warning: {warning}", err=True)
 
 
 class BadValueExitsOne(click.Command):

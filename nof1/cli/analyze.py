@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from nof1.cli._common import claim_out, force_option, out_option, protocol_word, recorded_command
+from nof1.cli._common import (
+    allow_protocol_change_option,
+    claim_out,
+    force_option,
+    out_option,
+    protocol_word,
+    recorded_command,
+)
 
 __all__ = ["analyze"]
 
@@ -47,9 +54,12 @@ __all__ = ["analyze"]
     help="Seed of the Monte Carlo randomization test (only used when the scheme has "
     "more than 100 000 allocations).",
 )
+@allow_protocol_change_option
 @out_option("results.json, aligned.csv and report.html")
 @force_option
-def analyze(diary, protocol, allocation, patient_id, studyu_map, seed, out_dir, force):
+def analyze(
+    diary, protocol, allocation, patient_id, studyu_map, seed, allow_protocol_change, out_dir, force
+):
     """Analyse one patient's DIARY (CSV or XLSX) with the protocol's pre-specified methods.
 
     \b
@@ -81,8 +91,11 @@ def analyze(diary, protocol, allocation, patient_id, studyu_map, seed, out_dir, 
     ]
     words = ["nof1", "analyze", Path(diary)]
     words += [part for name, value in options if value is not None for part in (name, value)]
+    words += ["--allow-protocol-change"] * allow_protocol_change
     command = recorded_command(words, out_dir)
-    results = analyze_patient(aligned, pf, seed=seed, command=command).to_dict()
+    results = analyze_patient(
+        aligned, pf, seed=seed, command=command, allow_protocol_change=allow_protocol_change
+    ).to_dict()
     files = {
         "results.json": json.dumps(results, indent=2, ensure_ascii=False) + "\n",
         "aligned.csv": aligned.to_csv(),

@@ -30,22 +30,26 @@ def list_():
 def show(protocol):
     """Summarize a protocol: timeline in weeks, blinding, randomization, outcomes and
     the analysis plan."""
+    from nof1.cli._common import warn_visible_differences
     from nof1.protocol import read_protocol
     from nof1.protocol.summary import summarize
 
     pf = read_protocol(protocol)
     click.echo(summarize(pf.protocol, pf.sha256), nl=False)
+    warn_visible_differences(pf.protocol)
 
 
 @protocols.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 def validate(file):
     """Check a protocol file; list every problem with its field path (exit 1 if any)."""
+    from nof1.cli._common import warn_visible_differences
     from nof1.protocol import read_protocol
     from nof1.protocol.summary import describe_design
 
     pf = read_protocol(file)
     click.echo(f"{file}: valid protocol '{pf.protocol.id}' ({describe_design(pf.protocol)})")
+    warn_visible_differences(pf.protocol)
 
 
 @protocols.command()

@@ -7,11 +7,12 @@ import click
 from nof1.cli._common import (
     claim_out,
     force_option,
+    from_key_option,
     out_option,
     patient_options,
-    resolve_patients,
-    resolve_seed,
+    resolve_schedule,
     seed_option,
+    warn_visible_differences,
 )
 
 __all__ = ["schedule"]
@@ -22,15 +23,15 @@ __all__ = ["schedule"]
 @patient_options("A series of N patients with ids P01, P02, ... (balanced allocation list).")
 @click.option(
     "--start",
-    required=True,
     type=click.DateTime(["%Y-%m-%d"]),
     metavar="YYYY-MM-DD",
-    help="Date of day 1.",
+    help="Date of day 1 (required unless --from-key).",
 )
 @seed_option("the unblinding key")
+@from_key_option
 @out_option("the files")
 @force_option
-def schedule(protocol, patient_id, n_patients, start, seed, out_dir, force):
+def schedule(protocol, patient_id, n_patients, start, seed, from_key, out_dir, force):
     """Randomize and blind a schedule for one patient (--patient) or a series (--patients).
 
     \b
@@ -39,20 +40,29 @@ def schedule(protocol, patient_id, n_patients, start, seed, out_dir, force):
       ID-diary-template.csv              for the patient: one row per day to fill in
       ID-allocation-blinded.csv          for the analyst: periods as group A or B
       ID-unblinding-key.json             for the pharmacist: A/B, kit contents, seed
+                                         and secret
     A series puts these in a folder per patient and adds series-allocation-blinded.csv
-    and series-unblinding-key.json. Keep the unblinding key away from the patient and
-    the analyst.
+    and series-unblinding-key.json (the key that holds the seed and secret). The seed
+    fixes the A/B pattern; which group is active and the kit codes come from a secret
+    drawn afresh each time, so the same seed gives other kit codes. To make the same
+    files again, use --from-key. Keep the unblinding key away from the patient and the
+    analyst.
     """
-    from nof1.design.blinding import draw_schedules, schedule_files
+    from nof1.design.blinding import schedule_files
+    from nof1.design.from_key import check_recreated
     from nof1.protocol import read_protocol
 
-    ids = resolve_patients(patient_id, n_patients)
-    out = claim_out(out_dir, force, "schedule")
     pf = read_protocol(protocol)
-    seed = resolve_seed(seed, "the unblinding key")
-    start = start.date()
-    files = schedule_files(pf, draw_schedules(pf, ids, start, seed), start, seed)
-    written = out.write(files, {"--protocol": pf.path})
+    schedules, start, seed, keyed = resolve_schedule(
+        pf, from_key, patient_id, n_patients, start, seed, "the unblinding key"
+    )
+    out = claim_out(out_dir, force, "schedule")
+    warn_visible_differences(pf.protocol)
+    ids = [s.patient_id for s in schedules]
+    files = schedule_files(pf, schedules, start, seed)
+    if keyed is not None:
+        check_recreated(keyed, files)
+    written = out.write(files, {"--protocol": pf.path, "--from-key": from_key})
     who = {
         "calendar.csv": "patient",
         "calendar.ics": "patient",

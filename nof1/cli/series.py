@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from nof1.cli._common import (
+    allow_protocol_change_option,
     claim_out,
     force_option,
     out_option,
@@ -67,9 +68,21 @@ _HINT = "(--skip-bad analyses the other patients and lists these as skipped)"
     help="Also write each patient's report.html in patients/ID/ (about 1.7 MB each: every "
     "page carries its own plotly.js so that it opens alone, offline).",
 )
+@allow_protocol_change_option
 @out_option("series.json, series.html and patients/ID/")
 @force_option
-def series(source, protocol, allocations, skip_bad, workers, seed, patient_reports, out_dir, force):
+def series(
+    source,
+    protocol,
+    allocations,
+    skip_bad,
+    workers,
+    seed,
+    patient_reports,
+    allow_protocol_change,
+    out_dir,
+    force,
+):
     """Analyse a series of n-of-1 trials: every patient, then pooled across patients.
 
     DIARY_OR_DIR is one diary table (CSV or XLSX, wide or long) with a patient_id column,
@@ -99,11 +112,13 @@ def series(source, protocol, allocations, skip_bad, workers, seed, patient_repor
     options += [("--allocations", allocations and Path(allocations)), ("--seed", seed)]
     options += [("--out", Path(out_dir))]
     flags = ["--skip-bad"] * skip_bad + ["--patient-reports"] * patient_reports
+    flags += ["--allow-protocol-change"] * allow_protocol_change
     flags += ["--force"] * force
     words = ["nof1", "series", Path(source)]
     words += [part for name, value in options if value is not None for part in (name, value)]
     command = recorded_command(words + flags, out_dir)
     run = dict(skip_bad=skip_bad, workers=workers, seed=seed, command=command)
+    run["allow_protocol_change"] = allow_protocol_change
     if patient_reports:
         run["files"] = series_patient_files
     try:

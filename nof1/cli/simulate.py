@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from nof1.cli._common import (
     claim_out,
     force_option,
+    from_key_option,
     out_option,
     patient_options,
     protocol_word,
     recorded_command,
-    resolve_patients,
-    resolve_seed,
+    resolve_schedule,
     scenario_options,
     seed_option,
+    warn_visible_differences,
 )
 
 __all__ = ["simulate"]
@@ -74,21 +73,22 @@ def _baseline_pairs(ctx, param, values) -> dict[str, float]:
 )
 @click.option(
     "--start",
-    default="2026-01-05",
-    show_default=True,
     type=click.DateTime(["%Y-%m-%d"]),
     metavar="YYYY-MM-DD",
-    help="Date of day 1.",
+    help="Date of day 1  [default: 2026-01-05, or the key's with --from-key]",
 )
-@seed_option("SIMULATION.md")
+@seed_option("SIMULATION.md and the unblinding key")
+@from_key_option
 @out_option("the files")
 @force_option
-def simulate(protocol, patient_id, n_patients, start, seed, out_dir, force, **params):
+def simulate(protocol, patient_id, n_patients, start, seed, from_key, out_dir, force, **params):
     """Write synthetic diaries for one patient (--patient) or a series (--patients).
 
     The diaries follow the protocol's own timeline under a randomized, blinded schedule:
-    the schedule files are exactly those `nof1 schedule` writes for the same protocol,
-    patients, start and seed. The model: baseline level, treatment effect with
+    the schedule files are those `nof1 schedule` writes (the seed fixes the A/B pattern
+    and the noise, a fresh secret which group is active and the kit codes). --from-key
+    with the unblinding key written here, and the same parameters, re-creates every
+    file byte for byte. The model: baseline level, treatment effect with
     exponential onset and offset (carryover), AR(1) noise, linear trend, missing days,
     values rounded and clipped to each outcome's range.
 
@@ -98,16 +98,23 @@ def simulate(protocol, patient_id, n_patients, start, seed, out_dir, force, **pa
                           for a series, plus series-diary.csv with everyone)
       SIMULATION.md       says the data are synthetic; command, seed, parameters
     """
+    import datetime as dt
+
     from nof1.design.blinding import schedule_files
+    from nof1.design.from_key import check_recreated
     from nof1.protocol import read_protocol
     from nof1.simulate import simulate_diaries
 
-    ids = resolve_patients(patient_id, n_patients)
-    out = claim_out(out_dir, force, "simulate")
     pf = read_protocol(protocol)
-    seed = resolve_seed(seed, "SIMULATION.md")
-    start = start.date()
-    pairs = simulate_diaries(pf, ids, start, seed, **params)
+    if from_key is None and start is None:
+        start = dt.datetime(2026, 1, 5)
+    drawn, start, seed, keyed = resolve_schedule(
+        pf, from_key, patient_id, n_patients, start, seed, "SIMULATION.md"
+    )
+    warn_visible_differences(pf.protocol)
+    out = claim_out(out_dir, force, "simulate")
+    ids = [s.patient_id for s in drawn]
+    pairs = simulate_diaries(pf, ids, start, seed, drawn[0].secret, **params)
     series = len(ids) > 1
 
     files = {}
@@ -115,13 +122,16 @@ def simulate(protocol, patient_id, n_patients, start, seed, out_dir, force, **pa
         prefix = f"{s.patient_id}/{s.patient_id}" if series else s.patient_id
         files[f"{prefix}-diary.csv"] = _csv(diary)
     files |= schedule_files(pf, [s for s, _ in pairs], start, seed)
+    if keyed is not None:
+        check_recreated(keyed, files)
     if series:
         import pandas as pd
 
         files["series-diary.csv"] = _csv(pd.concat([d for _, d in pairs], ignore_index=True))
-    command = _command_line(protocol, patient_id, n_patients, start, seed, out_dir, params)
+    key_name = "series-unblinding-key.json" if series else f"{ids[0]}-unblinding-key.json"
+    command = _command_line(protocol, key_name, params)
     files["SIMULATION.md"] = _simulation_md(pf, ids, start, seed, command, params)
-    written = out.write(files, {"--protocol": pf.path})
+    written = out.write(files, {"--protocol": pf.path, "--from-key": from_key})
 
     if series:
         click.echo(f"Wrote synthetic diaries for {len(ids)} patients in {out_dir}/ID/, plus:")
@@ -138,18 +148,20 @@ def _number(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
-def _command_line(protocol, patient_id, n_patients, start, seed, out_dir, params) -> str:
-    """The command that reproduces these files, every parameter spelled out."""
-    who = ["--patient", patient_id] if patient_id else ["--patients", str(n_patients)]
-    args = ["nof1", "simulate", protocol_word(protocol), *who]
+def _command_line(protocol, key_name, params) -> str:
+    """The command that re-creates these files from their key, every parameter spelled out.
+
+    It names the key in this folder and a new folder, so that it is the same whichever
+    way the files were made (from a seed or from the key) and wherever they were written.
+    """
+    args = ["nof1", "simulate", protocol_word(protocol), "--from-key", key_name]
     for name in ("effect", "sd", "phi", "trend", "onset_half_life", "offset_half_life"):
         args += [f"--{name.replace('_', '-')}", _number(params[name])]
     for name in ("missing", "effect_sd", "secondary_fraction"):
         args += [f"--{name.replace('_', '-')}", _number(params[name])]
     for name, value in params["baseline"].items():
         args += ["--baseline", f"{name}={_number(value)}"]
-    args += ["--start", start.isoformat(), "--seed", str(seed), "--out", Path(out_dir)]
-    return recorded_command(args, out_dir)
+    return recorded_command([*args, "--out", "NEW_FOLDER"], ".")
 
 
 def _simulation_md(pf, ids, start, seed, command, params) -> str:
@@ -166,7 +178,8 @@ def _simulation_md(pf, ids, start, seed, command, params) -> str:
         "**These diaries are synthetic.** They were simulated by `nof1 simulate`; no",
         "patient reported them. Use them to try the software, never as evidence.",
         "",
-        "Command (reproduces every file here byte for byte):",
+        "To re-create every file here byte for byte, run this in this folder (with the",
+        "same version of nof1; the unblinding key holds the seed and the secret):",
         "",
         f"    {command}",
         "",
@@ -195,7 +208,8 @@ def _simulation_md(pf, ids, start, seed, command, params) -> str:
         ),
         "",
         "The schedule files (calendar, blinded allocation, unblinding key, diary template)",
-        "are those `nof1 schedule` writes for the same protocol, patients, start and seed.",
+        "are those `nof1 schedule` writes; the seed fixes the A/B pattern and the noise, the",
+        "secret in the unblinding key which group is active and the kit codes.",
         "The model is described in the `nof1.simulate` module.",
         "",
     ]

@@ -1,8 +1,9 @@
 """The two file formats of an allocation, parsed into the fields of an ``AllocationFile``.
 
 ``*-allocation-blinded.csv`` (one row per phase; rows numbered as a spreadsheet shows
-them, header = row 1) and ``*-unblinding-key.json`` (schema ``nof1.unblinding_key/1``,
-one patient or a series under ``patients``). Every problem is collected and raised at
+them, header = row 1) and ``*-unblinding-key.json`` (schema ``nof1.unblinding_key/2``, or
+/1 from before keys held a secret: the fields read here are the same; one patient or a
+series under ``patients``). Every problem is collected and raised at
 once, naming the row and column or the JSON field path.
 """
 
@@ -15,9 +16,9 @@ from pathlib import Path
 from nof1.data._tabular import is_missing, parse_date, parse_int, read_raw, with_row_note
 from nof1.errors import DiaryError
 
-__all__ = ["KEY_SCHEMA", "read_blinded_csv", "read_key_json"]
+__all__ = ["KEY_SCHEMAS", "read_blinded_csv", "read_key_json"]
 
-KEY_SCHEMA = "nof1.unblinding_key/1"
+KEY_SCHEMAS = ("nof1.unblinding_key/1", "nof1.unblinding_key/2")
 _COLUMNS = (
     "patient_id",
     "protocol_id",
@@ -150,9 +151,10 @@ def read_key_json(path: Path) -> dict[str, dict]:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         where = f" (line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
         raise DiaryError(source, [f"is not a JSON unblinding key{where}"]) from None
-    if not isinstance(data, dict) or data.get("schema") != KEY_SCHEMA:
+    if not isinstance(data, dict) or data.get("schema") not in KEY_SCHEMAS:
         got = data.get("schema") if isinstance(data, dict) else None
-        raise DiaryError(source, [f"schema: expected '{KEY_SCHEMA}', got {got!r}"])
+        expected = " or ".join(f"'{s}'" for s in KEY_SCHEMAS)
+        raise DiaryError(source, [f"schema: expected {expected}, got {got!r}"])
     problems: list[str] = []
     if "patients" in data:
         entries = data["patients"] if isinstance(data["patients"], list) else []

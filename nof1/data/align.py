@@ -64,6 +64,8 @@ class Aligned:
         The diary's data rows.
     missing_days : list of datetime.date
         Planned days outside washout and follow-up with no observation.
+    schedule : AllocationFile or None
+        The allocation file the conditions came from (None for a condition column).
     """
 
     table: pd.DataFrame
@@ -75,6 +77,7 @@ class Aligned:
     sha256: str
     rows: int
     missing_days: list[dt.date]
+    schedule: AllocationFile | None = None
 
     @property
     def arms(self) -> tuple[str, str]:
@@ -186,6 +189,7 @@ def align(
         sha256=diary.sha256,
         rows=diary.rows,
         missing_days=table["date"].to_numpy(dtype=object)[~counted].tolist(),
+        schedule=allocation,
     )
 
 

@@ -6,19 +6,32 @@ Who sees what:
   instructions, and a diary template: nothing names a treatment or a group;
 - the **analyst** gets the blinded allocation: periods, kit codes and group A or B;
 - the **pharmacist** gets the unblinding key: which group is active, what each kit
-  holds day by day, the seed and the protocol's SHA-256.
+  holds day by day, the protocol's SHA-256, the seed and the secret.
 
-The seed is only in the key: with it and the protocol anyone could recompute the
-allocation. Everything is drawn from one ``numpy`` generator seeded with ``seed``, so
-the same inputs give byte-identical files.
+Two sources of randomness, each with one job:
+
+- the **seed** (``numpy``) fixes the A/B pattern of each patient's allocation, balanced
+  across a series in letters; it is reproducible and auditable, and may be guessed;
+- the **secret** (64 hex digits from the operating system's CSPRNG, :mod:`secrets`)
+  decides which letter is the active treatment and derives every kit code, by
+  HMAC-SHA256 in counter mode (:func:`_derived_bytes`). It is written only into the
+  unblinding key, so no file a patient or analyst gets can be traced back to the
+  allocation, not even with nof1's code and the seed.
+
+One secret serves a whole series, so A and B mean the same for every patient (blinded
+results pool). The key holds the seed and the secret: :func:`draw_schedules` given both
+re-creates every file byte for byte (``nof1 schedule --from-key``).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
+import hmac
 import io
 import json
+import secrets
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,12 +40,28 @@ from nof1 import __version__
 from nof1.design.allocation import as_treatments, series_allocations
 from nof1.design.timeline import build_timeline, segments
 from nof1.protocol.load import ProtocolFile
+from nof1.protocol.model import Protocol
 
-__all__ = ["PatientSchedule", "draw_schedules", "patient_ids", "schedule_files"]
+__all__ = [
+    "KEY_SCHEMA",
+    "PatientSchedule",
+    "calendar_days",
+    "check_secret",
+    "draw_schedules",
+    "new_secret",
+    "patient_ids",
+    "schedule_files",
+]
+
+#: Schema of the unblinding keys written now; /2 added the secret (/1 keys are still read).
+KEY_SCHEMA = "nof1.unblinding_key/2"
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: codes are read aloud and copied by hand.
-_KIT_ALPHABET = np.array(list("ACDEFGHJKMNPQRTUVWXY34679"))
+_KIT_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 _KIT_LENGTH = 6
+# Bytes below 250 map evenly onto the 25 letters (rejection sampling, no modulo bias).
+_KIT_TABLE = bytes(ord(_KIT_ALPHABET[b % len(_KIT_ALPHABET)]) for b in range(256))
+_KIT_REJECTED = bytes(range(250, 256))
 
 
 @dataclass(frozen=True)
@@ -44,6 +73,8 @@ class PatientSchedule:
     kit_codes: tuple[str, ...]  # one per treatment period
     group_of: dict  # {"active": "A" or "B", "placebo": the other}
     timeline: object  # pandas.DataFrame from build_timeline
+    seed: int | None = None  # fixes the A/B pattern
+    secret: str | None = None  # fixes which letter is active and the kit codes
 
     @property
     def groups(self) -> list[str]:
@@ -63,13 +94,51 @@ def patient_ids(n: int) -> list[str]:
     return [f"P{i:0{width}d}" for i in range(1, n + 1)]
 
 
+def new_secret() -> str:
+    """A fresh secret: 32 bytes from the operating system's CSPRNG, as 64 hex digits."""
+    return secrets.token_hex(32)
+
+
+def check_secret(secret) -> bytes:
+    """The secret's bytes; ValueError unless it is 64 hex digits.
+
+    Examples
+    --------
+    >>> len(check_secret("ab" * 32))
+    32
+    """
+    if not (isinstance(secret, str) and len(secret) == 64):
+        raise ValueError("the secret must be 64 hex digits")
+    return bytes.fromhex(secret)
+
+
 def draw_schedules(
-    pf: ProtocolFile, ids: list[str], start: dt.date, seed: int
+    pf: ProtocolFile, ids: list[str], start: dt.date, seed: int, secret: str | None = None
 ) -> list[PatientSchedule]:
     """Draw allocations, group letters and kit codes for each patient.
 
-    The A/B letters are drawn once for the whole series, so a blinded analyst can still
-    pool patients (B - A means the same for everyone) without knowing which is active.
+    Parameters
+    ----------
+    pf : ProtocolFile
+    ids : list of str
+        Patient ids, in order.
+    start : datetime.date
+        Date of day 1.
+    seed : int
+        Fixes the A/B pattern of every patient's allocation (balanced across a series).
+    secret : str, optional
+        64 hex digits (see :func:`new_secret`, drawn when omitted). Fixes which letter is
+        active, for the whole series, and the kit codes.
+
+    Returns
+    -------
+    list of PatientSchedule
+
+    Notes
+    -----
+    A fixed-order protocol has no pattern to draw: its order is the protocol's, and only
+    the letters come from the secret (the order is public, so such a design is never
+    blind to anyone who reads the protocol; see ``nof1.design.visibility``).
 
     Examples
     --------
@@ -79,24 +148,31 @@ def draw_schedules(
     >>> len(s.kit_codes), len(set(s.kit_codes)), len(s.timeline)
     (6, 6, 182)
     """
-    rng = np.random.default_rng(seed)
-    a_is_active = bool(rng.random() < 0.5)
-    group_of = {"active": "A", "placebo": "B"} if a_is_active else {"active": "B", "placebo": "A"}
-    allocations = series_allocations(pf.protocol, len(ids), rng)
-    codes = _kit_codes(rng, len(ids) * pf.protocol.n_periods)
-    schedules = []
-    for i, (pid, allocation) in enumerate(zip(ids, allocations, strict=True)):
-        n = pf.protocol.n_periods
-        schedules.append(
-            PatientSchedule(
-                patient_id=pid,
-                allocation=allocation,
-                kit_codes=tuple(codes[i * n : (i + 1) * n]),
-                group_of=group_of,
-                timeline=build_timeline(pf.protocol, allocation, start),
-            )
+    secret = new_secret() if secret is None else secret
+    key = check_secret(secret)
+    p = pf.protocol
+    # The pattern in letters (True = group B), so that the series is balanced in letters.
+    patterns = series_allocations(p, len(ids), np.random.default_rng(seed))
+    b_is_active = _derived_bytes(key, "active group")[0] < 128
+    group_of = {"active": "B", "placebo": "A"} if b_is_active else {"active": "A", "placebo": "B"}
+    if p.randomization.scheme == "fixed":
+        allocations = patterns  # the protocol's order, True = active
+    else:
+        allocations = patterns if b_is_active else ~patterns
+    codes = _kit_codes(key, len(ids) * p.n_periods)
+    n = p.n_periods
+    return [
+        PatientSchedule(
+            patient_id=pid,
+            allocation=allocation,
+            kit_codes=tuple(codes[i * n : (i + 1) * n]),
+            group_of=group_of,
+            timeline=build_timeline(p, allocation, start),
+            seed=seed,
+            secret=secret,
         )
-    return schedules
+        for i, (pid, allocation) in enumerate(zip(ids, allocations, strict=True))
+    ]
 
 
 def schedule_files(
@@ -107,8 +183,17 @@ def schedule_files(
     One patient: ``ID-calendar.csv``, ``ID-calendar.ics``, ``ID-diary-template.csv``,
     ``ID-allocation-blinded.csv`` and ``ID-unblinding-key.json`` at the top. A series:
     the same five files in a folder per patient, plus ``series-allocation-blinded.csv``
-    and ``series-unblinding-key.json`` for the whole series.
+    and ``series-unblinding-key.json`` for the whole series. The seed and the secret are
+    written only into the unblinding key of one patient, or of the series (a series'
+    per-patient keys point to it).
+
+    Raises
+    ------
+    ValueError
+        ``seed`` is not the seed the schedules were drawn with.
     """
+    if any(s.seed != seed for s in schedules):
+        raise ValueError(f"the schedules were drawn with seed {schedules[0].seed}, not {seed}")
     series = len(schedules) > 1
     files: dict[str, str] = {}
     keys = []
@@ -118,9 +203,17 @@ def schedule_files(
         files[f"{prefix}-calendar.ics"] = _calendar_ics(pf, s)
         files[f"{prefix}-diary-template.csv"] = _diary_template(pf, s)
         files[f"{prefix}-allocation-blinded.csv"] = _csv(_allocation_rows(pf, s))
-        key = _key(pf, s, start, seed)
+        key = _key(pf, s, start)
         keys.append(key)
-        files[f"{prefix}-unblinding-key.json"] = _json(key)
+        if series:
+            # The whole series is re-created from the series key, which holds the secret.
+            key = key | {
+                "series_key": "series-unblinding-key.json",
+                "series_patients": len(schedules),
+            }
+        else:
+            key = key | {"seed": seed, "secret": s.secret}
+        files[f"{prefix}-unblinding-key.json"] = _json(key | _software())
     if series:
         files["series-allocation-blinded.csv"] = _csv(
             [row for s in schedules for row in _allocation_rows(pf, s)]
@@ -128,25 +221,45 @@ def schedule_files(
         orders = [" ".join(s.groups) for s in schedules]
         files["series-unblinding-key.json"] = _json(
             {
-                "schema": "nof1.unblinding_key/1",
+                "schema": KEY_SCHEMA,
                 "protocol": keys[0]["protocol"],
                 "seed": seed,
+                "secret": schedules[0].secret,
                 "start_date": start.isoformat(),
                 "groups": keys[0]["groups"],
                 "orders": {o: orders.count(o) for o in sorted(set(orders))},
                 "patients": [{k: v for k, v in key.items() if k != "schema"} for key in keys],
             }
+            | _software()
         )
     return files
 
 
-def _kit_codes(rng: np.random.Generator, n: int) -> list[str]:
-    """``n`` distinct random kit codes."""
+def _derived_bytes(key: bytes, label: str, blocks: int = 1) -> bytes:
+    """HMAC-SHA256(key, label/counter) for counter = 0, 1, ...: 32 bytes per block."""
+    return b"".join(
+        hmac.new(key, f"nof1/{label}/{counter}".encode(), hashlib.sha256).digest()
+        for counter in range(blocks)
+    )
+
+
+def _kit_codes(key: bytes, n: int) -> list[str]:
+    """``n`` distinct kit codes derived from the secret (nothing else goes in)."""
     codes: list[str] = []
+    taken: set[str] = set()
+    blocks = -(-n * _KIT_LENGTH * 11 // 10 // 32) + 1  # enough for n codes, nearly always
+    round_ = 0
     while len(codes) < n:
-        code = "".join(rng.choice(_KIT_ALPHABET, _KIT_LENGTH))
-        if code not in codes:
-            codes.append(code)
+        # Drop the bytes >= 250, map the rest onto the alphabet: uniform letters.
+        letters = _derived_bytes(key, f"kit codes/{round_}", blocks).translate(
+            _KIT_TABLE, _KIT_REJECTED
+        )
+        for i in range(0, len(letters) - _KIT_LENGTH + 1, _KIT_LENGTH):
+            code = letters[i : i + _KIT_LENGTH].decode("ascii")
+            if code not in taken and len(codes) < n:
+                codes.append(code)
+                taken.add(code)
+        round_ += 1
     return codes
 
 
@@ -156,9 +269,15 @@ def _phase_label(protocol, row) -> str:
     return {"baseline": "Baseline", "washout": "Washout", "follow_up": "Follow-up"}[row.phase]
 
 
-def _day_rows(pf: ProtocolFile, s: PatientSchedule):
-    """Patient-facing facts for each day: nothing here may reveal the treatment."""
-    p = pf.protocol
+def calendar_days(p: Protocol, s: PatientSchedule):
+    """What the patient's calendar says on each day: nothing here may reveal the treatment.
+
+    Yields
+    ------
+    (row, kit_code, instruction)
+        The timeline row (``day``, ``date``, ``phase``, ``period``...), the day's kit code
+        ("" off treatment) and its dose instruction.
+    """
     frequency = p.treatments.active.frequency
     previous_dose = None
     for row in s.timeline.itertuples(index=False):
@@ -188,7 +307,7 @@ def _calendar_csv(pf: ProtocolFile, s: PatientSchedule) -> str:
             "kit_code": kit,
             "dose_instruction": instruction,
         }
-        for row, kit, instruction in _day_rows(pf, s)
+        for row, kit, instruction in calendar_days(pf.protocol, s)
     ]
     return _csv(rows)
 
@@ -204,7 +323,7 @@ def _calendar_ics(pf: ProtocolFile, s: PatientSchedule) -> str:
     ]
     # A fixed DTSTAMP (the first day) keeps the file byte-identical for the same inputs.
     stamp = s.timeline["date"].iloc[0].strftime("%Y%m%dT000000Z")
-    for row, _kit, instruction in _day_rows(pf, s):
+    for row, _kit, instruction in calendar_days(pf.protocol, s):
         day = row.date
         summary = f"Day {row.day}, {_phase_label(p, row)}: {instruction}"
         lines += [
@@ -256,7 +375,7 @@ def _allocation_rows(pf: ProtocolFile, s: PatientSchedule) -> list[dict]:
     return rows
 
 
-def _key(pf: ProtocolFile, s: PatientSchedule, start: dt.date, seed: int) -> dict:
+def _key(pf: ProtocolFile, s: PatientSchedule, start: dt.date) -> dict:
     """The unblinding key: everything needed to prepare kits and to unblind."""
     p = pf.protocol
     t = s.timeline
@@ -293,17 +412,19 @@ def _key(pf: ProtocolFile, s: PatientSchedule, start: dt.date, seed: int) -> dic
             }
         )
     return {
-        "schema": "nof1.unblinding_key/1",
+        "schema": KEY_SCHEMA,
         "patient_id": s.patient_id,
         "protocol": {"id": p.id, "sha256": pf.sha256},
-        "seed": seed,
         "start_date": start.isoformat(),
         "groups": {letter: t for t, letter in sorted(s.group_of.items(), key=lambda kv: kv[1])},
         "labels": {"active": p.treatments.active.label, "placebo": p.treatments.placebo.label},
         "sequence": as_treatments(s.allocation),
         "periods": periods,
-        "software": {"name": "nof1", "version": __version__},
     }
+
+
+def _software() -> dict:
+    return {"software": {"name": "nof1", "version": __version__}}
 
 
 def _csv(rows: list[dict]) -> str:

@@ -26,8 +26,8 @@ def duration(days: int) -> str:
     return f"{days // 7} wk" if days % 7 == 0 and days else f"{days} d"
 
 
-def describe_design(p: Protocol) -> str:
-    """The design in one line.
+def describe_design(p: Protocol, blinded: bool = False) -> str:
+    """The design in one line; ``blinded`` names no treatment (for blinded reports).
 
     Examples
     --------
@@ -35,12 +35,25 @@ def describe_design(p: Protocol) -> str:
     >>> describe_design(load_protocol("ldn-nof1-multicycle"))
     'double-blind; 2 wk baseline; 3 cycles of LDN 4.5 mg 4 wk and Placebo 4 wk, order random
     within each cycle; 26 wk in all'
+    >>> describe_design(load_protocol("ldn-fibromyalgia-2013"), blinded=True)
+    'double-blind; 2 wk baseline; 1 cycle of two treatments (12 wk and 4 wk), order
+    counterbalanced across patients; 4 wk follow-up; 22 wk in all'
     """
     s, t = p.schedule, p.treatments
     parts = [f"{p.blinding}-blind" if p.blinding != "none" else "open-label"]
     if s.baseline_days:
         parts.append(f"{duration(s.baseline_days)} baseline")
-    if p.randomization.scheme == "fixed":
+    cycles = "1 cycle" if s.cycles == 1 else f"{s.cycles} cycles"
+    if blinded:
+        lengths = (
+            f"{duration(s.active_days)} each"
+            if s.active_days == s.placebo_days
+            else f"{duration(s.active_days)} and {duration(s.placebo_days)}"
+        )
+        parts.append(
+            f"{cycles} of two treatments ({lengths}), {_SCHEME_TEXT[p.randomization.scheme]}"
+        )
+    elif p.randomization.scheme == "fixed":
         labels = {"active": t.active.label, "placebo": t.placebo.label}
         lengths = {"active": s.active_days, "placebo": s.placebo_days}
         order = ", then ".join(
@@ -48,7 +61,6 @@ def describe_design(p: Protocol) -> str:
         )
         parts.append(f"{order} (fixed order)")
     else:
-        cycles = "1 cycle" if s.cycles == 1 else f"{s.cycles} cycles"
         parts.append(
             f"{cycles} of {t.active.label} {duration(s.active_days)} and "
             f"{t.placebo.label} {duration(s.placebo_days)}, {_SCHEME_TEXT[p.randomization.scheme]}"

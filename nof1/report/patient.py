@@ -55,7 +55,7 @@ def render_patient_report(results: dict, aligned: pd.DataFrame, protocol) -> str
         "patient.html.j2",
         results=results,
         protocol=protocol,
-        design=describe_design(protocol),
+        design=describe_design(protocol, blinded=results["blinded"]),
         treated=treated,
         control=control,
         labels=labels,

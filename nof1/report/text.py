@@ -44,7 +44,8 @@ def methods_paragraph(protocol, results: dict) -> str:
     secondary = [o.label.lower() for o in p.outcomes if not o.primary]
     n_alloc = count_allocations(p)
     text = [
-        f"Design: {describe_design(p)}; {_SCHEME[p.randomization.scheme]}"
+        f"Design: {describe_design(p, blinded=results['blinded'])}; "
+        f"{_SCHEME[p.randomization.scheme]}"
         + (f" ({n_alloc} possible allocations)." if n_alloc > 1 else "."),
         f"Blinding: {p.blinding}"
         + (" (patient and assessor)" if p.blinding == "double" else "")
@@ -63,7 +64,9 @@ def methods_paragraph(protocol, results: dict) -> str:
         ramp = ", ".join(
             f"{t.dose_mg:g} mg for {duration(t.days)}" for t in p.treatments.active.titration
         )
-        text.append(f"Each treatment period began with a dose ramp ({ramp}), identical on placebo.")
+        text.append(
+            f"Each treatment period began with a dose ramp ({ramp}), the same for both treatments."
+        )
     text += [
         f"Primary analysis ({a.primary_method}): generalized least squares of the daily value "
         "on treatment with first-order autoregressive errors over calendar days (gaps "

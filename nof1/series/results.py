@@ -84,6 +84,12 @@ class SeriesResults:
     Attributes
     ----------
     protocol_id, protocol_sha256, protocol_title : str
+    schedule_sha256 : tuple of str
+        The protocol hashes the allocations were made from (empty without allocations);
+        other than ``protocol_sha256`` only with ``allow_protocol_change``.
+    blinding_warnings : tuple of str
+        How the protocol's treatments look different to patients and analysts
+        (``nof1.design.visibility``); series.json ``blinding.warnings``.
     source : str
         The diary table or folder.
     source_sha256 : str or None
@@ -131,6 +137,8 @@ class SeriesResults:
     responders: dict
     seed: int = 0
     command: str | None = None
+    schedule_sha256: tuple = ()
+    blinding_warnings: tuple = ()
     patient_results: dict = field(default_factory=dict, repr=False, compare=False)
     patient_files: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -162,6 +170,7 @@ class SeriesResults:
                 "id": self.protocol_id,
                 "sha256": self.protocol_sha256,
                 "title": self.protocol_title,
+                "schedule_sha256": list(self.schedule_sha256),
             },
             "data": {
                 "source": self.source,
@@ -169,6 +178,7 @@ class SeriesResults:
                 "allocations": list(self.allocation_sources),
             },
             "blinded": self.blinded,
+            "blinding": {"warnings": list(self.blinding_warnings)},
             "labels": self.labels,
             "comparison": {"treated": t, "control": c, "effect": f"{t} minus {c}", "note": note},
             "counts": {

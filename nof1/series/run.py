@@ -15,6 +15,8 @@ from concurrent.futures import ProcessPoolExecutor
 
 from nof1.analysis.days import PatientDays
 from nof1.data import Aligned, align
+from nof1.data.protocol_link import schedule_sha256 as check_schedule_sha256
+from nof1.design.visibility import visible_differences
 from nof1.errors import DiaryError
 from nof1.protocol.load import ProtocolFile
 from nof1.series.load import SeriesError, SeriesInput, _reason
@@ -46,6 +48,7 @@ def analyze_series(
     seed: int = 0,
     command: str | None = None,
     timings: dict | None = None,
+    allow_protocol_change: bool = False,
 ) -> SeriesResults:
     """Analyse every patient of a series, then pool (DESIGN.md section 6).
 
@@ -73,6 +76,9 @@ def analyze_series(
         The command line, recorded in series.json and every results.json.
     timings : dict, optional
         Filled with the seconds spent per stage (``align``, ``patients``, ``pooling``).
+    allow_protocol_change : bool
+        Analyse even when the allocations were made from other bytes of the protocol
+        (their hashes are recorded in series.json and every results.json).
 
     Returns
     -------
@@ -84,6 +90,9 @@ def analyze_series(
         Patients that cannot be analysed (without ``skip_bad``), or none that can.
     DiaryError
         A series that mixes blinded and unblinded allocations.
+    nof1.data.protocol_link.ProtocolChangedError
+        Allocations made from another version of the protocol (before any analysis, even
+        with ``skip_bad``).
 
     Notes
     -----
@@ -98,11 +107,14 @@ def analyze_series(
     """
     start = time.perf_counter()
     p = protocol_file.protocol
+    schedule_sha256 = check_schedule_sha256(
+        series.allocations.values(), protocol_file, allow_protocol_change
+    )
     ready, skipped = _align_all(series, p, skip_bad)
     if progress and len(ready) < len(series.diaries):
         progress(len(series.diaries) - len(ready))  # the skipped ones are done with
     lap = _lap(timings, "align", start)
-    run = (protocol_file, files, seed, command)
+    run = (protocol_file, files, seed, command, allow_protocol_change)
     outputs = _analyze_all(ready, run, _workers(workers, len(ready)), progress)
     lap = _lap(timings, "patients", lap)
     results = {
@@ -123,6 +135,8 @@ def analyze_series(
         protocol_id=p.id,
         protocol_sha256=protocol_file.sha256,
         protocol_title=p.title,
+        schedule_sha256=tuple(schedule_sha256),
+        blinding_warnings=tuple(visible_differences(p)),
         source=series.source,
         source_sha256=series.sha256,
         allocation_sources=series.allocation_sources,
@@ -235,8 +249,10 @@ def _analyze_chunk(chunk: list[Aligned], run: tuple) -> list[dict]:
     """The files of a few patients, analysed together (runs in a worker process)."""
     from nof1.analysis.patient import analyze_patients
 
-    protocol_file, files, seed, command = run
-    results = analyze_patients(chunk, protocol_file, seed=seed, command=command)
+    protocol_file, files, seed, command, allow_change = run
+    results = analyze_patients(
+        chunk, protocol_file, seed=seed, command=command, allow_protocol_change=allow_change
+    )
     return [files(r, a) for r, a in zip(results, chunk, strict=True)]
 
 

@@ -66,6 +66,7 @@ def test_results_follow_contract_v1_exactly():
         "data",
         "patient_id",
         "blinded",
+        "blinding",
         "labels",
         "data_quality",
         "outcomes",

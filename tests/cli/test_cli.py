@@ -127,11 +127,18 @@ def test_schedule_writes_the_five_files_and_says_who_each_is_for(tmp_path):
     assert "P01-unblinding-key.json  (pharmacist)" in result.output
 
 
-def test_schedule_is_byte_identical_for_the_same_inputs(tmp_path):
+def test_schedule_from_its_key_is_byte_identical_and_the_same_seed_alone_is_not(tmp_path):
     run(*schedule_args(tmp_path / "a"))
-    run(*schedule_args(tmp_path / "b"))
+    run(*schedule_args(tmp_path / "seed-again"))
+    key = tmp_path / "a" / "P01-unblinding-key.json"
+    result = run("schedule", "ldn-nof1-multicycle", "--from-key", key, "--out", tmp_path / "b")
+    assert result.exit_code == 0, result.output
     for path in (tmp_path / "a").iterdir():
         assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes()
+    calendar = "P01-calendar.csv"
+    assert (tmp_path / "a" / calendar).read_text() != (
+        tmp_path / "seed-again" / calendar
+    ).read_text()
 
 
 def test_schedule_refuses_to_overwrite_and_changes_nothing_unless_forced(tmp_path):

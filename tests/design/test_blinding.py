@@ -13,21 +13,23 @@ from nof1.design.blinding import draw_schedules, patient_ids, schedule_files
 from nof1.protocol import read_protocol
 
 START = dt.date(2026, 1, 5)
+SECRET = "5e" * 32
 
 
-def _files(protocol_id, ids=("P01",), seed=7):
+def _files(protocol_id, ids=("P01",), seed=7, secret=SECRET):
     pf = read_protocol(protocol_id)
-    return pf, schedule_files(pf, draw_schedules(pf, list(ids), START, seed), START, seed)
+    schedules = draw_schedules(pf, list(ids), START, seed, secret)
+    return pf, schedule_files(pf, schedules, START, seed)
 
 
 def _rows(text):
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def test_same_inputs_give_identical_files_and_another_seed_differs(shipped_id):
+def test_same_seed_and_secret_give_identical_files_and_another_secret_new_kit_codes(shipped_id):
     _, first = _files(shipped_id)
     _, again = _files(shipped_id)
-    _, other = _files(shipped_id, seed=8)
+    _, other = _files(shipped_id, secret="a1" * 32)
     assert first == again
     assert first["P01-calendar.csv"] != other["P01-calendar.csv"]  # new kit codes
 
@@ -84,11 +86,12 @@ def test_the_blinded_allocation_has_groups_but_no_treatment_and_no_seed():
     assert {r["protocol_sha256"] for r in rows} == {pf.sha256}
 
 
-def test_the_unblinding_key_matches_the_blinded_allocation_and_holds_seed_and_hash():
+def test_the_unblinding_key_matches_the_blinded_allocation_and_holds_seed_secret_and_hash():
     pf, files = _files("ldn-nof1-multicycle", seed=99)
     key = json.loads(files["P01-unblinding-key.json"])
     rows = [r for r in _rows(files["P01-allocation-blinded.csv"]) if r["period"]]
     assert key["seed"] == 99 and key["protocol"] == {"id": pf.protocol.id, "sha256": pf.sha256}
+    assert key["secret"] == SECRET and key["schema"] == "nof1.unblinding_key/2"
     assert set(key["groups"].values()) == {"active", "placebo"}
     for row, period in zip(rows, key["periods"], strict=True):
         assert row["kit_code"] == period["kit_code"] and row["group"] == period["group"]
@@ -136,3 +139,8 @@ def test_a_series_gets_a_folder_per_patient_and_series_wide_lists():
     assert sorted(key["orders"].values()) == [15, 16]  # counterbalanced
     # one A/B meaning for the whole series, so blinded results can be pooled
     assert len({json.dumps(p["groups"]) for p in key["patients"]}) == 1
+    # the seed and secret are in the series key only; each patient's key points to it
+    assert key["seed"] == 2013 and key["secret"] == SECRET
+    p07 = json.loads(files["P07/P07-unblinding-key.json"])
+    assert "secret" not in p07 and "seed" not in p07
+    assert p07["series_key"] == "series-unblinding-key.json" and p07["series_patients"] == 31
