@@ -123,10 +123,12 @@ def resolve_patients(patient_id: str | None, n_patients: int | None) -> list[str
         raise click.UsageError("give either --patient ID or --patients N")
     if patient_id is None:
         return patient_ids(n_patients)
-    if not patient_id.replace("-", "").replace("_", "").isalnum():
+    from nof1.ids import patient_id_problem
+
+    problem = patient_id_problem(patient_id)
+    if problem:
         raise click.BadParameter(
-            "use letters, digits, '-' and '_' only (it becomes part of file names)",
-            param_hint="--patient",
+            f"{problem}; it becomes part of file names", param_hint="--patient"
         )
     return [patient_id]
 

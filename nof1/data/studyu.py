@@ -48,6 +48,7 @@ from nof1.data._tabular import (
 from nof1.data.allocation_file import AllocationFile, read_allocation
 from nof1.data.diary import CONDITIONS, Diary, _many, _one
 from nof1.errors import DiaryError
+from nof1.ids import patient_id_problems
 from nof1.protocol.model import Protocol
 
 __all__ = [
@@ -241,6 +242,7 @@ def _studyu_days(path, mapping, protocol: Protocol, start, scheduled):
     if not questions:
         raise DiaryError(raw.source, [f"has none of the questions mapped in {mapping.source}"])
     patient_of = {n: cell_text(cells[raw.column("participant_id")]) for n, cells in raw.rows}
+    problems.extend(patient_id_problems(patient_of, "participant_id"))
     days: dict[tuple[str, int], Day] = {}
     for number, cells in raw.rows:
         day = _row_day(raw, mapping, start, number, cells, problems)
