@@ -82,7 +82,8 @@ def welch_batch(y: np.ndarray, conditions: np.ndarray, alpha: float) -> TrialRes
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = values.sum(axis=1) / n
             var = np.where(use, (y - mean[:, None]) ** 2, 0.0).sum(axis=1) / (n - 1)
-        parts.append((np.where(n >= 2, mean, np.nan), var / n, n))
+            # Trials with fewer than 2 days of an arm (many missing days) give NaN: failed.
+            parts.append((np.where(n >= 2, mean, np.nan), var / n, n))
     (mean_a, va, na), (mean_p, vp, n_p) = parts
     with np.errstate(invalid="ignore", divide="ignore"):
         df = (va + vp) ** 2 / (va**2 / (na - 1) + vp**2 / (n_p - 1))
