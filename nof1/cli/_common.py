@@ -24,7 +24,11 @@ def patient_options(series_help: str):
             "--patients", "n_patients", type=click.IntRange(1, 9999), metavar="N", help=series_help
         )(command)
         return click.option(
-            "--patient", "patient_id", metavar="ID", help="Patient id, for one patient."
+            "--patient",
+            "patient_id",
+            metavar="ID",
+            help="Patient id, for one patient: 1-64 ASCII letters, digits, '-' and '_', "
+            "starting with a letter or digit.",
         )(command)
 
     return decorate

@@ -26,6 +26,8 @@ import numpy as np
 from nof1 import __version__
 from nof1.design.allocation import as_treatments, series_allocations
 from nof1.design.timeline import build_timeline, segments
+from nof1.errors import ScheduleError
+from nof1.ids import patient_id_problem
 from nof1.protocol.load import ProtocolFile
 
 __all__ = ["PatientSchedule", "draw_schedules", "patient_ids", "schedule_files"]
@@ -79,6 +81,9 @@ def draw_schedules(
     >>> len(s.kit_codes), len(set(s.kit_codes)), len(s.timeline)
     (6, 6, 182)
     """
+    bad = [problem for pid in ids if (problem := patient_id_problem(pid))]
+    if bad:
+        raise ScheduleError("; ".join(bad))
     rng = np.random.default_rng(seed)
     a_is_active = bool(rng.random() < 0.5)
     group_of = {"active": "A", "placebo": "B"} if a_is_active else {"active": "B", "placebo": "A"}

@@ -170,3 +170,14 @@ def test_a_schedule_running_past_9999_exits_1_and_names_the_latest_start(tmp_pat
     assert "runs 182 days, past 9999-12-31; the latest start is 9999-07-02" in result.output
     assert not out.exists()
     assert run(*args, "--start", "9999-07-02", "--out", out).exit_code == 0
+
+
+def test_drawing_schedules_from_python_refuses_a_hostile_id_too():
+    import datetime as dt
+
+    from nof1.design.blinding import draw_schedules
+    from nof1.errors import ScheduleError
+    from nof1.protocol import read_protocol
+
+    with pytest.raises(ScheduleError, match="patient id '-A1' must start with a letter"):
+        draw_schedules(read_protocol("ldn-nof1-multicycle"), ["P01", "-A1"], dt.date(2026, 1, 5), 1)
