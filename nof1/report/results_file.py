@@ -155,6 +155,12 @@ def check_results(results: dict, protocol, source: str, aligned=None) -> None:
                 f"{where}.effects.bayes_ar1.density: x has {len(density['x'])} values "
                 f"but y has {len(density['y'])}"
             )
+    for i, period in enumerate(results["data_quality"]["periods"]):
+        if (period["first_date"] is None) != (period["last_date"] is None):
+            problems.append(
+                f"data_quality.periods.{i}: first_date and last_date must both be dates "
+                "or both be null"
+            )
     primaries = [o["name"] for o in results["outcomes"] if o["primary"]]
     if len(primaries) != 1:
         problems.append(
