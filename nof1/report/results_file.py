@@ -155,6 +155,9 @@ def check_results(results: dict, protocol, source: str, aligned=None) -> None:
                 f"{where}.effects.bayes_ar1.density: x has {len(density['x'])} values "
                 f"but y has {len(density['y'])}"
             )
+    problems += [
+        f"responder: '{k}' is missing" for k in (treated, control) if k not in results["responder"]
+    ]
     for i, period in enumerate(results["data_quality"]["periods"]):
         if (period["first_date"] is None) != (period["last_date"] is None):
             problems.append(

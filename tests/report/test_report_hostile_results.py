@@ -110,6 +110,7 @@ CASES = {
         _set(False, "blinded"),
         "labels: expected active and placebo (blinded is false), got A, B",
     ),
+    "missing-responder-arm": (_delete("responder", "A"), "responder: 'A' is missing"),
     "older-contract": (
         _set("nof1.results/0", "schema"),
         "schema: expected 'nof1.results/1', got 'nof1.results/0'",
