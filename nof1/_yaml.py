@@ -109,7 +109,10 @@ def read_text(path: str | Path, error) -> str:
     except OSError as exc:
         raise error(source, [f"cannot be read ({exc.strerror})"]) from None
     if len(raw) > MAX_BYTES:
-        raise error(source, [f"is larger than {MAX_BYTES // 1000} KB; not a protocol-sized file"])
+        raise error(
+            source,
+            [f"is larger than {MAX_BYTES // 1000} KB (the limit for protocol and mapping files)"],
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -130,7 +133,10 @@ def parse_yaml(text: str, source: str, error) -> object:
     nof1.errors.ProtocolError: p.yaml: schedule.cycles: duplicate key on line 3 (first on line 2)
     """
     if len(text) > MAX_BYTES:
-        raise error(source, [f"is larger than {MAX_BYTES // 1000} KB; not a protocol-sized file"])
+        raise error(
+            source,
+            [f"is larger than {MAX_BYTES // 1000} KB (the limit for protocol and mapping files)"],
+        )
     loader = _StrictLoader(text)
     try:
         node = loader.get_single_node()
