@@ -29,6 +29,7 @@ __all__ = ["MAX_BYTES", "MAX_DEPTH", "parse_yaml", "read_text", "read_yaml_file"
 MAX_BYTES = 1_000_000
 #: Deepest nesting of mappings and lists (a protocol needs 4).
 MAX_DEPTH = 32
+_TOO_LARGE = f"is larger than {MAX_BYTES // 1000} KB (the limit for protocol and mapping files)"
 
 
 class _Refused(Exception):
@@ -111,7 +112,7 @@ def read_text(path: str | Path, error) -> str:
     if len(raw) > MAX_BYTES:
         raise error(
             source,
-            [f"is larger than {MAX_BYTES // 1000} KB (the limit for protocol and mapping files)"],
+            [_TOO_LARGE],
         )
     try:
         return raw.decode("utf-8")
@@ -135,7 +136,7 @@ def parse_yaml(text: str, source: str, error) -> object:
     if len(text) > MAX_BYTES:
         raise error(
             source,
-            [f"is larger than {MAX_BYTES // 1000} KB (the limit for protocol and mapping files)"],
+            [_TOO_LARGE],
         )
     loader = _StrictLoader(text)
     try:
