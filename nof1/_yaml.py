@@ -110,10 +110,7 @@ def read_text(path: str | Path, error) -> str:
     except OSError as exc:
         raise error(source, [f"cannot be read ({exc.strerror})"]) from None
     if len(raw) > MAX_BYTES:
-        raise error(
-            source,
-            [_TOO_LARGE],
-        )
+        raise error(source, [_TOO_LARGE])
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -134,10 +131,7 @@ def parse_yaml(text: str, source: str, error) -> object:
     nof1.errors.ProtocolError: p.yaml: schedule.cycles: duplicate key on line 3 (first on line 2)
     """
     if len(text) > MAX_BYTES:
-        raise error(
-            source,
-            [_TOO_LARGE],
-        )
+        raise error(source, [_TOO_LARGE])
     loader = _StrictLoader(text)
     try:
         node = loader.get_single_node()
