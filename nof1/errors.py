@@ -6,7 +6,14 @@ what was expected. The CLI turns them into one ``Error: ...`` line and exit code
 
 from __future__ import annotations
 
-__all__ = ["Nof1Error", "ProtocolError", "DiaryError", "ScheduleError", "AnalysisWarning"]
+__all__ = [
+    "Nof1Error",
+    "ProtocolError",
+    "DiaryError",
+    "ResultsError",
+    "ScheduleError",
+    "AnalysisWarning",
+]
 
 
 class Nof1Error(Exception):
@@ -43,6 +50,20 @@ class DiaryError(Nof1Error):
         self.problems = list(problems)
         listed = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{source}: {len(self.problems)} problem(s)\n{listed}")
+
+
+class ResultsError(Nof1Error):
+    """A results.json that cannot be reported; ``problems`` name each JSON path at fault."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = list(problems)
+        if len(self.problems) == 1:
+            message = f"{source}: {self.problems[0]}"
+        else:
+            listed = "\n".join(f"  - {p}" for p in self.problems)
+            message = f"{source}: {len(self.problems)} problems\n{listed}"
+        super().__init__(message)
 
 
 class ScheduleError(Nof1Error):

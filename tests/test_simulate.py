@@ -280,7 +280,7 @@ def test_a_series_writes_a_folder_per_patient_and_a_combined_diary(tmp_path):
         (("--effect", "nan"), 1, "Error: effect must be a finite number, got nan"),
         (("--baseline", "pain=150"), 1, "baseline for pain: 150 is outside its range 0 to 100"),
         (("--baseline", "pain"), 2, "expected NAME=VALUE"),
-        (("--patient", "P 1"), 2, "use letters, digits"),
+        (("--patient", "P 1"), 2, "patient id 'P 1' has the character(s) ' '"),
     ],
 )
 def test_bad_options_exit_with_a_clear_message_and_write_nothing(tmp_path, change, code, message):

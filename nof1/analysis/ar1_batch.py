@@ -195,6 +195,8 @@ class Ar1Batch:
     def _profile(self, rows: np.ndarray, phis: np.ndarray) -> _Profile:
         """REML pieces of the series ``rows`` at phis (P,) for all, or (len(rows), P) each."""
         df = self.df[rows, None].astype(float)
+        if not len(rows):  # every series failed its checks (e.g. nearly all days missing)
+            return _Profile(*(np.empty((0, phis.shape[-1])) for _ in _Profile._fields))
         if phis.ndim == 1:
             return _reml(*_gram(self._stats.take(rows), phis), df, self.p)
         # Per-series grids: chunk the rows so the weight array stays small.

@@ -16,7 +16,7 @@ from nof1.design.allocation import count_allocations, enumerate_allocations, sam
 from nof1.design.timeline import included_conditions
 from nof1.protocol.model import Protocol
 
-__all__ = ["randomization_test", "randomization_tests"]
+__all__ = ["attainable_min_p", "randomization_test", "randomization_tests", "smallest_p"]
 
 
 def randomization_test(
@@ -132,10 +132,7 @@ def randomization_tests(
     ref_days = included_conditions(protocol, reference)
     t_obs = _statistics(obs_days, y)[0]
     t_ref = _statistics(ref_days, y)
-    if exact:
-        min_p = _always_ties(obs_days[0], ref_days) / n_allocations
-    else:
-        min_p = 1 / (len(reference) + 1)
+    min_p = float(attainable_min_p(obs_days, ref_days, n_allocations, exact)[0])
     out = []
     for t, ref in zip(t_obs, t_ref.T, strict=True):
         if not np.isfinite(t):
@@ -166,7 +163,82 @@ def _statistics(conditions: np.ndarray, y: np.ndarray) -> np.ndarray:
     return mean_active - mean_placebo
 
 
-def _always_ties(obs: np.ndarray, rows: np.ndarray) -> int:
-    """Allocations (``rows``) comparing exactly the observed days, either way round."""
-    mirror = np.where(obs >= 0, 1 - obs, obs)
-    return int(((rows == obs).all(axis=1) | (rows == mirror).all(axis=1)).sum())
+def smallest_p(
+    protocol: Protocol, allocation=None, *, max_exact: int = 100_000, n_monte_carlo: int = 19_999
+) -> float | None:
+    """The smallest two-sided p the randomization test can give for a design, whatever the data.
+
+    The one definition behind ``min_p`` in results (:func:`randomization_tests`), power and
+    ``nof1 protocols show``.
+
+    Parameters
+    ----------
+    protocol : Protocol
+    allocation : sequence of bool, optional
+        The allocation used; without it the scheme's first one. For the schemes nof1 has
+        the answer is the same for every allocation (see Notes).
+    max_exact, n_monte_carlo
+        As for :func:`randomization_test`.
+
+    Returns
+    -------
+    float or None
+        None for a fixed order (no randomization test).
+
+    Notes
+    -----
+    Exact: p = #{j : |T_j| >= |T_obs|} / N. The observed allocation always counts, and so
+    does its mirror image (every period swapped) when the scheme has it with the same
+    included days, which it does exactly when active and placebo periods last equally long
+    (then T_mirror = -T_obs for any data). So min_p is 2/N with equal periods, else 1/N.
+    Monte Carlo: 1/(m + 1).
+
+    Examples
+    --------
+    >>> from nof1.protocol import load_protocol
+    >>> smallest_p(load_protocol("ldn-nof1-multicycle"))  # 8 allocations, periods of 28 d
+    0.25
+    >>> smallest_p(load_protocol("ldn-fibromyalgia-2013"))  # 2 allocations, 84 d vs 28 d
+    0.5
+    """
+    if protocol.randomization.scheme == "fixed":
+        return None
+    n_allocations = count_allocations(protocol)
+    exact = n_allocations <= max_exact
+    if not exact:
+        return 1 / (n_monte_carlo + 1)
+    reference = enumerate_allocations(protocol)
+    observed = reference[:1] if allocation is None else np.asarray(allocation, bool)[None, :]
+    obs_days = included_conditions(protocol, observed)
+    ref_days = included_conditions(protocol, reference)
+    return float(attainable_min_p(obs_days, ref_days, n_allocations, exact)[0])
+
+
+def attainable_min_p(observed, reference, n_allocations: int, exact: bool) -> np.ndarray:
+    """Smallest attainable p for each observed allocation, given the reference set.
+
+    Parameters
+    ----------
+    observed, reference : array of int, shape (k, days) and (m, days)
+        ``included_conditions`` of the observed allocations and of the reference set.
+    n_allocations : int
+        Size of the scheme's set.
+    exact : bool
+        Whether ``reference`` is the whole set (else a Monte Carlo sample of it).
+
+    Returns
+    -------
+    array of float, shape (k,)
+        Exact: reference allocations comparing exactly the observed days, either way
+        round, over N. Monte Carlo: 1 / (m + 1).
+    """
+    if not exact:
+        return np.full(len(observed), 1 / (len(reference) + 1))
+    counts: dict[bytes, int] = {}
+    for row in reference:
+        counts[row.tobytes()] = counts.get(row.tobytes(), 0) + 1
+    ties = {}
+    for row in np.unique(observed, axis=0):
+        mirror = np.where(row >= 0, 1 - row, row).astype(row.dtype)
+        ties[row.tobytes()] = counts.get(row.tobytes(), 0) + counts.get(mirror.tobytes(), 0)
+    return np.array([ties[row.tobytes()] for row in observed]) / n_allocations

@@ -34,7 +34,11 @@ def patient_options(series_help: str):
             "--patients", "n_patients", type=click.IntRange(1, 9999), metavar="N", help=series_help
         )(command)
         return click.option(
-            "--patient", "patient_id", metavar="ID", help="Patient id, for one patient."
+            "--patient",
+            "patient_id",
+            metavar="ID",
+            help="Patient id, for one patient: 1-64 ASCII letters, digits, '-' and '_', "
+            "starting with a letter or digit.",
         )(command)
 
     return decorate
@@ -261,10 +265,12 @@ def resolve_patients(patient_id: str | None, n_patients: int | None) -> list[str
         raise click.UsageError("give either --patient ID or --patients N")
     if patient_id is None:
         return patient_ids(n_patients)
-    if not patient_id.replace("-", "").replace("_", "").isalnum():
+    from nof1.ids import patient_id_problem
+
+    problem = patient_id_problem(patient_id)
+    if problem:
         raise click.BadParameter(
-            "use letters, digits, '-' and '_' only (it becomes part of file names)",
-            param_hint="--patient",
+            f"{problem}; it becomes part of file names", param_hint="--patient"
         )
     return [patient_id]
 

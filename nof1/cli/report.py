@@ -29,28 +29,19 @@ __all__ = ["report"]
 def report(results_dir, out_file, protocol, force):
     """Render RESULTS_DIR/results.json and aligned.csv (written by `nof1 analyze`) as a
     self-contained HTML report. Nothing is recomputed."""
-    import json
     from pathlib import Path
 
     from nof1.data import read_aligned_csv
     from nof1.errors import Nof1Error
     from nof1.protocol import read_protocol
     from nof1.report.patient import render_patient_report
+    from nof1.report.results_file import check_results, read_results
 
     target = Path(out_file)
     out = claim_out(target.parent, force)
     folder = Path(results_dir)
     path = folder / "results.json"
-    try:
-        results = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise Nof1Error(
-            f"{path}: not found (RESULTS_DIR is the --out folder of nof1 analyze)"
-        ) from None
-    except (ValueError, OSError) as exc:
-        raise Nof1Error(f"{path}: not readable as JSON ({exc})") from None
-    if not isinstance(results, dict) or results.get("schema") != "nof1.results/1":
-        raise Nof1Error(f"{path}: not a nof1 results file (schema nof1.results/1)")
+    results = read_results(path)
     pf = read_protocol(protocol or results["protocol"]["id"])
     if pf.sha256 != results["protocol"]["sha256"]:
         raise Nof1Error(
@@ -58,6 +49,7 @@ def report(results_dir, out_file, protocol, force):
             f"(SHA-256 {results['protocol']['sha256'][:12]}…); pass that file with --protocol"
         )
     aligned = read_aligned_csv(folder / "aligned.csv")
+    check_results(results, pf.protocol, str(path), aligned)
     html = render_patient_report(results, aligned, pf.protocol)
     inputs = {"results file": path, "aligned table": folder / "aligned.csv", "--protocol": pf.path}
     written = out.write({target.name: html}, inputs)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from nof1.data._tabular import is_missing, parse_date, parse_int, read_raw, with_row_note
 from nof1.errors import DiaryError
+from nof1.ids import patient_id_problem
 
 __all__ = ["KEY_SCHEMAS", "read_blinded_csv", "read_key_json"]
 
@@ -67,9 +68,36 @@ def read_blinded_csv(path: Path) -> dict[str, dict]:
         alloc = _blinded_patient(raw.source, pid, rows, problems)
         if alloc is not None:
             out[pid] = alloc
+    kits = [
+        (r["kit_code"], str(r["row"]))
+        for rows in by_patient.values()
+        for r in rows
+        if r["phase"] == "treatment"
+    ]
+    problems.extend(_repeated_kit_codes(kits, "is on rows"))
     if problems:
         raise DiaryError(with_row_note(raw.source), problems)
     return out
+
+
+def _repeated_kit_codes(kits: list[tuple[str, str]], verb: str) -> list[str]:
+    """Kit codes given to more than one treatment period (each period has its own kit).
+
+    Examples
+    --------
+    >>> _repeated_kit_codes([("K-1", "3"), ("K-2", "4"), ("K-1", "5")], "is on rows")
+    ["kit code 'K-1' is on rows 3 and 5 (each treatment period has its own kit code)"]
+    """
+    places: dict[str, list[str]] = {}
+    for code, place in kits:
+        if code:
+            places.setdefault(code, []).append(place)
+    return [
+        f"kit code '{code}' {verb} {', '.join(found[:-1])} and {found[-1]} "
+        "(each treatment period has its own kit code)"
+        for code, found in places.items()
+        if len(found) > 1
+    ]
 
 
 def _blinded_row(number: int, cells: dict, problems: list[str]) -> dict | None:
@@ -83,6 +111,9 @@ def _blinded_row(number: int, cells: dict, problems: list[str]) -> dict | None:
     ok = True
     if not row["patient_id"]:
         bad("patient_id", "a patient id")
+        ok = False
+    elif problem := patient_id_problem(row["patient_id"]):
+        problems.append(f"row {number}, column patient_id: {problem}")
         ok = False
     if row["phase"] not in _PHASES:
         bad("phase", "one of " + ", ".join(_PHASES))
@@ -164,10 +195,13 @@ def read_key_json(path: Path) -> dict[str, dict]:
     else:
         entries, prefixes = [data], [""]
     out = {}
+    kits = []
     for entry, prefix in zip(entries, prefixes, strict=True):
         alloc = _key_entry(source, entry, prefix, problems)
         if alloc is not None:
             out[alloc["patient_id"]] = alloc
+            kits += [(k, f"{prefix}periods.{i}") for i, k in enumerate(alloc["kit_codes"])]
+    problems.extend(_repeated_kit_codes(kits, "is at"))
     if problems:
         raise DiaryError(source, problems)
     return out
@@ -185,6 +219,8 @@ def _key_entry(source: str, entry, prefix: str, problems: list[str]):
     pid = entry.get("patient_id")
     if not isinstance(pid, str) or not pid:
         bad("patient_id", "a patient id", pid)
+    elif problem := patient_id_problem(pid):
+        problems.append(f"{prefix}patient_id: {problem}")
     protocol = entry.get("protocol")
     if not isinstance(protocol, dict) or not all(
         isinstance(protocol.get(k), str) for k in ("id", "sha256")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from nof1.data._tabular import RawTable, cell_text, is_missing, normalize_name, parse_date
 from nof1.errors import DiaryError
+from nof1.ids import patient_id_problems
 from nof1.protocol.model import Protocol
 
 __all__ = ["EXTRA_COLUMNS", "Day", "expected_header", "records"]
@@ -66,6 +67,7 @@ def records(raw: RawTable, protocol: Protocol):
     patient_of = {
         number: "" if patient is None else cell_text(cells[patient]) for number, cells in raw.rows
     }
+    problems.extend(patient_id_problems(patient_of))
     days = (_long if long else _wide)(raw, outcomes, protocol, problems, patient_of)
     return days, patient_of, problems
 

@@ -24,6 +24,7 @@ import numpy as np
 from nof1.data._allocation_formats import read_blinded_csv, read_key_json
 from nof1.design.timeline import build_timeline, segments
 from nof1.errors import DiaryError
+from nof1.ids import patient_id_problem
 from nof1.protocol.model import Protocol
 
 __all__ = [
@@ -226,6 +227,8 @@ def read_allocation(path: str | Path, patient_id: str | None = None) -> Allocati
     >>> a.patient_id, a.blinded, a.labels, a.spans[0]
     ('P01', True, ('B', 'A', 'B', 'A', 'B', 'A'), (15, 42))
     """
+    if patient_id is not None and (problem := patient_id_problem(patient_id)):
+        raise DiaryError(str(path), [f"patient_id asked for (--patient): {problem}"])
     patients = read_allocations(path)
     if patient_id is not None:
         if patient_id not in patients:

@@ -38,6 +38,7 @@ from nof1.data._tabular import (
 )
 from nof1.data.allocation_file import AllocationFile, read_allocation, schedule_problems
 from nof1.errors import DiaryError
+from nof1.ids import patient_id_problem
 from nof1.protocol.model import Protocol
 
 __all__ = ["CONDITIONS", "Diary", "read_diary", "read_diary_table"]
@@ -188,6 +189,8 @@ def _read_many(path, protocol, allocations) -> dict[str, Diary]:
 
 def _one(raw: RawTable, days, patient_of, problems, protocol, allocation, patient_id) -> Diary:
     """The diary of one patient from a file's days (shared by every file layout)."""
+    if patient_id is not None and (problem := patient_id_problem(patient_id)):
+        raise DiaryError(raw.source, [f"patient_id asked for (--patient): {problem}"])
     chosen, days = _select(raw.source, days, patient_id, allocation)
     # Rows of other patients in the file are not this diary's business.
     mine = {"", chosen}

@@ -34,8 +34,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from nof1._yaml import read_yaml_file
 from nof1.data._layouts import Day
 from nof1.data._tabular import (
     RawTable,
@@ -49,6 +48,7 @@ from nof1.data._tabular import (
 from nof1.data.allocation_file import AllocationFile, read_allocation
 from nof1.data.diary import CONDITIONS, Diary, _many, _one
 from nof1.errors import DiaryError
+from nof1.ids import patient_id_problems
 from nof1.protocol.model import Protocol
 
 __all__ = [
@@ -112,17 +112,7 @@ def read_studyu_mapping(path: str | Path, protocol: Protocol) -> StudyUMapping:
     ({'pain_today?': 'pain'}, {'ldn': 'active', 'sugar pill': 'placebo'}, None)
     """
     source = str(path)
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DiaryError(source, [f"cannot be read ({exc.strerror})"]) from None
-    except UnicodeDecodeError:
-        raise DiaryError(source, ["is not a UTF-8 text file"]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or "unreadable"
-        raise DiaryError(source, [f"{where}invalid YAML ({problem})"]) from None
+    data = read_yaml_file(path, DiaryError)
     if not isinstance(data, dict):
         raise DiaryError(source, ["must be a mapping with outcomes and interventions"])
     names = [o.name for o in protocol.outcomes]
@@ -252,6 +242,7 @@ def _studyu_days(path, mapping, protocol: Protocol, start, scheduled):
     if not questions:
         raise DiaryError(raw.source, [f"has none of the questions mapped in {mapping.source}"])
     patient_of = {n: cell_text(cells[raw.column("participant_id")]) for n, cells in raw.rows}
+    problems.extend(patient_id_problems(patient_of, "participant_id"))
     days: dict[tuple[str, int], Day] = {}
     for number, cells in raw.rows:
         day = _row_day(raw, mapping, start, number, cells, problems)

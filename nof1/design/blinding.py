@@ -39,6 +39,8 @@ import numpy as np
 from nof1 import __version__
 from nof1.design.allocation import as_treatments, series_allocations
 from nof1.design.timeline import build_timeline, segments
+from nof1.errors import ScheduleError
+from nof1.ids import patient_id_problem
 from nof1.protocol.load import ProtocolFile
 from nof1.protocol.model import Protocol
 
@@ -148,6 +150,9 @@ def draw_schedules(
     >>> len(s.kit_codes), len(set(s.kit_codes)), len(s.timeline)
     (6, 6, 182)
     """
+    bad = [problem for pid in ids if (problem := patient_id_problem(pid))]
+    if bad:
+        raise ScheduleError("; ".join(bad))
     secret = new_secret() if secret is None else secret
     key = check_secret(secret)
     p = pf.protocol

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nof1.errors import ScheduleError
 from nof1.protocol.model import Protocol
 
 __all__ = ["Segment", "build_timeline", "included_conditions", "is_included", "segments"]
@@ -139,6 +140,9 @@ def build_timeline(protocol: Protocol, allocation, start: dt.date | None = None)
     """
     import pandas as pd
 
+    if start is not None:
+        _check_end(protocol, start)
+
     steps = _dose_steps(protocol)
     rows = []
     for seg in segments(protocol, allocation):
@@ -210,6 +214,20 @@ def included_conditions(protocol: Protocol, allocations: np.ndarray) -> np.ndarr
         )
         out[inside] = np.broadcast_to(allocations[:, p : p + 1], inside.shape)[inside]
     return out
+
+
+def _check_end(protocol: Protocol, start: dt.date) -> None:
+    """Refuse a start whose schedule runs past 9999-12-31, the last date there is.
+
+    The day after the last one must exist too: calendar events end there (``DTEND``).
+    """
+    days = protocol.total_days
+    if (dt.date.max - start).days < days:
+        latest = dt.date.max - dt.timedelta(days=days)
+        raise ScheduleError(
+            f"a schedule of protocol '{protocol.id}' starting {start.isoformat()} runs "
+            f"{days} days, past 9999-12-31; the latest start is {latest.isoformat()}"
+        )
 
 
 def _dose_steps(protocol: Protocol) -> list[float]:

@@ -13,6 +13,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import special, stats
 
+from nof1.analysis.randomization import attainable_min_p
 from nof1.design.allocation import count_allocations, enumerate_allocations, sample_allocations
 from nof1.design.timeline import included_conditions, is_included, segments
 from nof1.protocol.model import Protocol
@@ -81,7 +82,8 @@ def welch_batch(y: np.ndarray, conditions: np.ndarray, alpha: float) -> TrialRes
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = values.sum(axis=1) / n
             var = np.where(use, (y - mean[:, None]) ** 2, 0.0).sum(axis=1) / (n - 1)
-        parts.append((np.where(n >= 2, mean, np.nan), var / n, n))
+            # Trials with fewer than 2 days of an arm (many missing days) give NaN: failed.
+            parts.append((np.where(n >= 2, mean, np.nan), var / n, n))
     (mean_a, va, na), (mean_p, vp, n_p) = parts
     with np.errstate(invalid="ignore", divide="ignore"):
         df = (va + vp) ** 2 / (va**2 / (na - 1) + vp**2 / (n_p - 1))
@@ -202,10 +204,9 @@ def randomization_batch(
     at_least = np.abs(t_ref) >= (np.abs(t_obs) * (1 - 1e-10) - 1e-12)[:, None]
     if exact:
         p_value = at_least.sum(axis=1) / n_allocations
-        min_p = _always_ties(ref_conditions, conditions) / n_allocations
     else:
         p_value = (at_least.sum(axis=1) + 1) / (len(reference) + 1)
-        min_p = 1 / (len(reference) + 1)
+    min_p = attainable_min_p(conditions, ref_conditions, n_allocations, exact)
     p_value = np.where(np.isfinite(t_obs), p_value, np.nan)
     nan = np.full(len(y), np.nan)
     info = {"n_allocations": n_allocations, "exact": exact, "min_p": float(np.max(min_p))}
@@ -216,18 +217,6 @@ def _mean_difference(values, seen, conditions_t) -> np.ndarray:
     """mean(active) - mean(placebo) for each trial (rows) and allocation (columns)."""
     active, placebo = (conditions_t == 1).astype(float), (conditions_t == 0).astype(float)
     return (values @ active) / (seen @ active) - (values @ placebo) / (seen @ placebo)
-
-
-def _always_ties(reference: np.ndarray, observed: np.ndarray) -> np.ndarray:
-    """Per trial: allocations comparing exactly its days, either way round."""
-    counts: dict[bytes, int] = {}
-    for row in reference:
-        counts[row.tobytes()] = counts.get(row.tobytes(), 0) + 1
-    out = {}
-    for row in np.unique(observed, axis=0):
-        mirror = np.where(row >= 0, 1 - row, row).astype(row.dtype)
-        out[row.tobytes()] = counts.get(row.tobytes(), 0) + counts.get(mirror.tobytes(), 0)
-    return np.array([out[row.tobytes()] for row in observed])
 
 
 def nap_batch(y: np.ndarray, conditions: np.ndarray, better: str, alpha: float) -> TrialResults:

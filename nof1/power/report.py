@@ -111,7 +111,7 @@ def _assumptions(inputs: dict) -> str:
     if inputs["trend"]:
         parts.append(f"trend {inputs['trend']:g} per day")
     if inputs["missing"]:
-        parts.append(f"{inputs['missing']:.0%} of days missing")
+        parts.append(f"{100 * inputs['missing']:.3g}% of days missing")
     return f"Assumed: {', '.join(parts)}; {inputs['sims']} simulated trials per design and effect."
 
 
@@ -138,6 +138,12 @@ def _caveats(inputs, rows, chosen, primary, alpha) -> list[str]:
             if without:
                 text += f" (without it: {without[0]['estimand'] / chosen['effect']:.0%})"
         out.append(text + ".")
+    failed = chosen.get("failed") or 0
+    if failed > 0.05 * chosen["sims"]:
+        out.append(
+            f"{primary} could not analyse {failed} of {chosen['sims']} simulated trials "
+            "(too few observed days in an arm); they count as not showing the effect."
+        )
     null = {r["method"]: r for r in same if r["effect"] == 0}
     if not null:
         out.append("Add 0 to --effect to check the type I error.")

@@ -11,9 +11,9 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
+from nof1._yaml import parse_yaml, read_text
 from nof1.errors import ProtocolError
 from nof1.protocol.model import Protocol
 
@@ -86,15 +86,9 @@ def read_protocol(id_or_path: str | Path) -> ProtocolFile:
     ('counterbalanced', 64)
     """
     path = _resolve(id_or_path)
-    try:
-        raw = path.read_bytes()
-        text = raw.decode("utf-8")
-    except OSError as exc:
-        raise ProtocolError(str(path), [f"cannot be read ({exc.strerror})"]) from None
-    except UnicodeDecodeError:
-        raise ProtocolError(str(path), ["is not a UTF-8 text file"]) from None
+    text = read_text(path, ProtocolError)
     protocol = _validate(_parse_yaml(text, str(path)), str(path))
-    return ProtocolFile(protocol, path, text, hashlib.sha256(raw).hexdigest())
+    return ProtocolFile(protocol, path, text, hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
 def load_protocol(id_or_path: str | Path) -> Protocol:
@@ -118,13 +112,7 @@ def _resolve(id_or_path: str | Path) -> Path:
 
 
 def _parse_yaml(text: str, source: str) -> dict:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ProtocolError(source, [f"{where}invalid YAML ({problem})"]) from None
+    data = parse_yaml(text, source, ProtocolError)
     if not isinstance(data, dict):
         raise ProtocolError(source, ["must be a YAML mapping of protocol fields (id, title, ...)"])
     return data

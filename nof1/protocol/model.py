@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 __all__ = [
     "METHODS",
@@ -40,8 +40,13 @@ METHODS = (
 
 Treatment = Literal["active", "placebo"]
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
-PositiveDays = Annotated[int, Field(ge=1, le=3650)]
-Days = Annotated[int, Field(ge=0, le=3650)]
+# Every number is strict and finite: YAML reads `true` as a bool and `.inf`/`.nan` as floats,
+# and lax pydantic would take them as 1 and as a dose of "inf mg".
+Integer = Annotated[int, Strict()]
+Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+Flag = Annotated[bool, Strict()]
+PositiveDays = Annotated[Integer, Field(ge=1, le=3650)]
+Days = Annotated[Integer, Field(ge=0, le=3650)]
 
 
 class _Model(BaseModel):
@@ -53,7 +58,7 @@ class TitrationStep(_Model):
     """One step of the dose ramp at the start of every active period."""
 
     days: PositiveDays = Field(description="Days at this dose.")
-    dose_mg: float = Field(gt=0, description="Dose (mg) taken on these days.")
+    dose_mg: Number = Field(gt=0, description="Dose (mg) taken on these days.")
 
 
 class ActiveTreatment(_Model):
@@ -61,7 +66,7 @@ class ActiveTreatment(_Model):
 
     label: str = Field(min_length=1, description="Name shown in unblinded reports.")
     drug: str = Field(min_length=1)
-    dose_mg: float = Field(gt=0, description="Target (maintenance) dose in mg.")
+    dose_mg: Number = Field(gt=0, description="Target (maintenance) dose in mg.")
     frequency: str = Field(default="once daily", min_length=1)
     titration: list[TitrationStep] = Field(
         default_factory=list,
@@ -85,7 +90,7 @@ class Schedule(_Model):
     """Lengths of every phase in days; a cycle is one active and one placebo period."""
 
     baseline_days: Days
-    cycles: Annotated[int, Field(ge=1, le=20)]
+    cycles: Annotated[Integer, Field(ge=1, le=20)]
     active_days: PositiveDays
     placebo_days: PositiveDays
     washout_days: Days = Field(
@@ -113,11 +118,11 @@ class Outcome(_Model):
 
     name: Name
     label: str = Field(min_length=1)
-    min: float
-    max: float
+    min: Number
+    max: Number
     better: Literal["lower", "higher"]
-    mcid: float = Field(gt=0, description="Minimal clinically important difference.")
-    primary: bool = False
+    mcid: Number = Field(gt=0, description="Minimal clinically important difference.")
+    primary: Flag = False
 
 
 class ResponderRule(_Model):
@@ -151,7 +156,7 @@ class Analysis(_Model):
     endpoint_days: PositiveDays = Field(
         default=3, description="The last N observed days of a period form its end point."
     )
-    alpha: float = Field(default=0.05, gt=0, lt=0.5)
+    alpha: Number = Field(default=0.05, gt=0, lt=0.5)
     primary_method: Literal[METHODS] = "gls_ar1"  # type: ignore[valid-type]
     responder: ResponderRule | None = None
 

@@ -115,9 +115,11 @@ def summarize(p: Protocol, sha256: str | None = None) -> str:
             "no randomization, so no randomization test"
         )
     else:
+        from nof1.analysis.randomization import smallest_p
+
         lines.append(
             f"  scheme: {scheme} ({_SCHEME_TEXT[scheme]}); {n} possible allocations, "
-            f"so a randomization test cannot reach p below 1/{n} = {1 / n:.3g}"
+            f"so a randomization test cannot reach p below {smallest_p(p):.3g}"
         )
 
     lines += ["", "Outcomes (daily)"]

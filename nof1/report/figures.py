@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from nof1.report.html import COLORS, fmt, fmt_prob
+from nof1.report.html import COLORS, fmt, fmt_prob, plotly_text
 
 __all__ = ["distributions", "forest", "posterior", "timeline"]
 
@@ -25,7 +25,17 @@ _METHOD_NAMES = {
 
 
 def _name(condition: str, labels: dict) -> str:
-    return labels.get(condition, condition.replace("_", "-").capitalize())
+    """A condition's name for a figure (plotly-escaped: labels come from the protocol)."""
+    return plotly_text(labels.get(condition, condition.replace("_", "-").capitalize()))
+
+
+def _vs(results: dict, outcome: dict) -> str:
+    """'treated minus control (outcome, points)', plotly-escaped, for an effect axis."""
+    treated, control = _arms(results)
+    labels = results["labels"]
+    return plotly_text(
+        f"{labels[treated]} minus {labels[control]} ({outcome['label'].lower()}, points)"
+    )
 
 
 def timeline(aligned: pd.DataFrame, outcome: dict, out: dict, results: dict, protocol):
@@ -170,7 +180,7 @@ def timeline(aligned: pd.DataFrame, outcome: dict, out: dict, results: dict, pro
             )
         )
     fig.update_yaxes(
-        title=f"{outcome['label']}<br><sub>{outcome['better']} is better</sub>",
+        title=f"{plotly_text(outcome['label'])}<br><sub>{outcome['better']} is better</sub>",
         range=[outcome["min"] - 2, outcome["max"] + 2],
     )
     fig.update_layout(legend={"orientation": "h", "y": -0.15})
@@ -242,7 +252,7 @@ def distributions(aligned: pd.DataFrame, outcomes: list[dict], results: dict):
         x, y = [], []
         for o in outcomes:
             values = rows[o["name"]].dropna()
-            x += [o["label"]] * len(values)
+            x += [plotly_text(o["label"])] * len(values)
             y += values.tolist()
         fig.add_trace(
             go.Box(x=x, y=y, name=_name(cond, labels), marker_color=COLORS[cond], boxmean=True)
@@ -295,7 +305,7 @@ def forest(outcome: dict, out: dict, results: dict):
                 "arrayminus": [est[i] - low[i] for i in has_ci],
             },
             name="estimate and 95% interval",
-            hovertext=[notes[i] for i in has_ci],
+            hovertext=[plotly_text(notes[i]) for i in has_ci],
         )
     )
     point_only = [i for i, v in enumerate(est) if v is not None and low[i] is None]
@@ -313,13 +323,17 @@ def forest(outcome: dict, out: dict, results: dict):
     span = max([abs(v) for v in finite] + [mcid]) * 1.15
     fig.update_xaxes(
         range=[-span, span * 1.9],
-        title=f"{results['labels'][treated]} minus {results['labels'][control]} "
-        f"({outcome['label'].lower()}, points)",
+        title=_vs(results, outcome),
     )
     fig.update_yaxes(tickvals=y, ticktext=names)
     for yi, note in zip(y, notes, strict=True):
         fig.add_annotation(
-            x=span * 1.05, y=yi, text=note, showarrow=False, xanchor="left", font={"size": 11}
+            x=span * 1.05,
+            y=yi,
+            text=plotly_text(note),
+            showarrow=False,
+            xanchor="left",
+            font={"size": 11},
         )
     fig.update_layout(showlegend=False)
     nap = out["effects"]["nap"]
@@ -378,10 +392,7 @@ def posterior(outcome: dict, out: dict, results: dict):
     fig.add_vline(
         x=-mcid if lower else mcid, line_dash="dash", line_color=COLORS["ink"], line_width=1
     )
-    fig.update_xaxes(
-        title=f"{results['labels'][treated]} minus {results['labels'][control]} "
-        f"({outcome['label'].lower()}, points)"
-    )
+    fig.update_xaxes(title=_vs(results, outcome))
     fig.update_yaxes(title="density", showticklabels=False)
     fig.update_layout(legend={"orientation": "h", "y": -0.2})
     caption = (

@@ -23,6 +23,7 @@ __all__ = [
     "fmt_p",
     "fmt_prob",
     "plotly_js",
+    "plotly_text",
     "render_page",
 ]
 
@@ -92,6 +93,24 @@ def fmt_prob(p) -> str:
     if p < 0.01:
         return "< 1%"
     return f"{p:.0%}"
+
+
+def plotly_text(text: str) -> str:
+    """Text shown as itself inside a plotly figure.
+
+    Plotly reads ``<a href>``, ``<b>``, ``<br>`` and entities in titles, axis titles,
+    legend names, tick labels, annotations and hover text; a protocol's label
+    ``<a href="https://...">`` would become a clickable external link. Escaping ``&``,
+    ``<`` and ``>`` shows it literally (plotly decodes the entities). Every label or
+    reason from a protocol or results file goes through here before it enters a figure;
+    captions are HTML, escaped by the templates.
+
+    Examples
+    --------
+    >>> plotly_text('<a href="https://x.invalid">Pain</a> & co')
+    '&lt;a href="https://x.invalid"&gt;Pain&lt;/a&gt; &amp; co'
+    """
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def figure_html(fig, div_id: str, height: int = 360) -> str:

@@ -6,7 +6,7 @@ series.json or a patient's results.json.
 
 from __future__ import annotations
 
-from nof1.report.html import COLORS, figure_html, fmt, fmt_p, render_page
+from nof1.report.html import COLORS, figure_html, fmt, fmt_p, plotly_text, render_page
 
 __all__ = ["heterogeneity_words", "render_series_report"]
 
@@ -217,8 +217,10 @@ def _forest(primary: dict, series: dict):
         tickvals=list(range(len(ticks))), ticktext=ticks, range=[-0.7, len(ticks)], fixedrange=True
     )
     fig.update_xaxes(
-        title=f"{labels[comp['treated']]} minus {labels[comp['control']]} "
-        f"({primary['label'].lower()}, points)"
+        title=plotly_text(
+            f"{labels[comp['treated']]} minus {labels[comp['control']]} "
+            f"({primary['label'].lower()}, points)"
+        )
     )
     fig.update_layout(legend={"orientation": "h", "y": -80 / (160 + 24 * len(rows))})
     caption = (
@@ -237,6 +239,7 @@ def _percent_change(primary: dict, series: dict):
     comp, labels = series["comparison"], series["labels"]
     t, c = comp["treated"], comp["control"]
     pc = primary["percent_change"]
+    names = {c: plotly_text(labels[c]), t: plotly_text(labels[t])}  # the x categories
     fig = go.Figure()
     better_lower = primary["better"] == "lower"
     for p in pc.get("per_patient") or []:
@@ -245,7 +248,7 @@ def _percent_change(primary: dict, series: dict):
         favours = (p[t] < p[c]) == better_lower
         fig.add_trace(
             go.Scatter(
-                x=[labels[c], labels[t]],
+                x=[names[c], names[t]],
                 y=[p[c], p[t]],
                 mode="lines+markers",
                 showlegend=False,
@@ -258,7 +261,7 @@ def _percent_change(primary: dict, series: dict):
     if not pc.get("reason"):
         fig.add_trace(
             go.Scatter(
-                x=[labels[c], labels[t]],
+                x=[names[c], names[t]],
                 y=[pc[f"{c}_mean"], pc[f"{t}_mean"]],
                 mode="lines+markers",
                 name="mean",
@@ -267,7 +270,9 @@ def _percent_change(primary: dict, series: dict):
             )
         )
     fig.add_hline(y=0, line_color="#999999", line_width=1)
-    fig.update_yaxes(title=f"{primary['label']}: % change from baseline at the end point")
+    fig.update_yaxes(
+        title=plotly_text(f"{primary['label']}: % change from baseline at the end point")
+    )
     caption = (
         f"Percent change of {primary['label'].lower()} from baseline on each arm, one line "
         f"per patient (coloured {labels[t]} when {labels[t]} did better); the thick line "
