@@ -22,6 +22,7 @@ __all__ = [
     "fmt",
     "fmt_p",
     "fmt_prob",
+    "num",
     "plotly_js",
     "plotly_text",
     "render_page",
@@ -61,6 +62,17 @@ def fmt(value, digits: int = 1, signed: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+
+
+def num(value) -> str:
+    """A protocol's number as it was written: no trailing zeros.
+
+    Examples
+    --------
+    >>> num(100.0), num(0.5), num(10)
+    ('100', '0.5', '10')
+    """
+    return f"{value:g}"
 
 
 def fmt_p(p) -> str:
@@ -139,6 +151,7 @@ def _environment() -> jinja2.Environment:
     env.filters["fmt"] = fmt
     env.filters["fmt_p"] = fmt_p
     env.filters["fmt_prob"] = fmt_prob
+    env.filters["num"] = num
     return env
 
 

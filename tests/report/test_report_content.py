@@ -102,3 +102,12 @@ def test_nof1_report_refuses_a_folder_without_results(tmp_path):
     result = CliRunner().invoke(main, ["report", str(tmp_path), "--out", str(tmp_path / "r.html")])
     assert result.exit_code == 1 and "results.json: not found" in result.output
     assert not (tmp_path / "r.html").exists()
+
+
+def test_the_protocol_and_data_quality_read_as_sentences(reports):
+    text = re.sub(r"<[^>]+>", "", text_of(reports, "sample"))
+    # ranges and MCIDs as the protocol writes them, not "0.0–100.0, MCID 10.0"
+    assert "(0–100, lower is better, MCID 10)" in text
+    assert "MCID 10.0" not in text
+    # every sentence of the data-quality paragraph ends with a space before the next one
+    assert "treatment period). " in text and not re.search(r"[a-z]\)\.\d", text)
