@@ -30,6 +30,7 @@ from nof1.data._tabular import (
     RawTable,
     cell_text,
     is_missing,
+    is_plain_number_text,
     normalize_name,
     parse_int,
     paused_gc,
@@ -37,13 +38,15 @@ from nof1.data._tabular import (
     with_row_note,
 )
 from nof1.data.allocation_file import AllocationFile, read_allocation, schedule_problems
-from nof1.errors import DiaryError
+from nof1.errors import DiaryError, Problem
 from nof1.protocol.model import Protocol
 
-__all__ = ["CONDITIONS", "Diary", "read_diary", "read_diary_table"]
+__all__ = ["CONDITIONS", "MAX_PERIOD", "Diary", "read_diary", "read_diary_table"]
 
 #: Values a ``condition`` column may hold.
 CONDITIONS = ("baseline", "active", "placebo", "washout", "follow_up")
+#: Largest ``period`` number a diary may give.
+MAX_PERIOD = 9999
 
 
 @dataclass(frozen=True)
@@ -278,10 +281,12 @@ def _diary(source, sha256, rows, patient_id, days, protocol, allocation, problem
     for date, twins in rows_of.items():
         if len(twins) > 1:
             numbers = [d.row for d in twins]
-            shown = ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
-            problems.append(
-                (numbers[-1], f"date {date.isoformat()} is on rows {shown} (one row per date)")
-            )
+            if len(numbers) > 10:
+                shown = ", ".join(map(str, numbers[:10])) + f" and {len(numbers) - 10:,} more"
+            else:
+                shown = ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+            message = f"date {date.isoformat()} is on rows {shown} (one row per date)"
+            problems.append((numbers[-1], Problem(message, row=numbers[1], column="date")))
             for twin in twins[1:]:  # checked too, so that every problem is listed
                 for outcome in protocol.outcomes:
                     _values([twin], outcome, problems)
@@ -324,26 +329,32 @@ def _values(days: list[Day], outcome, problems) -> np.ndarray:
             continue
         try:
             out[i] = float(cell)  # fast path: a number, or a text of one
-        except ValueError:
+        except (ValueError, TypeError):
             if not is_missing(cell):
                 bad_cells.append((cell, row))
+            continue
+        # float() also reads "1_0", "٣٣" and "５５"; "nan" is a missing value, "-nan" is not.
+        if cell.__class__ is str and (
+            not is_plain_number_text(cell) or (out[i] != out[i] and not is_missing(cell))
+        ):
+            bad_cells.append((cell, row))
+            out[i] = np.nan
     name = f"outcome '{outcome.name}'"
-    # Texts like "inf" parse but are no score; "nan" is a missing value.
+    # Texts like "inf" parse but are no score.
     for i in np.flatnonzero(np.isinf(out)):
         bad_cells.append((days[i].values[outcome.name][0], days[i].values[outcome.name][1]))
         out[i] = np.nan
     for cell, row in bad_cells:
-        problems.append((row, f"{name} value '{cell_text(cell)}' on row {row} is not a number"))
+        message = f"{name} value '{cell_text(cell)}' on row {row} is not a number"
+        problems.append((row, Problem(message, row=row, column=outcome.name)))
     for i in np.flatnonzero(out < outcome.min):
         row = days[i].values[outcome.name][1]
-        problems.append(
-            (row, f"{name} value {out[i]:g} on row {row} is below its minimum {outcome.min:g}")
-        )
+        message = f"{name} value {out[i]:g} on row {row} is below its minimum {outcome.min:g}"
+        problems.append((row, Problem(message, row=row, column=outcome.name)))
     for i in np.flatnonzero(out > outcome.max):
         row = days[i].values[outcome.name][1]
-        problems.append(
-            (row, f"{name} value {out[i]:g} on row {row} is above its maximum {outcome.max:g}")
-        )
+        message = f"{name} value {out[i]:g} on row {row} is above its maximum {outcome.max:g}"
+        problems.append((row, Problem(message, row=row, column=outcome.name)))
     return out
 
 
@@ -352,13 +363,11 @@ def _condition(day: Day, problems) -> str:
         return ""
     condition = normalize_name(day.condition)
     if condition not in CONDITIONS:
-        problems.append(
-            (
-                day.row,
-                f"condition '{cell_text(day.condition)}' on row {day.row} is not one of "
-                f"{', '.join(CONDITIONS)}",
-            )
+        message = (
+            f"condition '{cell_text(day.condition)}' on row {day.row} is not one of "
+            f"{', '.join(CONDITIONS)}"
         )
+        problems.append((day.row, Problem(message, row=day.row, column="condition")))
         return ""
     return condition
 
@@ -366,19 +375,20 @@ def _condition(day: Day, problems) -> str:
 def _period(day: Day, problems):
     if is_missing(day.period):
         return None
+    text = cell_text(day.period)
     try:
         period = parse_int(day.period)
         if period < 1:
             raise ValueError(period)
-        return period
     except ValueError:
-        problems.append(
-            (
-                day.row,
-                f"period '{cell_text(day.period)}' on row {day.row} is not a whole number ≥ 1",
-            )
-        )
+        message = f"period '{text}' on row {day.row} is not a whole number ≥ 1"
+        problems.append((day.row, Problem(message, row=day.row, column="period")))
         return None
+    if period > MAX_PERIOD:
+        message = f"period '{text}' on row {day.row} is larger than {MAX_PERIOD}"
+        problems.append((day.row, Problem(message, row=day.row, column="period")))
+        return None
+    return period
 
 
 def _check_day_numbers(days: list[Day], allocation, problems) -> None:
@@ -393,18 +403,23 @@ def _check_day_numbers(days: list[Day], allocation, problems) -> None:
         try:
             number = parse_int(d.day)
         except ValueError:
-            problems.append(
-                (d.row, f"day '{cell_text(d.day)}' on row {d.row} is not a whole number")
-            )
+            message = f"day '{cell_text(d.day)}' on row {d.row} is not a whole number"
+            problems.append((d.row, Problem(message, row=d.row, column="day")))
             continue
         if start is None:
-            start = d.date - dt.timedelta(days=number - 1)
+            try:
+                start = d.date - dt.timedelta(days=number - 1)
+            except OverflowError:  # before the year 1, or past 9999
+                message = (
+                    f"day {number} on row {d.row} cannot be a day of date "
+                    f"{d.date.isoformat()} (day 1 would be outside the years 1 to 9999)"
+                )
+                problems.append((d.row, Problem(message, row=d.row, column="day")))
+                continue
         expected = (d.date - start).days + 1
         if number != expected:
-            problems.append(
-                (
-                    d.row,
-                    f"day {number} on row {d.row} does not match date {d.date.isoformat()}, "
-                    f"which is day {expected} (day 1 = {start.isoformat()})",
-                )
+            message = (
+                f"day {number} on row {d.row} does not match date {d.date.isoformat()}, "
+                f"which is day {expected} (day 1 = {start.isoformat()})"
             )
+            problems.append((d.row, Problem(message, row=d.row, column="day")))
