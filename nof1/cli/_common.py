@@ -9,6 +9,7 @@ __all__ = [
     "force_option",
     "out_option",
     "patient_options",
+    "problems_option",
     "resolve_patients",
     "resolve_seed",
     "scenario_options",
@@ -113,6 +114,15 @@ def seed_option(recorded_in: str):
 
 
 force_option = click.option("--force", is_flag=True, help="Replace files that already exist.")
+
+problems_option = click.option(
+    "--problems",
+    "problems_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Also write every problem found in the inputs to this CSV (file, row, column, "
+    "problem; only a header when there is none). The error message lists the first 50.",
+)
 
 
 def resolve_patients(patient_id: str | None, n_patients: int | None) -> list[str]:

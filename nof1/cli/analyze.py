@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from nof1.cli._common import problems_option
+
 __all__ = ["analyze"]
 
 
@@ -54,7 +56,10 @@ __all__ = ["analyze"]
     help="Folder for results.json, aligned.csv and report.html (created if missing).",
 )
 @click.option("--force", is_flag=True, help="Replace files that already exist.")
-def analyze(diary, protocol, allocation, patient_id, studyu_map, seed, out_dir, force):
+@problems_option
+def analyze(
+    diary, protocol, allocation, patient_id, studyu_map, seed, out_dir, force, problems_file
+):
     """Analyse one patient's DIARY (CSV or XLSX) with the protocol's pre-specified methods.
 
     \b
@@ -65,17 +70,27 @@ def analyze(diary, protocol, allocation, patient_id, studyu_map, seed, out_dir, 
     """
     import json
     import shlex
+    from pathlib import Path
 
     from nof1.analysis.patient import analyze_patient
     from nof1.data import load_aligned
+    from nof1.data.problems import write_problems
+    from nof1.errors import DiaryError
     from nof1.outputs import write_outputs
     from nof1.protocol import read_protocol
     from nof1.report.patient import report_from_texts
 
+    if problems_file and not force and Path(problems_file).exists():
+        raise click.ClickException(f"would overwrite {problems_file} (use --force to replace)")
     pf = read_protocol(protocol)
-    aligned = load_aligned(
-        diary, pf.protocol, allocation=allocation, patient_id=patient_id, studyu_map=studyu_map
-    )
+    try:
+        aligned = load_aligned(
+            diary, pf.protocol, allocation=allocation, patient_id=patient_id, studyu_map=studyu_map
+        )
+    except DiaryError as exc:
+        if problems_file:
+            write_problems(problems_file, exc.sourced_problems(), force=force)
+        raise
     options = [
         ("--protocol", protocol),
         ("--allocation", allocation),
@@ -83,6 +98,7 @@ def analyze(diary, protocol, allocation, patient_id, studyu_map, seed, out_dir, 
         ("--studyu-map", studyu_map),
         ("--seed", seed),
         ("--out", out_dir),
+        ("--problems", problems_file),
     ]
     command = shlex.join(
         ["nof1", "analyze", diary]
@@ -98,6 +114,8 @@ def analyze(diary, protocol, allocation, patient_id, studyu_map, seed, out_dir, 
         files["results.json"], files["aligned.csv"], pf.protocol
     )
     written = write_outputs(out_dir, files, force=force)
+    if problems_file:
+        written.append(write_problems(problems_file, [], force=force))
     quality = results["data_quality"]
     click.echo(
         f"{aligned.patient_id or 'patient'}: {quality['days_observed']} of "

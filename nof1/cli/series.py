@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from nof1.cli._common import force_option, out_option
+from nof1.cli._common import force_option, out_option, problems_option
 
 __all__ = ["series"]
 
@@ -63,7 +63,19 @@ _HINT = "(--skip-bad analyses the other patients and lists these as skipped)"
 )
 @out_option("series.json, series.html and patients/ID/")
 @force_option
-def series(source, protocol, allocations, skip_bad, workers, seed, patient_reports, out_dir, force):
+@problems_option
+def series(
+    source,
+    protocol,
+    allocations,
+    skip_bad,
+    workers,
+    seed,
+    patient_reports,
+    out_dir,
+    force,
+    problems_file,
+):
     """Analyse a series of n-of-1 trials: every patient, then pooled across patients.
 
     DIARY_OR_DIR is one diary table (CSV or XLSX, wide or long) with a patient_id column,
@@ -80,6 +92,8 @@ def series(source, protocol, allocations, skip_bad, workers, seed, patient_repor
     """
     import json
 
+    from nof1.data.problems import write_problems
+    from nof1.errors import DiaryError
     from nof1.outputs import write_outputs
     from nof1.protocol import read_protocol
     from nof1.report.patient import series_patient_files
@@ -91,8 +105,10 @@ def series(source, protocol, allocations, skip_bad, workers, seed, patient_repor
         raise click.ClickException(
             f"would overwrite {out_dir}/series.json (use --force to replace)"
         )
+    if problems_file and not force and Path(problems_file).exists():
+        raise click.ClickException(f"would overwrite {problems_file} (use --force to replace)")
     options = [("--protocol", protocol), ("--allocations", allocations), ("--seed", seed)]
-    options += [("--out", out_dir)]
+    options += [("--out", out_dir), ("--problems", problems_file)]
     flags = ["--skip-bad"] * skip_bad + ["--patient-reports"] * patient_reports
     flags += ["--force"] * force
     command = shlex.join(
@@ -113,13 +129,21 @@ def series(source, protocol, allocations, skip_bad, workers, seed, patient_repor
         else:
             results = analyze_series(data, pf, **run)
     except SeriesError as exc:
+        if problems_file:
+            write_problems(problems_file, exc.sourced_problems(), force=force)
         raise click.ClickException(f"{exc}" + ("" if skip_bad else f"\n{_HINT}")) from None
+    except DiaryError as exc:
+        if problems_file:
+            write_problems(problems_file, exc.sourced_problems(), force=force)
+        raise
     files = series_files(results)
     # The page reads exactly the series.json written beside it.
     files["series.html"] = render_series_report(
         json.loads(files["series.json"]), results.patient_results, patient_reports
     )
     written = write_outputs(out_dir, files, force=force)
+    if problems_file:
+        write_problems(problems_file, list(results.problems), force=force)
     _summary(results)
     click.echo(str(written[0]))
     click.echo(str(written[0].parent / "patients"))

@@ -41,7 +41,15 @@ from nof1.data.allocation_file import AllocationFile, read_allocation, schedule_
 from nof1.errors import DiaryError, Problem
 from nof1.protocol.model import Protocol
 
-__all__ = ["CONDITIONS", "MAX_PERIOD", "Diary", "read_diary", "read_diary_table"]
+__all__ = [
+    "CONDITIONS",
+    "MAX_PERIOD",
+    "Diary",
+    "PatientTable",
+    "read_diary",
+    "read_diary_table",
+    "read_patients",
+]
 
 #: Values a ``condition`` column may hold.
 CONDITIONS = ("baseline", "active", "placebo", "washout", "follow_up")
@@ -201,27 +209,103 @@ def _one(raw: RawTable, days, patient_of, problems, protocol, allocation, patien
 
 def _many(raw: RawTable, days, patient_of, problems, protocol, allocations) -> dict[str, Diary]:
     """One diary per patient of a file's days; all problems at once."""
+    table = _per_patient(raw, days, patient_of, problems, protocol, allocations)
+    if table.problems:
+        raise DiaryError(with_row_note(raw.source), table.problems)
+    return table.diaries
+
+
+@dataclass(frozen=True)
+class PatientTable:
+    """A diary table read once and validated patient by patient (see :func:`read_patients`).
+
+    Attributes
+    ----------
+    source : str
+    diaries : dict of str to Diary
+        The patients without problems, in the order they first appear.
+    errors : dict of str to DiaryError
+        The others: each patient's problems, and those of rows without a patient_id.
+    unnamed : list of int
+        Rows without a patient_id.
+    problems : list of str
+        Every problem of the file, as :func:`read_diary_table` raises them.
+    """
+
+    source: str
+    diaries: dict
+    errors: dict
+    unnamed: list
+    problems: list
+
+
+def read_patients(
+    path: str | Path,
+    protocol: Protocol,
+    allocations: dict[str, AllocationFile] | None = None,
+) -> PatientTable:
+    """Read a diary of many patients once; validate each patient on their own.
+
+    What ``nof1 series --skip-bad`` needs: the patients that can be analysed, and why the
+    others cannot. A row without a patient_id, or a problem of the header, counts against
+    every patient (it may be theirs).
+
+    Raises
+    ------
+    DiaryError
+        A file that cannot be read as a table, or one without a ``patient_id`` column.
+    """
+    with paused_gc():
+        raw = read_raw(path, expected_header(protocol))
+        if raw.column("patient_id") is None:
+            raise DiaryError(raw.source, ["has no patient_id column (needed for several patients)"])
+        days, patient_of, problems = records(raw, protocol)
+        return _per_patient(raw, days, patient_of, problems, protocol, allocations)
+
+
+def _per_patient(raw: RawTable, days, patient_of, problems, protocol, allocations):
     counts: dict[str, int] = {}
     for pid in patient_of.values():
         counts[pid] = counts.get(pid, 0) + 1
     by_patient: dict[str, list[Day]] = {}
+    unnamed = []
+    everyone = list(problems)
     for day in days:
         if not day.patient:
-            problems.append((day.row, f"row {day.row} has no patient_id"))
+            unnamed.append(day.row)
+            everyone.append((day.row, Problem(f"row {day.row} has no patient_id", row=day.row)))
         else:
             by_patient.setdefault(day.patient, []).append(day)
-    out, late = {}, []
-    for pid, group in by_patient.items():
+    found: dict[str, list] = {}
+    for row, message in problems:
+        found.setdefault(patient_of.get(row, ""), []).append((row, message))
+    shared = found.get("", [])
+    diaries, errors, late = {}, {}, []
+    for pid in dict.fromkeys(p for p in patient_of.values() if p):
+        group = by_patient.get(pid, [])
         allocation = (allocations or {}).get(pid)
         try:
-            out[pid] = _diary(
+            diary = _diary(
                 raw.source, raw.sha256, counts[pid], pid, group, protocol, allocation, []
             )
         except DiaryError as exc:
+            diary = None
             late += exc.problems
-    if problems or late:
-        raise DiaryError(with_row_note(raw.source), _sorted(problems) + late)
-    return out
+            own = exc.problems
+        else:
+            own = []
+        if shared or pid in found or own:
+            mine = _sorted(shared + found.get(pid, [])) + own
+            errors[pid] = DiaryError(with_row_note(raw.source), mine)
+        else:
+            diaries[pid] = diary
+    return PatientTable(
+        source=raw.source,
+        diaries=diaries,
+        errors=errors,
+        unnamed=unnamed,
+        problems=_sorted(everyone) + late,
+    )
 
 
 def _sorted(problems: list[tuple[int, str]]) -> list[str]:
