@@ -1,0 +1,164 @@
+"""Fuzzing diary import: random corruptions of a valid diary, CSV and XLSX.
+
+Whatever the corruption (bytes flipped, the file cut short, rows dropped or repeated,
+cells replaced, workbook parts corrupted), reading and aligning the diary either works
+or raises the project's own error: any other exception is a bug.
+
+Briefly in ``make test``; ``make fuzz`` runs many more examples
+(``NOF1_FUZZ_EXAMPLES=N`` sets how many; the default here is a few seconds' worth).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import tempfile
+import warnings
+import zipfile
+from pathlib import Path
+
+import openpyxl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nof1.data import load_aligned
+from nof1.errors import Nof1Error
+from nof1.protocol import load_protocol
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "sample_data" / "ldn-nof1-multicycle"
+BLINDED = SAMPLE / "P01-allocation-blinded.csv"
+PROTOCOL = load_protocol("ldn-nof1-multicycle")
+EXAMPLES = int(os.environ.get("NOF1_FUZZ_EXAMPLES", "40"))
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+ROWS = list(csv.reader((SAMPLE / "P01-diary.csv").open()))[:60]
+CSV_TEXT = "\n".join(",".join(r) for r in ROWS) + "\n"
+
+
+def _xlsx_bytes() -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(ROWS[0])
+    for row in ROWS[1:]:
+        cells = [dt.datetime.fromisoformat(c) if i == 1 else c for i, c in enumerate(row)]
+        sheet.append([int(c) if isinstance(c, str) and c.isdigit() else c for c in cells])
+    sheet["I3"] = "a note"
+    sheet["D5"] = "=D4+1"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+XLSX = _xlsx_bytes()
+CELL_TEXT = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["", "NA", "nan", "-nan", "inf", "1e400", "1_0", "٣٣", "５５", "-1", "0"]),
+    st.sampled_from(["2026-01-05", "0001-01-01", "9999-12-31", "1e300", "99999999999"]),
+    st.sampled_from(["active", "placebo", "baseline", "washout", "A", '"', "\r", "\n", ";"]),
+)
+
+
+@st.composite
+def _text_corruption(draw, data: bytes) -> bytes:
+    kind = draw(st.sampled_from(["flip", "truncate", "insert"]))
+    if not data:
+        return draw(st.binary(max_size=20))
+    at = draw(st.integers(0, len(data) - 1))
+    if kind == "flip":
+        return data[:at] + bytes([draw(st.integers(0, 255))]) + data[at + 1 :]
+    if kind == "truncate":
+        return data[:at]
+    return data[:at] + draw(st.binary(min_size=1, max_size=8)) + data[at:]
+
+
+@st.composite
+def corrupted_csv(draw) -> bytes:
+    lines = CSV_TEXT.split("\n")
+    for _ in range(draw(st.integers(1, 3))):
+        kind = draw(st.sampled_from(["bytes", "drop", "repeat", "cell", "line_ends"]))
+        if kind == "bytes":
+            text = "\n".join(lines).encode()
+            lines = draw(_text_corruption(text)).decode("utf-8", "replace").split("\n")
+        elif kind == "drop" and len(lines) > 1:
+            del lines[draw(st.integers(0, len(lines) - 1))]
+        elif kind == "repeat":
+            i = draw(st.integers(0, len(lines) - 1))
+            lines.insert(i, lines[i])
+        elif kind == "cell":
+            i = draw(st.integers(0, len(lines) - 1))
+            cells = lines[i].split(",")
+            cells[draw(st.integers(0, len(cells) - 1))] = draw(CELL_TEXT)
+            lines[i] = ",".join(cells)
+        else:
+            end = draw(st.sampled_from(["\r", "\r\n", ""]))
+            lines = "\n".join(lines).replace("\n", end + "\n" if end else "").split("\n")
+    return "\n".join(lines).encode("utf-8", "surrogatepass")
+
+
+@st.composite
+def corrupted_xlsx(draw) -> bytes:
+    kind = draw(st.sampled_from(["zip_bytes", "member", "member", "cell"]))
+    if kind == "zip_bytes":
+        return draw(_text_corruption(XLSX))
+    with zipfile.ZipFile(io.BytesIO(XLSX)) as src:
+        parts = {i.filename: src.read(i.filename) for i in src.infolist()}
+    if kind == "member":
+        name = draw(st.sampled_from(sorted(parts)))
+        parts[name] = draw(_text_corruption(parts[name]))
+    else:
+        sheet = parts["xl/worksheets/sheet1.xml"].decode()
+        pieces = sheet.split("<v>")
+        i = draw(st.integers(1, len(pieces) - 1))
+        value = draw(CELL_TEXT).replace("<", "&lt;").replace("&", "&amp;")
+        pieces[i] = value + pieces[i][pieces[i].index("</v>") :]
+        parts["xl/worksheets/sheet1.xml"] = "<v>".join(pieces).encode("utf-8", "replace")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _import(data: bytes, suffix: str, with_allocation: bool) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"diary{suffix}"
+        path.write_bytes(data)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                load_aligned(path, PROTOCOL, allocation=BLINDED if with_allocation else None)
+            except Nof1Error:
+                pass  # a clean, named error: what a broken diary should give
+        assert path.read_bytes() == data  # never modified
+
+
+def test_the_uncorrupted_diaries_import_and_the_formula_is_named(tmp_path):
+    import pytest
+
+    path = tmp_path / "diary.csv"
+    path.write_text(CSV_TEXT)
+    assert len(load_aligned(path, PROTOCOL, allocation=BLINDED).table) == 182
+    path = tmp_path / "diary.xlsx"
+    path.write_bytes(XLSX)
+    with pytest.raises(Nof1Error, match="cell D5 .column 'pain'. holds the formula =D4\\+1"):
+        load_aligned(path, PROTOCOL, allocation=BLINDED)
+
+
+@FUZZ
+@given(data=corrupted_csv(), with_allocation=st.booleans())
+def test_a_corrupted_csv_diary_imports_or_gives_a_clean_error(data, with_allocation):
+    _import(data, ".csv", with_allocation)
+
+
+@FUZZ
+@given(data=corrupted_xlsx(), with_allocation=st.booleans())
+def test_a_corrupted_xlsx_diary_imports_or_gives_a_clean_error(data, with_allocation):
+    _import(data, ".xlsx", with_allocation)
