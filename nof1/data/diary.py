@@ -9,7 +9,11 @@ Accepted layouts (column names ignore case and spaces, see ``normalize_name``):
   ``condition`` and ``period``; one row per outcome per day.
 
 Dates are ``YYYY-MM-DD`` (a time after them is ignored; workbook date cells work too).
-Empty cells, and ``NA``, ``N/A``, ``NaN``, ``null``, are missing values. A day whose
+Numbers are ASCII decimals (``1_0``, ``٣٣`` or ``５５`` are problems). Empty cells, and
+``NA``, ``N/A``, ``NaN``, ``null``, are missing values. A wide diary needs the primary
+outcome's column. A CSV row shorter than the header is a problem (the file may be cut
+short), as is a workbook formula saved without its result. Size limits are in
+``nof1.data._tabular``. A day whose
 outcomes are all missing is kept as a missing day: missing days are allowed and
 reported, never errors. Every problem is collected and raised at once in one
 :class:`~nof1.errors.DiaryError`, with rows numbered as a spreadsheet shows them (the

@@ -16,12 +16,12 @@ import io
 import os
 import tempfile
 import warnings
-import zipfile
 from pathlib import Path
 
 import openpyxl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from xlsx_parts import parts_of, share_strings, zip_parts
 
 from nof1.data import load_aligned
 from nof1.errors import Nof1Error
@@ -58,6 +58,7 @@ def _xlsx_bytes() -> bytes:
 
 
 XLSX = _xlsx_bytes()
+SHARED = share_strings(XLSX)  # as Excel saves: strings in xl/sharedStrings.xml
 CELL_TEXT = st.one_of(
     st.text(max_size=12),
     st.sampled_from(["", "NA", "nan", "-nan", "inf", "1e400", "1_0", "٣٣", "５５", "-1", "0"]),
@@ -105,26 +106,30 @@ def corrupted_csv(draw) -> bytes:
 
 @st.composite
 def corrupted_xlsx(draw) -> bytes:
-    kind = draw(st.sampled_from(["zip_bytes", "member", "member", "cell"]))
+    book = draw(st.sampled_from([XLSX, SHARED]))
+    kind = draw(st.sampled_from(["zip_bytes", "member", "member", "cell", "attribute"]))
     if kind == "zip_bytes":
-        return draw(_text_corruption(XLSX))
-    with zipfile.ZipFile(io.BytesIO(XLSX)) as src:
-        parts = {i.filename: src.read(i.filename) for i in src.infolist()}
+        return draw(_text_corruption(book))
+    parts = parts_of(book)
+    sheet = "xl/worksheets/sheet1.xml"
     if kind == "member":
         name = draw(st.sampled_from(sorted(parts)))
         parts[name] = draw(_text_corruption(parts[name]))
-    else:
-        sheet = parts["xl/worksheets/sheet1.xml"].decode()
-        pieces = sheet.split("<v>")
+    elif kind == "cell":  # a cell's value replaced by any text
+        pieces = parts[sheet].decode().split("<v>")
         i = draw(st.integers(1, len(pieces) - 1))
-        value = draw(CELL_TEXT).replace("<", "&lt;").replace("&", "&amp;")
+        value = draw(CELL_TEXT).replace("&", "&amp;").replace("<", "&lt;")
         pieces[i] = value + pieces[i][pieces[i].index("</v>") :]
-        parts["xl/worksheets/sheet1.xml"] = "<v>".join(pieces).encode("utf-8", "replace")
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in parts.items():
-            z.writestr(name, data)
-    return buffer.getvalue()
+        parts[sheet] = "<v>".join(pieces).encode("utf-8", "replace")
+    else:  # an attribute (r, t, s, numFmtId, date1904...) given another value
+        name = draw(st.sampled_from([sheet, "xl/styles.xml", "xl/workbook.xml"]))
+        pieces = parts[name].split(b'="')
+        i = draw(st.integers(1, len(pieces) - 1))
+        value = draw(st.sampled_from([b"0", b"-1", b"99999999", b"x", b"", b"s", b"b", b"d"]))
+        value = draw(st.sampled_from([value, b"A0", b"XFD1", b"1e3", b"str", b"inlineStr", b"e"]))
+        pieces[i] = value + pieces[i][pieces[i].index(b'"') :]
+        parts[name] = b'="'.join(pieces)
+    return zip_parts(parts)
 
 
 def _import(data: bytes, suffix: str, with_allocation: bool) -> None:

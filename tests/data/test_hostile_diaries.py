@@ -14,6 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from xlsx_parts import share_strings
 
 from nof1.cli import main
 from nof1.data import read_diary
@@ -344,46 +345,7 @@ def test_corrupt_workbook_internals_are_one_clean_error(tmp_path, member, change
 
 
 def _share_strings(path: Path) -> None:
-    """Turn a workbook's inline strings into shared strings (as Excel saves them)."""
-    import re
-
-    with zipfile.ZipFile(path) as src:
-        parts = {i.filename: src.read(i.filename) for i in src.infolist()}
-    strings: list[bytes] = []
-
-    def share(match):
-        strings.append(match.group(2))
-        return match.group(1) + b' t="s"><v>%d</v></c>' % (len(strings) - 1)
-
-    sheet = parts["xl/worksheets/sheet1.xml"]
-    sheet = re.sub(
-        rb'(<c r="[A-Z]+[0-9]+"(?: s="[0-9]+")?) t="inlineStr"><is><t>(.*?)</t></is></c>',
-        share,
-        sheet,
-    )
-    parts["xl/worksheets/sheet1.xml"] = sheet
-    ns = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    parts["xl/sharedStrings.xml"] = (
-        b'<sst xmlns="'
-        + ns
-        + b'">'
-        + b"".join(b"<si><t>%s</t></si>" % s for s in strings)
-        + b"</sst>"
-    )
-    rels = parts["xl/_rels/workbook.xml.rels"]
-    parts["xl/_rels/workbook.xml.rels"] = rels.replace(
-        b"</Relationships>",
-        b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-        b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
-    )
-    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
-        b"</Types>",
-        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
-        b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
-    )
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in parts.items():
-            z.writestr(name, data)
+    path.write_bytes(share_strings(path.read_bytes()))
 
 
 def test_shared_strings_are_read(tmp_path):
