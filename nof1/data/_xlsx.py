@@ -196,11 +196,12 @@ class _Workbook:
             for event, element in iterparse(stream, events=("start", "end")):
                 tag = _local(element.tag)
                 if tag == "numFmt" and event == "end":
-                    formats[int(element.get("numFmtId", "0"))] = element.get("formatCode", "")
+                    number = _int(element.get("numFmtId", "0"), "a number format id")
+                    formats[number] = element.get("formatCode", "")
                 elif tag == "cellXfs":
                     in_xfs = event == "start"
                 elif tag == "xf" and in_xfs and event == "end":
-                    code = formats.get(int(element.get("numFmtId", "0")), "General")
+                    code = formats.get(_int(element.get("numFmtId", "0"), "a format"), "General")
                     out.append(is_date_format(code))
         return out
 
@@ -221,7 +222,7 @@ class _Workbook:
                     if tag == "row":
                         row_element = element
                         given = element.get("r")
-                        number = int(given) if given else number + 1
+                        number = _int(given, "a row number") if given else number + 1
                         cells, column = {}, -1
                     elif tag == "sheetData":
                         parent = element
@@ -268,7 +269,7 @@ class _Workbook:
                 return Uncomputed((f.text or "").strip())
             return None
         if kind == "s":
-            index = int(v)
+            index = _int(v, "a shared string index")
             if not 0 <= index < len(self.strings):
                 raise IndexError(
                     f"cell {c.get('r', '?')} refers to shared string {v}, which is absent"
@@ -286,7 +287,7 @@ class _Workbook:
         if not _NUMBER.fullmatch(text):
             raise ValueError(f"cell {c.get('r', '?')} holds '{text[:20]}', which is not a number")
         number = int(text) if text.lstrip("-").isdigit() else float(text)
-        style = int(c.get("s", "0"))
+        style = _int(c.get("s", "0"), "a cell style")
         if 0 <= style < len(self.date_styles) and self.date_styles[style]:
             return _from_excel(number, self.date1904)
         return number
@@ -296,6 +297,14 @@ def _from_excel(number: float, date1904: bool) -> dt.datetime:
     from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
     return from_excel(number, CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900)
+
+
+def _int(text: str, what: str) -> int:
+    """A whole number of the workbook's own markup."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()):
+        raise ValueError(f"{what} '{text[:20]}' is not a whole number")
+    return int(text)
 
 
 def _text(element) -> str:

@@ -321,7 +321,7 @@ def test_a_diary_without_the_primary_outcome_column_is_an_error_naming_it(tmp_pa
     "member, change, detail",
     [
         ("xl/worksheets/sheet1.xml", lambda x: x[: len(x) // 2], "line 1"),
-        ("xl/worksheets/sheet1.xml", lambda x: x.replace(b'<row r="2"', b'<row r="x"'), "'x'"),
+        ("xl/worksheets/sheet1.xml", lambda x: x.replace(b'<row r="2"', b'<row r="x"'), "row number 'x' is not"),
         ("xl/sharedStrings.xml", lambda x: x.replace(b"<si>", b"", 1), "mismatched tag"),
         (
             "xl/worksheets/sheet1.xml",
@@ -329,7 +329,7 @@ def test_a_diary_without_the_primary_outcome_column_is_an_error_naming_it(tmp_pa
             "refers to shared string 999, which is absent",
         ),
         ("xl/workbook.xml", lambda x: b"<workbook", "line 1"),
-        ("xl/styles.xml", lambda x: x.replace(b'numFmtId="', b'numFmtId="x'), "'x"),
+        ("xl/styles.xml", lambda x: x.replace(b'numFmtId="', b'numFmtId="x'), "is not a whole number"),
     ],
 )
 def test_corrupt_workbook_internals_are_one_clean_error(tmp_path, member, change, detail):
@@ -381,3 +381,38 @@ def test_an_old_mac_csv_with_cr_line_ends_is_read_like_any_other(tmp_path):
     path.write_bytes(text.replace("\n", "\r").encode())
     plain = read_diary(DIARY, PROTOCOL).table
     assert read_diary(path, PROTOCOL).table.equals(plain)
+
+
+def _series_with_a_bad_row(tmp_path: Path) -> tuple[Path, str]:
+    series = ROOT / "sample_data" / "ldn-fibromyalgia-2013-series"
+    lines = (series / "series-diary.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    cells = lines[5].split(",")
+    cells[header.index("pain")] = "x"
+    lines[5] = ",".join(cells)
+    path = tmp_path / "series-diary.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path, cells[header.index("patient_id")]
+
+
+@pytest.mark.parametrize("skip_bad", [False, True])
+def test_series_problems_csv_lists_the_bad_rows_with_or_without_skip_bad(tmp_path, skip_bad):
+    path, patient = _series_with_a_bad_row(tmp_path)
+    problems, out = tmp_path / "problems.csv", tmp_path / "out"
+    allocations = (
+        ROOT / "sample_data" / "ldn-fibromyalgia-2013-series" / "series-unblinding-key.json"
+    )
+    args = ["series", path, "--protocol", "ldn-fibromyalgia-2013", "--out", out]
+    args += ["--allocations", allocations, "--problems", problems] + ["--skip-bad"] * skip_bad
+    result = run(args, [path], out)
+    assert result.exit_code == (0 if skip_bad else 1), result.output
+    assert list(csv.DictReader(problems.open())) == [
+        {
+            "file": str(path),
+            "row": "6",
+            "column": "pain",
+            "problem": "outcome 'pain' value 'x' on row 6 is not a number",
+        }
+    ]
+    if skip_bad:
+        assert f"skipped patient {patient}" in result.output
