@@ -485,7 +485,7 @@ def _check_day_numbers(days: list[Day], allocation, problems) -> None:
     for d in days:
         if d.day is None or is_missing(d.day):
             continue
-        if d.day.__class__ is str and d.day.isdecimal() and start is not None:
+        if d.day.__class__ is str and d.day.isascii() and d.day.isdecimal() and start is not None:
             if int(d.day) == (d.date - start).days + 1:  # the usual case, quickly
                 continue
         try:

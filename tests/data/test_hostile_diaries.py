@@ -272,6 +272,15 @@ def test_period_and_day_take_ascii_whole_numbers_only(tmp_path, column, text):
     assert caught.value.problems[0].startswith(f"{column} '{text}' on row 2 is not a whole number")
 
 
+def test_a_day_in_other_digits_is_a_problem_even_when_it_would_match(tmp_path):
+    rows = sample_rows()
+    rows[1][2] = "١"  # Arabic-Indic 1, on day 1
+    path = tmp_path / "diary.csv"
+    path.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
+    message = analyze_fails(path, tmp_path, "--allocation", BLINDED)
+    assert "day '١' on row 2 is not a whole number" in message
+
+
 def test_a_condition_column_that_contradicts_itself_under_a_blinded_allocation(tmp_path):
     rows = sample_rows()
     rows[0].append("condition")
