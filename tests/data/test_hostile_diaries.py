@@ -330,7 +330,11 @@ def test_a_diary_without_the_primary_outcome_column_is_an_error_naming_it(tmp_pa
     "member, change, detail",
     [
         ("xl/worksheets/sheet1.xml", lambda x: x[: len(x) // 2], "line 1"),
-        ("xl/worksheets/sheet1.xml", lambda x: x.replace(b'<row r="2"', b'<row r="x"'), "row number 'x' is not"),
+        (
+            "xl/worksheets/sheet1.xml",
+            lambda x: x.replace(b'<row r="2"', b'<row r="x"'),
+            "row number 'x' is not",
+        ),
         ("xl/sharedStrings.xml", lambda x: x.replace(b"<si>", b"", 1), "mismatched tag"),
         (
             "xl/worksheets/sheet1.xml",
@@ -338,7 +342,11 @@ def test_a_diary_without_the_primary_outcome_column_is_an_error_naming_it(tmp_pa
             "refers to shared string 999, which is absent",
         ),
         ("xl/workbook.xml", lambda x: b"<workbook", "line 1"),
-        ("xl/styles.xml", lambda x: x.replace(b'numFmtId="', b'numFmtId="x'), "is not a whole number"),
+        (
+            "xl/styles.xml",
+            lambda x: x.replace(b'numFmtId="', b'numFmtId="x'),
+            "is not a whole number",
+        ),
     ],
 )
 def test_corrupt_workbook_internals_are_one_clean_error(tmp_path, member, change, detail):
