@@ -19,11 +19,12 @@ import warnings
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from xlsx_parts import parts_of, share_strings, zip_parts
 
-from nof1.data import load_aligned
+from nof1.data import load_aligned, read_allocation
 from nof1.errors import Nof1Error
 from nof1.protocol import load_protocol
 
@@ -41,6 +42,30 @@ FUZZ = settings(
 
 ROWS = list(csv.reader((SAMPLE / "P01-diary.csv").open()))[:60]
 CSV_TEXT = "\n".join(",".join(r) for r in ROWS) + "\n"
+
+
+def _with_conditions() -> str:
+    """The diary with its condition and period columns (read without an allocation)."""
+    plan = read_allocation(SAMPLE / "P01-unblinding-key.json").timeline(PROTOCOL)
+    lines = [",".join(ROWS[0] + ["condition", "period"])]
+    for row, (_, day) in zip(ROWS[1:], plan.iterrows(), strict=False):
+        period = "" if pd.isna(day["period"]) else str(day["period"])
+        lines.append(",".join(row + [day["condition"], period]))
+    return "\n".join(lines) + "\n"
+
+
+def _long() -> str:
+    """The diary in the long form: one row per outcome per day."""
+    lines = ["patient_id,date,outcome,value"]
+    for row in ROWS[1:]:
+        lines += [
+            f"{row[0]},{row[1]},{name},{value}"
+            for name, value in zip(ROWS[0][3:8], row[3:8], strict=True)
+        ]
+    return "\n".join(lines) + "\n"
+
+
+CSV_BASES = [CSV_TEXT, _with_conditions(), _long(), CSV_TEXT.replace(",", ";")]
 
 
 def _xlsx_bytes() -> bytes:
@@ -82,7 +107,7 @@ def _text_corruption(draw, data: bytes) -> bytes:
 
 @st.composite
 def corrupted_csv(draw) -> bytes:
-    lines = CSV_TEXT.split("\n")
+    lines = draw(st.sampled_from(CSV_BASES)).split("\n")
     for _ in range(draw(st.integers(1, 3))):
         kind = draw(st.sampled_from(["bytes", "drop", "repeat", "cell", "line_ends"]))
         if kind == "bytes":
