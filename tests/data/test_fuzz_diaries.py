@@ -68,7 +68,7 @@ def _long() -> str:
 CSV_BASES = [CSV_TEXT, _with_conditions(), _long(), CSV_TEXT.replace(",", ";")]
 
 
-def _xlsx_bytes() -> bytes:
+def _xlsx_bytes(formula: bool) -> bytes:
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(ROWS[0])
@@ -76,14 +76,16 @@ def _xlsx_bytes() -> bytes:
         cells = [dt.datetime.fromisoformat(c) if i == 1 else c for i, c in enumerate(row)]
         sheet.append([int(c) if isinstance(c, str) and c.isdigit() else c for c in cells])
     sheet["I3"] = "a note"
-    sheet["D5"] = "=D4+1"
+    if formula:
+        sheet["D5"] = "=D4+1"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
-XLSX = _xlsx_bytes()
+XLSX = _xlsx_bytes(formula=False)
 SHARED = share_strings(XLSX)  # as Excel saves: strings in xl/sharedStrings.xml
+FORMULA = _xlsx_bytes(formula=True)
 CELL_TEXT = st.one_of(
     st.text(max_size=12),
     st.sampled_from(["", "NA", "nan", "-nan", "inf", "1e400", "1_0", "٣٣", "５５", "-1", "0"]),
@@ -131,7 +133,7 @@ def corrupted_csv(draw) -> bytes:
 
 @st.composite
 def corrupted_xlsx(draw) -> bytes:
-    book = draw(st.sampled_from([XLSX, SHARED]))
+    book = draw(st.sampled_from([XLSX, XLSX, SHARED, SHARED, FORMULA]))
     kind = draw(st.sampled_from(["zip_bytes", "member", "member", "cell", "attribute"]))
     if kind == "zip_bytes":
         return draw(_text_corruption(book))
@@ -178,6 +180,10 @@ def test_the_uncorrupted_diaries_import_and_the_formula_is_named(tmp_path):
     assert len(load_aligned(path, PROTOCOL, allocation=BLINDED).table) == 182
     path = tmp_path / "diary.xlsx"
     path.write_bytes(XLSX)
+    assert len(load_aligned(path, PROTOCOL, allocation=BLINDED).table) == 182
+    path.write_bytes(SHARED)
+    assert len(load_aligned(path, PROTOCOL, allocation=BLINDED).table) == 182
+    path.write_bytes(FORMULA)
     with pytest.raises(Nof1Error, match="cell D5 .column 'pain'. holds the formula =D4\\+1"):
         load_aligned(path, PROTOCOL, allocation=BLINDED)
 
