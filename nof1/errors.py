@@ -85,9 +85,9 @@ class DiaryError(Nof1Error):
             listed += f"\n  ... and {rest:,} more (--problems FILE lists them all)"
         super().__init__(f"{source}: {len(self.problems):,} problem(s)\n{listed}")
 
-    def sourced_problems(self) -> list[tuple[str, str]]:
-        """(file, problem) of each problem, for ``--problems FILE``."""
-        return [(self.source, p) for p in self.problems]
+    def sourced_problems(self):
+        """(file, problem) of each problem, for ``--problems FILE`` (an iterator)."""
+        return ((self.source, p) for p in self.problems)
 
     def one_line(self) -> str:
         """The source and the first problems on one line (the rest counted)."""

@@ -89,6 +89,7 @@ def analyze(
         )
     except DiaryError as exc:
         if problems_file:
+            exc.with_traceback(None)  # frees the frames that hold the whole table read
             write_problems(problems_file, exc.sourced_problems(), force=force)
         raise
     options = [

@@ -130,10 +130,12 @@ def series(
             results = analyze_series(data, pf, **run)
     except SeriesError as exc:
         if problems_file:
+            exc.with_traceback(None)  # frees the frames that hold the whole table read
             write_problems(problems_file, exc.sourced_problems(), force=force)
         raise click.ClickException(f"{exc}" + ("" if skip_bad else f"\n{_HINT}")) from None
     except DiaryError as exc:
         if problems_file:
+            exc.with_traceback(None)  # frees the frames that hold the whole table read
             write_problems(problems_file, exc.sourced_problems(), force=force)
         raise
     files = series_files(results)

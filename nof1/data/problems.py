@@ -22,7 +22,7 @@ PROBLEM_COLUMNS = ("file", "row", "column", "problem")
 _ON_ROW = re.compile(r"\brow ([0-9]+)\b")
 
 
-def problems_csv(problems: list[tuple[str, str]]) -> str:
+def problems_csv(problems) -> str:
     """The CSV text of (file, problem) pairs (see ``DiaryError.sourced_problems``).
 
     A problem's row and column are its own (:class:`nof1.errors.Problem`), else the row
@@ -61,7 +61,7 @@ def _cell(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
-def write_problems(path, problems: list[tuple[str, str]], force: bool = False):
+def write_problems(path, problems, force: bool = False):
     """Write the problems CSV to ``path`` through the one output writer.
 
     Raises
