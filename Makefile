@@ -1,12 +1,13 @@
 # Two commands do everything on a fresh machine:
 #   make demo   set up .venv, then run nof1 on the sample data and print where the outputs are
 #   make test   set up .venv with the dev tools, then lint and run every test
+#   make fuzz   fuzz diary import for a few minutes (FUZZ_EXAMPLES=N for more or fewer)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO := out/demo
 
-.PHONY: demo test lint docs clean
+.PHONY: demo test lint docs fuzz clean
 
 # Reinstall whenever pyproject.toml changes (the stamp files are older then).
 $(BIN)/python:
@@ -46,6 +47,12 @@ lint: $(VENV)/.installed-dev
 
 test: lint
 	$(BIN)/python -m pytest -q
+
+# Diary import under random corruption, for longer than `make test` does (a few minutes).
+FUZZ_EXAMPLES ?= 5000
+fuzz: $(VENV)/.installed-dev
+	NOF1_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:cacheprovider \
+		tests/data/test_fuzz_diaries.py
 
 docs: $(VENV)/.installed
 	$(BIN)/python -m nof1.cli.reference > docs/cli.md

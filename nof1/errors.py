@@ -7,13 +7,18 @@ what was expected. The CLI turns them into one ``Error: ...`` line and exit code
 from __future__ import annotations
 
 __all__ = [
+    "SHOWN_PROBLEMS",
     "Nof1Error",
+    "Problem",
     "ProtocolError",
     "DiaryError",
     "ResultsError",
     "ScheduleError",
     "AnalysisWarning",
 ]
+
+#: Problems a DiaryError's message lists; the rest are counted (``--problems FILE`` has all).
+SHOWN_PROBLEMS = 50
 
 
 class Nof1Error(Exception):
@@ -42,14 +47,54 @@ class ProtocolError(Nof1Error):
         super().__init__(message)
 
 
+class Problem(str):
+    """A problem's message that also knows its row and column, when it has them.
+
+    A str, so that it reads and compares as its message; ``row`` (spreadsheet row, the
+    header is 1) and ``column`` (a column name) feed the ``--problems`` CSV.
+
+    Examples
+    --------
+    >>> p = Problem("outcome 'pain' value 'x' on row 3 is not a number", row=3, column="pain")
+    >>> p, p.row, p.column
+    ("outcome 'pain' value 'x' on row 3 is not a number", 3, 'pain')
+    """
+
+    row: int | None
+    column: str | None
+
+    def __new__(cls, message: str, row: int | None = None, column: str | None = None):
+        self = super().__new__(cls, message)
+        self.row, self.column = row, column
+        return self
+
+
 class DiaryError(Nof1Error):
-    """A diary that cannot be analysed; ``problems`` lists every problem with its row."""
+    """A diary that cannot be analysed; ``problems`` lists every problem with its row.
+
+    The message lists the first :data:`SHOWN_PROBLEMS` and counts the rest, so that a
+    million bad rows make a short message; ``problems`` keeps them all.
+    """
 
     def __init__(self, source: str, problems: list[str]):
         self.source = source
         self.problems = list(problems)
-        listed = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"{source}: {len(self.problems)} problem(s)\n{listed}")
+        shown = self.problems[:SHOWN_PROBLEMS]
+        listed = "\n".join(f"  - {p}" for p in shown)
+        rest = len(self.problems) - len(shown)
+        if rest:
+            listed += f"\n  ... and {rest:,} more (--problems FILE lists them all)"
+        super().__init__(f"{source}: {len(self.problems):,} problem(s)\n{listed}")
+
+    def sourced_problems(self):
+        """(file, problem) of each problem, for ``--problems FILE`` (an iterator)."""
+        return ((self.source, p) for p in self.problems)
+
+    def one_line(self) -> str:
+        """The source and the first problems on one line (the rest counted)."""
+        shown = "; ".join(self.problems[:SHOWN_PROBLEMS])
+        rest = len(self.problems) - SHOWN_PROBLEMS
+        return f"{self.source}: {shown}" + (f"; and {rest:,} more" if rest > 0 else "")
 
 
 class ResultsError(Nof1Error):

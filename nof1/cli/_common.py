@@ -14,6 +14,7 @@ __all__ = [
     "from_key_option",
     "out_option",
     "patient_options",
+    "problems_option",
     "protocol_word",
     "recorded_command",
     "recorded_path",
@@ -255,6 +256,16 @@ def resolve_schedule(pf, from_key, patient_id, n_patients, start, seed, recorded
     seed = resolve_seed(seed, recorded_in)
     start = start.date()
     return draw_schedules(pf, ids, start, seed), start, seed, None
+
+
+problems_option = click.option(
+    "--problems",
+    "problems_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Also write every problem found in the inputs to this CSV (file, row, column, "
+    "problem; only a header when there is none). The error message lists the first 50.",
+)
 
 
 def resolve_patients(patient_id: str | None, n_patients: int | None) -> list[str]:

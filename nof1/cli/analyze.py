@@ -9,6 +9,7 @@ from nof1.cli._common import (
     claim_out,
     force_option,
     out_option,
+    problems_option,
     protocol_word,
     recorded_command,
 )
@@ -57,8 +58,18 @@ __all__ = ["analyze"]
 @allow_protocol_change_option
 @out_option("results.json, aligned.csv and report.html")
 @force_option
+@problems_option
 def analyze(
-    diary, protocol, allocation, patient_id, studyu_map, seed, allow_protocol_change, out_dir, force
+    diary,
+    protocol,
+    allocation,
+    patient_id,
+    studyu_map,
+    seed,
+    allow_protocol_change,
+    out_dir,
+    force,
+    problems_file,
 ):
     """Analyse one patient's DIARY (CSV or XLSX) with the protocol's pre-specified methods.
 
@@ -73,14 +84,24 @@ def analyze(
 
     from nof1.analysis.patient import analyze_patient
     from nof1.data import load_aligned
+    from nof1.data.problems import problems_csv
+    from nof1.errors import DiaryError
     from nof1.protocol import read_protocol
     from nof1.report.patient import report_from_texts
 
     out = claim_out(out_dir, force, "analyze")
     pf = read_protocol(protocol)
-    aligned = load_aligned(
-        diary, pf.protocol, allocation=allocation, patient_id=patient_id, studyu_map=studyu_map
-    )
+    inputs = {"diary": diary, "--allocation": allocation, "--studyu-map": studyu_map}
+    inputs |= {"--protocol": pf.path}
+    try:
+        aligned = load_aligned(
+            diary, pf.protocol, allocation=allocation, patient_id=patient_id, studyu_map=studyu_map
+        )
+    except DiaryError as exc:
+        if problems_file:
+            exc.with_traceback(None)  # frees the frames that hold the whole table read
+            out.write_file(problems_file, problems_csv(exc.sourced_problems()), inputs)
+        raise
     options = [
         ("--protocol", protocol_word(protocol)),
         ("--allocation", allocation and Path(allocation)),
@@ -88,6 +109,7 @@ def analyze(
         ("--studyu-map", studyu_map and Path(studyu_map)),
         ("--seed", seed),
         ("--out", Path(out_dir)),
+        ("--problems", problems_file and Path(problems_file)),
     ]
     words = ["nof1", "analyze", Path(diary)]
     words += [part for name, value in options if value is not None for part in (name, value)]
@@ -104,8 +126,9 @@ def analyze(
     files["report.html"] = report_from_texts(
         files["results.json"], files["aligned.csv"], pf.protocol
     )
-    inputs = {"diary": diary, "--allocation": allocation, "--studyu-map": studyu_map}
-    written = out.write(files, inputs | {"--protocol": pf.path})
+    written = out.write(files, inputs)
+    if problems_file:
+        written.append(out.write_file(problems_file, problems_csv([]), inputs))
     quality = results["data_quality"]
     click.echo(
         f"{aligned.patient_id or 'patient'}: {quality['days_observed']} of "

@@ -12,6 +12,7 @@ from nof1.cli._common import (
     claim_out,
     force_option,
     out_option,
+    problems_option,
     protocol_word,
     recorded_command,
     recorded_path,
@@ -71,6 +72,7 @@ _HINT = "(--skip-bad analyses the other patients and lists these as skipped)"
 @allow_protocol_change_option
 @out_option("series.json, series.html and patients/ID/")
 @force_option
+@problems_option
 def series(
     source,
     protocol,
@@ -82,6 +84,7 @@ def series(
     allow_protocol_change,
     out_dir,
     force,
+    problems_file,
 ):
     """Analyse a series of n-of-1 trials: every patient, then pooled across patients.
 
@@ -100,6 +103,8 @@ def series(
     import json
     from dataclasses import replace
 
+    from nof1.data.problems import problems_csv
+    from nof1.errors import DiaryError
     from nof1.protocol import read_protocol
     from nof1.report.patient import series_patient_files
     from nof1.report.series import render_series_report
@@ -110,7 +115,7 @@ def series(
     pf = read_protocol(protocol)
     options = [("--protocol", protocol_word(protocol))]
     options += [("--allocations", allocations and Path(allocations)), ("--seed", seed)]
-    options += [("--out", Path(out_dir))]
+    options += [("--out", Path(out_dir)), ("--problems", problems_file and Path(problems_file))]
     flags = ["--skip-bad"] * skip_bad + ["--patient-reports"] * patient_reports
     flags += ["--allow-protocol-change"] * allow_protocol_change
     flags += ["--force"] * force
@@ -121,6 +126,7 @@ def series(
     run["allow_protocol_change"] = allow_protocol_change
     if patient_reports:
         run["files"] = series_patient_files
+    typed_inputs = {"diary": source, "--allocations": allocations, "--protocol": pf.path}
     try:
         data = load_series(source, pf.protocol, allocations=allocations, skip_bad=skip_bad)
         shared = replace(  # series.json names its inputs as the command line does
@@ -135,7 +141,12 @@ def series(
                 results = analyze_series(shared, pf, progress=bar.update, **run)
         else:
             results = analyze_series(shared, pf, **run)
-    except SeriesError as exc:
+    except (SeriesError, DiaryError) as exc:
+        if problems_file:
+            exc.with_traceback(None)  # frees the frames that hold the whole table read
+            out.write_file(problems_file, problems_csv(exc.sourced_problems()), typed_inputs)
+        if not isinstance(exc, SeriesError):
+            raise
         raise click.ClickException(f"{exc}" + ("" if skip_bad else f"\n{_HINT}")) from None
     files = series_files(results)
     # The page reads exactly the series.json written beside it.
@@ -148,6 +159,8 @@ def series(
         "--protocol": pf.path,
     }
     written = out.write(files, inputs)
+    if problems_file:
+        out.write_file(problems_file, problems_csv(list(results.problems)), inputs)
     _summary(results)
     click.echo(str(written[0]))
     click.echo(str(written[0].parent / "patients"))

@@ -18,7 +18,14 @@ from nof1.data.allocation_file import (
     read_allocations,
     schedule_problems,
 )
-from nof1.data.diary import CONDITIONS, Diary, read_diary, read_diary_table
+from nof1.data.diary import (
+    CONDITIONS,
+    Diary,
+    PatientTable,
+    read_diary,
+    read_diary_table,
+    read_patients,
+)
 from nof1.data.studyu import StudyUMapping, read_studyu, read_studyu_mapping, read_studyu_table
 
 __all__ = [
@@ -27,6 +34,7 @@ __all__ = [
     "Aligned",
     "AllocationFile",
     "Diary",
+    "PatientTable",
     "StudyUMapping",
     "align",
     "load_aligned",
@@ -35,6 +43,7 @@ __all__ = [
     "read_allocations",
     "read_diary",
     "read_diary_table",
+    "read_patients",
     "read_studyu",
     "read_studyu_mapping",
     "read_studyu_table",

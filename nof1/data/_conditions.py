@@ -56,6 +56,7 @@ def from_conditions(diary: Diary, protocol: Protocol):
     treatment = np.isin(condition, _TREATMENTS)
     if "period" not in table:
         period = _runs(condition, treatment)
+    _check_fixed_sequence(diary, protocol, table["date"], condition, period)
     day_in_period = np.zeros(n, dtype=int)
     for p in set(period[treatment]):
         days = np.flatnonzero(period == p)
@@ -138,6 +139,32 @@ def _check_periods(diary: Diary, condition, period) -> None:
                     f"period {p} is interrupted by another period (row {rows[dates[i]]})"
                 )
             order.append(p)
+    if problems:
+        raise DiaryError(with_row_note(diary.source), problems)
+
+
+def _check_fixed_sequence(diary: Diary, protocol: Protocol, dates, condition, period) -> None:
+    """With a fixed scheme the protocol says each period's treatment: the diary must agree."""
+    r = protocol.randomization
+    if r.scheme != "fixed":
+        return
+    rows = diary.table.set_index("date")["row"]
+    stated = set(diary.table["date"][diary.table["condition"] != ""])
+    sequence = ", ".join(r.sequence)
+    problems, seen = [], set()
+    for i, p in enumerate(period):
+        if p is None or condition[i] not in _TREATMENTS or p in seen or dates[i] not in stated:
+            continue
+        planned = r.sequence[p - 1] if p <= len(r.sequence) else None
+        if condition[i] == planned:
+            continue
+        seen.add(p)
+        where = f"condition '{condition[i]}' on row {rows[dates[i]]} is in period {p}"
+        if planned is None:
+            why = f"but the protocol's fixed sequence has {len(r.sequence)} periods"
+        else:
+            why = f"which the protocol's fixed sequence makes {planned}"
+        problems.append(f"{where}, {why} (sequence: {sequence})")
     if problems:
         raise DiaryError(with_row_note(diary.source), problems)
 

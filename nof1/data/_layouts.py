@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from nof1.data._tabular import RawTable, cell_text, is_missing, normalize_name, parse_date
-from nof1.errors import DiaryError
+from nof1.errors import DiaryError, Problem
 from nof1.ids import patient_id_problems
 from nof1.protocol.model import Protocol
 
@@ -50,8 +50,14 @@ def records(raw: RawTable, protocol: Protocol):
             f"no date column (expected a header row: {expected_header(protocol)}; or the long "
             "form patient_id, date, outcome, value)"
         )
+    primary = protocol.primary_outcome.name
     if not long and not columns & set(outcomes):
         fatal.append(f"no outcome column (expected at least one of {', '.join(outcomes)})")
+    elif not long and primary not in columns:
+        fatal.append(
+            f"no column for the primary outcome '{primary}' (the header has "
+            f"{', '.join(n for n in raw.names if n) or 'no names'})"
+        )
     problems: list[tuple[int, str]] = []
     unknown = [name for name, c in zip(raw.names, raw.columns, strict=True) if c not in allowed]
     if unknown:
@@ -69,6 +75,11 @@ def records(raw: RawTable, protocol: Protocol):
     }
     problems.extend(patient_id_problems(patient_of))
     days = (_long if long else _wide)(raw, outcomes, protocol, problems, patient_of)
+    if long and days and not problems and not any(primary in d.values for d in days):
+        raise DiaryError(
+            raw.source,
+            [f"has no rows for the primary outcome '{primary}' (its name in the outcome column)"],
+        )
     return days, patient_of, problems
 
 
@@ -79,17 +90,13 @@ def _cell(raw: RawTable, cells: list, name: str):
 
 def _date(cell, number: int, problems) -> dt.date | None:
     if is_missing(cell):
-        problems.append((number, f"row {number} has no date"))
+        problems.append((number, Problem(f"row {number} has no date", row=number, column="date")))
         return None
     try:
         return parse_date(cell)
     except ValueError:
-        problems.append(
-            (
-                number,
-                f"date '{cell_text(cell)}' on row {number} is not a date in the form YYYY-MM-DD",
-            )
-        )
+        message = f"date '{cell_text(cell)}' on row {number} is not a date in the form YYYY-MM-DD"
+        problems.append((number, Problem(message, row=number, column="date")))
         return None
 
 

@@ -3,6 +3,11 @@
 Shared by diaries and StudyU exports. Rows are numbered as a spreadsheet shows them: the
 header is row 1, so the first data row is row 2. A file is read once, as bytes (for its
 SHA-256), and never written.
+
+Limits, so that memory and time stay bounded whatever the file: only regular files are
+read (not a FIFO or a device), of at most :data:`MAX_FILE_BYTES`; a table may have at most
+:data:`MAX_ROWS` rows and :data:`MAX_COLUMNS` columns (a value past them is an error, not
+silently dropped); a workbook may inflate to at most ``nof1.data._xlsx.MAX_UNCOMPRESSED``.
 """
 
 from __future__ import annotations
@@ -13,16 +18,22 @@ import gc
 import hashlib
 import io
 import math
+import os
 import re
+import stat
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from nof1.errors import DiaryError
+from nof1.errors import DiaryError, Problem
 
 __all__ = [
+    "MAX_COLUMNS",
+    "MAX_FILE_BYTES",
+    "MAX_ROWS",
     "MISSING",
+    "ROW_NOTE",
     "RawTable",
     "with_row_note",
     "cell_text",
@@ -31,15 +42,26 @@ __all__ = [
     "normalize_name",
     "parse_date",
     "parse_int",
+    "is_plain_number_text",
     "parse_number",
     "paused_gc",
+    "read_file_bytes",
     "read_raw",
 ]
+
+#: Largest input file read, in bytes.
+MAX_FILE_BYTES = 256 * 2**20
+#: Most rows a table may have (a spreadsheet's own limit), header included.
+MAX_ROWS = 1_048_576
+#: Most columns a table may have.
+MAX_COLUMNS = 1024
+#: Added to a file name in messages that cite rows.
+ROW_NOTE = " (row 1 is the header)"
 
 #: Cell texts read as a missing value (case-insensitive), besides an empty cell.
 MISSING = ("", "na", "n/a", "nan", "null")
 _MISSING = frozenset(MISSING)
-_ISO_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ][0-9:.]+)?")
+_ISO_DATE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ][0-9:.]+)?")
 
 # Magic numbers of files people attach by mistake, for a clearer message.
 _SIGNATURES = {
@@ -59,7 +81,7 @@ def with_row_note(source: str) -> str:
     >>> with_row_note("diary.csv")
     'diary.csv (row 1 is the header)'
     """
-    return f"{source} (row 1 is the header)"
+    return f"{source}{ROW_NOTE}"
 
 
 @dataclass(frozen=True)
@@ -195,10 +217,29 @@ def parse_number(cell) -> float:
     """
     if isinstance(cell, bool):
         raise ValueError(cell)
-    value = float(cell if isinstance(cell, int | float | str) else str(cell))
+    if not isinstance(cell, int | float):
+        cell = str(cell)
+        if not is_plain_number_text(cell):
+            raise ValueError(cell)
+    value = float(cell)
     if not math.isfinite(value):
         raise ValueError(cell)
     return value
+
+
+def is_plain_number_text(text: str) -> bool:
+    """Whether ``float(text)`` reads the text as written: ASCII digits, no ``_``.
+
+    Python's ``float`` also reads ``1_0`` as 10, Arabic-Indic ``٣٣`` and full-width
+    ``５５`` as 33 and 55: a diary accepts ASCII decimal numbers only. (``inf`` and
+    ``nan`` pass here; callers refuse what is not finite.)
+
+    Examples
+    --------
+    >>> [is_plain_number_text(t) for t in ("63", "-1.5e3", "1_0", "٣٣", "５５")]
+    [True, True, False, False, False]
+    """
+    return text.isascii() and "_" not in text
 
 
 def parse_int(cell) -> int:
@@ -236,6 +277,55 @@ def paused_gc():
             gc.enable()
 
 
+def read_file_bytes(path: str | Path, source: str | None = None) -> bytes:
+    """The bytes of an input file: a regular file of at most :data:`MAX_FILE_BYTES`.
+
+    A FIFO, a device (``/dev/zero``) or a directory is refused before anything is read,
+    without blocking on it.
+
+    Raises
+    ------
+    DiaryError
+    """
+    source = str(path) if source is None else source
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise DiaryError(source, [f"cannot be read ({exc.strerror})"]) from None
+    try:
+        mode = os.fstat(fd)
+        if not stat.S_ISREG(mode.st_mode):
+            raise DiaryError(source, [f"is not a regular file (it is {_kind(mode.st_mode)})"])
+        if mode.st_size > MAX_FILE_BYTES:
+            raise DiaryError(source, [_too_large(mode.st_size)])
+        with os.fdopen(os.dup(fd), "rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise DiaryError(source, [f"cannot be read ({exc.strerror})"]) from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:  # it grew while being read
+        raise DiaryError(source, [_too_large(len(data))])
+    return data
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a file"
+
+
+def _too_large(size: int) -> str:
+    return (
+        f"is {size / 2**20:,.0f} MB, larger than the {MAX_FILE_BYTES / 2**20:,.0f} MB an input "
+        "file may have"
+    )
+
+
 def read_raw(path: str | Path, expected: str) -> RawTable:
     """Read a CSV or XLSX file into a :class:`RawTable`.
 
@@ -249,26 +339,26 @@ def read_raw(path: str | Path, expected: str) -> RawTable:
     Raises
     ------
     DiaryError
-        Unreadable, empty, binary or malformed file; nothing else is checked here.
+        Unreadable, empty, binary or malformed file, a file past the limits (see the
+        module notes); nothing else is checked here.
     """
     source = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise DiaryError(source, [f"cannot be read ({exc.strerror})"]) from None
+    data = read_file_bytes(path, source)
     digest = hashlib.sha256(data).hexdigest()
     if not data.strip():
         raise DiaryError(source, [f"is empty (expected a header row: {expected})"])
     if data.startswith(b"PK\x03\x04"):
-        cells = _xlsx_rows(data, source)
-    else:
-        for magic, kind in _SIGNATURES.items():
-            if data.startswith(magic):
-                raise DiaryError(source, [f"is not a CSV or XLSX file (it is {kind})"])
-        if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
-            raise DiaryError(source, ["has an .xlsx name but is not an XLSX workbook"])
-        cells = _csv_rows(_decode(data, source), source)
-    return _table(source, digest, cells, expected)
+        from nof1.data._xlsx import xlsx_rows
+
+        cells = xlsx_rows(data, source, MAX_ROWS, MAX_COLUMNS)
+        return _table(source, digest, cells, expected, from_csv=False)
+    for magic, kind in _SIGNATURES.items():
+        if data.startswith(magic):
+            raise DiaryError(source, [f"is not a CSV or XLSX file (it is {kind})"])
+    if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
+        raise DiaryError(source, ["has an .xlsx name but is not an XLSX workbook"])
+    cells = _csv_rows(_decode(data, source), source)
+    return _table(source, digest, cells, expected, from_csv=True)
 
 
 def _decode(data: bytes, source: str) -> str:
@@ -286,37 +376,42 @@ def _decode(data: bytes, source: str) -> str:
 
 
 def _csv_rows(text: str, source: str) -> list[tuple[int, list]]:
-    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    first_line = re.split(r"\r\n|\r|\n", text.lstrip("\r\n"), maxsplit=1)[0]
     # European spreadsheets save with ';' when ',' is the decimal mark.
     delimiter = max(",;\t", key=first_line.count) if first_line else ","
     out = []
     try:
+        # newline=None: rows may end in \n, \r\n or a lone \r (old Mac files).
+        records = csv.reader(io.StringIO(text, newline=None), delimiter=delimiter)
         # A spreadsheet shows one row per CSV record, blank ones included: so does this.
-        for number, record in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1):
+        for number, record in enumerate(records, 1):
+            if number > MAX_ROWS:
+                raise DiaryError(
+                    source, [f"has more than {MAX_ROWS:,} rows (the most a table may have)"]
+                )
+            if len(record) > MAX_COLUMNS:
+                raise DiaryError(
+                    source,
+                    [
+                        f"row {number} has {len(record):,} cells (a table may have at most "
+                        f"{MAX_COLUMNS})"
+                    ],
+                )
             out.append((number, list(map(str.strip, record))))
     except csv.Error as exc:
         raise DiaryError(source, [f"is not a readable CSV file ({exc})"]) from None
+    if out and not text.endswith(("\n", "\r")):
+        out[-1] = (_Unterminated(out[-1][0]), out[-1][1])
     return out
 
 
-def _xlsx_rows(data: bytes, source: str) -> list[tuple[int, list]]:
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a zip that is not a workbook
-        raise DiaryError(source, ["is a ZIP file but not a readable XLSX workbook"]) from None
-    try:
-        sheet = book.worksheets[0]  # the first sheet holds the diary
-        out = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
-            out.append((number, [v.strip() if isinstance(v, str) else v for v in values]))
-        return out
-    finally:
-        book.close()
+class _Unterminated(int):
+    """The number of a last CSV row without a line end (the file may be cut short)."""
 
 
-def _table(source: str, digest: str, cells: list[tuple[int, list]], expected: str) -> RawTable:
+def _table(
+    source: str, digest: str, cells: list[tuple[int, list]], expected: str, from_csv: bool
+) -> RawTable:
     cells = [(n, row) for n, row in cells if _has_value(row)]
     if not cells:
         raise DiaryError(source, [f"is empty (expected a header row: {expected})"])
@@ -330,10 +425,15 @@ def _table(source: str, digest: str, cells: list[tuple[int, list]], expected: st
         if len(row) != width:
             if any(not is_missing(c) for c in row[width:]):
                 problems.append(
-                    f"row {number} has {len(row)} cells but the header only {width} columns"
+                    Problem(
+                        f"row {number} has {len(row)} cells but the header only {width} columns",
+                        row=int(number),
+                    )
                 )
+            elif from_csv and len(row) < width:  # a workbook leaves empty cells out
+                problems.append(_short_row(number, len(row), width))
             row = list(row[:width]) + [None] * (width - len(row))
-        rows.append((number, row))
+        rows.append((int(number), row))
     # Unnamed columns are fine when empty (spreadsheets leave them behind).
     keep = [i for i, c in enumerate(columns) if c or any(not is_missing(row[i]) for _, row in rows)]
     for i in keep:
@@ -347,6 +447,8 @@ def _table(source: str, digest: str, cells: list[tuple[int, list]], expected: st
                 f" and {column_letter(i)})"
             )
         seen.setdefault(columns[i], i)
+    if not from_csv:
+        problems += _uncomputed(rows, keep, names)
     if problems:
         raise DiaryError(with_row_note(source), problems)
     if len(keep) < width:
@@ -358,6 +460,36 @@ def _table(source: str, digest: str, cells: list[tuple[int, list]], expected: st
         columns=[columns[i] for i in keep],
         rows=rows,
     )
+
+
+def _short_row(number: int, cells: int, width: int) -> Problem:
+    if isinstance(number, _Unterminated):
+        why = "the last row, without a line end: is the file cut short?"
+    else:
+        why = "a value or a separator is missing"
+    return Problem(
+        f"row {number} has {cells} cell(s) but the header {width} columns ({why})", row=int(number)
+    )
+
+
+def _uncomputed(rows: list[tuple[int, list]], keep: list[int], names: list[str]) -> list[Problem]:
+    """Workbook formulas saved without their result, named by row and column."""
+    from nof1.data._xlsx import Uncomputed
+
+    out = []
+    for number, row in rows:
+        for i in keep:
+            if isinstance(row[i], Uncomputed):
+                out.append(
+                    Problem(
+                        f"cell {column_letter(i)}{number} (column '{names[i]}') holds the formula "
+                        f"{row[i]} saved without its result: open the workbook in Excel or "
+                        "LibreOffice and save it again, or type the value",
+                        row=number,
+                        column=names[i],
+                    )
+                )
+    return out
 
 
 def _has_value(row: list) -> bool:

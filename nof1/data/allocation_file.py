@@ -315,7 +315,30 @@ def schedule_problems(
             problems.append(f"condition '{given}' {where} contradicts {planned_text}")
         if bad_period[i]:
             problems.append(f"period {given_period[i]} {where} contradicts {planned_text}")
+    if allocation.blinded and "condition" in table:
+        inside = treatment_day & ~outside
+        problems += _blinded_contradictions(table, inside, planned, planned_period)
     return problems
+
+
+def _blinded_contradictions(table, inside, group, period) -> list[str]:
+    """A blinded allocation cannot say which group is active, but a condition column that
+    calls one group's days both active and placebo contradicts itself."""
+    given = table["condition"].to_numpy(dtype=object)
+    rows = table["row"].to_numpy()
+    out = []
+    for label in dict.fromkeys(group[inside]):
+        days = inside & (group == label)
+        active = np.flatnonzero(days & (given == "active"))
+        placebo = np.flatnonzero(days & (given == "placebo"))
+        if len(active) and len(placebo):
+            a, b = active[0], placebo[0]
+            out.append(
+                f"condition says active on row {rows[a]} (period {period[a]}) but placebo on "
+                f"row {rows[b]} (period {period[b]}), both days of group {label}: one group "
+                "has one treatment (is the condition column wrong, or the allocation?)"
+            )
+    return out
 
 
 def day_numbers(dates, start: dt.date) -> np.ndarray:

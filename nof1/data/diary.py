@@ -9,7 +9,11 @@ Accepted layouts (column names ignore case and spaces, see ``normalize_name``):
   ``condition`` and ``period``; one row per outcome per day.
 
 Dates are ``YYYY-MM-DD`` (a time after them is ignored; workbook date cells work too).
-Empty cells, and ``NA``, ``N/A``, ``NaN``, ``null``, are missing values. A day whose
+Numbers are ASCII decimals (``1_0``, ``٣٣`` or ``５５`` are problems). Empty cells, and
+``NA``, ``N/A``, ``NaN``, ``null``, are missing values. A wide diary needs the primary
+outcome's column. A CSV row shorter than the header is a problem (the file may be cut
+short), as is a workbook formula saved without its result. Size limits are in
+``nof1.data._tabular``. A day whose
 outcomes are all missing is kept as a missing day: missing days are allowed and
 reported, never errors. Every problem is collected and raised at once in one
 :class:`~nof1.errors.DiaryError`, with rows numbered as a spreadsheet shows them (the
@@ -30,6 +34,7 @@ from nof1.data._tabular import (
     RawTable,
     cell_text,
     is_missing,
+    is_plain_number_text,
     normalize_name,
     parse_int,
     paused_gc,
@@ -37,14 +42,24 @@ from nof1.data._tabular import (
     with_row_note,
 )
 from nof1.data.allocation_file import AllocationFile, read_allocation, schedule_problems
-from nof1.errors import DiaryError
+from nof1.errors import DiaryError, Problem
 from nof1.ids import patient_id_problem
 from nof1.protocol.model import Protocol
 
-__all__ = ["CONDITIONS", "Diary", "read_diary", "read_diary_table"]
+__all__ = [
+    "CONDITIONS",
+    "MAX_PERIOD",
+    "Diary",
+    "PatientTable",
+    "read_diary",
+    "read_diary_table",
+    "read_patients",
+]
 
 #: Values a ``condition`` column may hold.
 CONDITIONS = ("baseline", "active", "placebo", "washout", "follow_up")
+#: Largest ``period`` number a diary may give.
+MAX_PERIOD = 9999
 
 
 @dataclass(frozen=True)
@@ -201,27 +216,103 @@ def _one(raw: RawTable, days, patient_of, problems, protocol, allocation, patien
 
 def _many(raw: RawTable, days, patient_of, problems, protocol, allocations) -> dict[str, Diary]:
     """One diary per patient of a file's days; all problems at once."""
+    table = _per_patient(raw, days, patient_of, problems, protocol, allocations)
+    if table.problems:
+        raise DiaryError(with_row_note(raw.source), table.problems)
+    return table.diaries
+
+
+@dataclass(frozen=True)
+class PatientTable:
+    """A diary table read once and validated patient by patient (see :func:`read_patients`).
+
+    Attributes
+    ----------
+    source : str
+    diaries : dict of str to Diary
+        The patients without problems, in the order they first appear.
+    errors : dict of str to DiaryError
+        The others: each patient's problems, and those of rows without a patient_id.
+    unnamed : list of int
+        Rows without a patient_id.
+    problems : list of str
+        Every problem of the file, as :func:`read_diary_table` raises them.
+    """
+
+    source: str
+    diaries: dict
+    errors: dict
+    unnamed: list
+    problems: list
+
+
+def read_patients(
+    path: str | Path,
+    protocol: Protocol,
+    allocations: dict[str, AllocationFile] | None = None,
+) -> PatientTable:
+    """Read a diary of many patients once; validate each patient on their own.
+
+    What ``nof1 series --skip-bad`` needs: the patients that can be analysed, and why the
+    others cannot. A row without a patient_id, or a problem of the header, counts against
+    every patient (it may be theirs).
+
+    Raises
+    ------
+    DiaryError
+        A file that cannot be read as a table, or one without a ``patient_id`` column.
+    """
+    with paused_gc():
+        raw = read_raw(path, expected_header(protocol))
+        if raw.column("patient_id") is None:
+            raise DiaryError(raw.source, ["has no patient_id column (needed for several patients)"])
+        days, patient_of, problems = records(raw, protocol)
+        return _per_patient(raw, days, patient_of, problems, protocol, allocations)
+
+
+def _per_patient(raw: RawTable, days, patient_of, problems, protocol, allocations):
     counts: dict[str, int] = {}
     for pid in patient_of.values():
         counts[pid] = counts.get(pid, 0) + 1
     by_patient: dict[str, list[Day]] = {}
+    unnamed = []
+    everyone = list(problems)
     for day in days:
         if not day.patient:
-            problems.append((day.row, f"row {day.row} has no patient_id"))
+            unnamed.append(day.row)
+            everyone.append((day.row, Problem(f"row {day.row} has no patient_id", row=day.row)))
         else:
             by_patient.setdefault(day.patient, []).append(day)
-    out, late = {}, []
-    for pid, group in by_patient.items():
+    found: dict[str, list] = {}
+    for row, message in problems:
+        found.setdefault(patient_of.get(row, ""), []).append((row, message))
+    shared = found.get("", [])
+    diaries, errors, late = {}, {}, []
+    for pid in dict.fromkeys(p for p in patient_of.values() if p):
+        group = by_patient.get(pid, [])
         allocation = (allocations or {}).get(pid)
         try:
-            out[pid] = _diary(
+            diary = _diary(
                 raw.source, raw.sha256, counts[pid], pid, group, protocol, allocation, []
             )
         except DiaryError as exc:
+            diary = None
             late += exc.problems
-    if problems or late:
-        raise DiaryError(with_row_note(raw.source), _sorted(problems) + late)
-    return out
+            own = exc.problems
+        else:
+            own = []
+        if shared or pid in found or own:
+            mine = _sorted(shared + found.get(pid, [])) + own
+            errors[pid] = DiaryError(with_row_note(raw.source), mine)
+        else:
+            diaries[pid] = diary
+    return PatientTable(
+        source=raw.source,
+        diaries=diaries,
+        errors=errors,
+        unnamed=unnamed,
+        problems=_sorted(everyone) + late,
+    )
 
 
 def _sorted(problems: list[tuple[int, str]]) -> list[str]:
@@ -281,10 +372,12 @@ def _diary(source, sha256, rows, patient_id, days, protocol, allocation, problem
     for date, twins in rows_of.items():
         if len(twins) > 1:
             numbers = [d.row for d in twins]
-            shown = ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
-            problems.append(
-                (numbers[-1], f"date {date.isoformat()} is on rows {shown} (one row per date)")
-            )
+            if len(numbers) > 10:
+                shown = ", ".join(map(str, numbers[:10])) + f" and {len(numbers) - 10:,} more"
+            else:
+                shown = ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+            message = f"date {date.isoformat()} is on rows {shown} (one row per date)"
+            problems.append((numbers[-1], Problem(message, row=numbers[1], column="date")))
             for twin in twins[1:]:  # checked too, so that every problem is listed
                 for outcome in protocol.outcomes:
                     _values([twin], outcome, problems)
@@ -327,26 +420,32 @@ def _values(days: list[Day], outcome, problems) -> np.ndarray:
             continue
         try:
             out[i] = float(cell)  # fast path: a number, or a text of one
-        except ValueError:
+        except (ValueError, TypeError):
             if not is_missing(cell):
                 bad_cells.append((cell, row))
+            continue
+        # float() also reads "1_0", "٣٣" and "５５"; "nan" is a missing value, "-nan" is not.
+        if cell.__class__ is str and (
+            not is_plain_number_text(cell) or (out[i] != out[i] and not is_missing(cell))
+        ):
+            bad_cells.append((cell, row))
+            out[i] = np.nan
     name = f"outcome '{outcome.name}'"
-    # Texts like "inf" parse but are no score; "nan" is a missing value.
+    # Texts like "inf" parse but are no score.
     for i in np.flatnonzero(np.isinf(out)):
         bad_cells.append((days[i].values[outcome.name][0], days[i].values[outcome.name][1]))
         out[i] = np.nan
     for cell, row in bad_cells:
-        problems.append((row, f"{name} value '{cell_text(cell)}' on row {row} is not a number"))
+        message = f"{name} value '{cell_text(cell)}' on row {row} is not a number"
+        problems.append((row, Problem(message, row=row, column=outcome.name)))
     for i in np.flatnonzero(out < outcome.min):
         row = days[i].values[outcome.name][1]
-        problems.append(
-            (row, f"{name} value {out[i]:g} on row {row} is below its minimum {outcome.min:g}")
-        )
+        message = f"{name} value {out[i]:g} on row {row} is below its minimum {outcome.min:g}"
+        problems.append((row, Problem(message, row=row, column=outcome.name)))
     for i in np.flatnonzero(out > outcome.max):
         row = days[i].values[outcome.name][1]
-        problems.append(
-            (row, f"{name} value {out[i]:g} on row {row} is above its maximum {outcome.max:g}")
-        )
+        message = f"{name} value {out[i]:g} on row {row} is above its maximum {outcome.max:g}"
+        problems.append((row, Problem(message, row=row, column=outcome.name)))
     return out
 
 
@@ -355,13 +454,11 @@ def _condition(day: Day, problems) -> str:
         return ""
     condition = normalize_name(day.condition)
     if condition not in CONDITIONS:
-        problems.append(
-            (
-                day.row,
-                f"condition '{cell_text(day.condition)}' on row {day.row} is not one of "
-                f"{', '.join(CONDITIONS)}",
-            )
+        message = (
+            f"condition '{cell_text(day.condition)}' on row {day.row} is not one of "
+            f"{', '.join(CONDITIONS)}"
         )
+        problems.append((day.row, Problem(message, row=day.row, column="condition")))
         return ""
     return condition
 
@@ -369,19 +466,20 @@ def _condition(day: Day, problems) -> str:
 def _period(day: Day, problems):
     if is_missing(day.period):
         return None
+    text = cell_text(day.period)
     try:
         period = parse_int(day.period)
         if period < 1:
             raise ValueError(period)
-        return period
     except ValueError:
-        problems.append(
-            (
-                day.row,
-                f"period '{cell_text(day.period)}' on row {day.row} is not a whole number ≥ 1",
-            )
-        )
+        message = f"period '{text}' on row {day.row} is not a whole number ≥ 1"
+        problems.append((day.row, Problem(message, row=day.row, column="period")))
         return None
+    if period > MAX_PERIOD:
+        message = f"period '{text}' on row {day.row} is larger than {MAX_PERIOD}"
+        problems.append((day.row, Problem(message, row=day.row, column="period")))
+        return None
+    return period
 
 
 def _check_day_numbers(days: list[Day], allocation, problems) -> None:
@@ -390,24 +488,29 @@ def _check_day_numbers(days: list[Day], allocation, problems) -> None:
     for d in days:
         if d.day is None or is_missing(d.day):
             continue
-        if d.day.__class__ is str and d.day.isdecimal() and start is not None:
+        if d.day.__class__ is str and d.day.isascii() and d.day.isdecimal() and start is not None:
             if int(d.day) == (d.date - start).days + 1:  # the usual case, quickly
                 continue
         try:
             number = parse_int(d.day)
         except ValueError:
-            problems.append(
-                (d.row, f"day '{cell_text(d.day)}' on row {d.row} is not a whole number")
-            )
+            message = f"day '{cell_text(d.day)}' on row {d.row} is not a whole number"
+            problems.append((d.row, Problem(message, row=d.row, column="day")))
             continue
         if start is None:
-            start = d.date - dt.timedelta(days=number - 1)
+            try:
+                start = d.date - dt.timedelta(days=number - 1)
+            except OverflowError:  # before the year 1, or past 9999
+                message = (
+                    f"day {number} on row {d.row} cannot be a day of date "
+                    f"{d.date.isoformat()} (day 1 would be outside the years 1 to 9999)"
+                )
+                problems.append((d.row, Problem(message, row=d.row, column="day")))
+                continue
         expected = (d.date - start).days + 1
         if number != expected:
-            problems.append(
-                (
-                    d.row,
-                    f"day {number} on row {d.row} does not match date {d.date.isoformat()}, "
-                    f"which is day {expected} (day 1 = {start.isoformat()})",
-                )
+            message = (
+                f"day {number} on row {d.row} does not match date {d.date.isoformat()}, "
+                f"which is day {expected} (day 1 = {start.isoformat()})"
             )
+            problems.append((d.row, Problem(message, row=d.row, column="day")))

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from nof1.data import AllocationFile, Diary, read_allocations, read_diary, read_diary_table
+from nof1.data import AllocationFile, Diary, read_allocations, read_diary, read_patients
+from nof1.data._tabular import with_row_note
 from nof1.errors import DiaryError
 
 __all__ = ["SeriesError", "SeriesInput", "load_series"]
@@ -32,6 +33,18 @@ class SeriesError(DiaryError):
                 for b in self.bad
             ],
         )
+
+    def sourced_problems(self) -> list[tuple[str, str]]:
+        """Each skipped patient's own problems (with their rows) when known, else the reason."""
+        out = []
+        for b in self.bad:
+            if b.get("error") is not None:
+                out += b["error"].sourced_problems()
+            elif b["patient_id"]:
+                out.append((self.source, f"patient {b['patient_id']}: {b['reason']}"))
+            else:  # a problem of the table, with its row
+                out.append((self.source, b["reason"]))
+        return out
 
 
 @dataclass(frozen=True)
@@ -80,8 +93,8 @@ def load_series(path, protocol, allocations=None, skip_bad: bool = False) -> Ser
         ``*-allocation-blinded.csv``), else the unblinding keys: to unblind, name the key
         file. Without allocations the diaries need a ``condition`` column.
     skip_bad : bool
-        When a diary table has problems, find which patients they belong to (reading the
-        file once per patient) so that the others can be analysed.
+        When a diary table has problems, find which patients they belong to so that the
+        others can be analysed (the file is read once either way).
 
     Returns
     -------
@@ -135,31 +148,20 @@ def _read_allocations(path: Path) -> tuple[dict[str, AllocationFile], tuple[str,
 
 
 def _read_table(path: Path, protocol, allocs, skip_bad: bool):
-    try:
-        return read_diary_table(path, protocol, allocs), []
-    except DiaryError as exc:
-        error = exc
-    from nof1.data._tabular import cell_text, read_raw
-
-    raw = read_raw(path, "date, then one column per outcome")
-    column = raw.column("patient_id")
-    if column is None:
-        raise error
+    table = read_patients(path, protocol, allocs)  # the file is read once, whatever happens
+    if not table.problems:
+        return table.diaries, []
+    source = with_row_note(table.source)
     if not skip_bad:  # the table's own messages, with rows; --skip-bad can get round them
-        raise SeriesError(error.source, [{"patient_id": None, "reason": p} for p in error.problems])
-    ids = [cell_text(cells[column]) for _, cells in raw.rows]
-    unnamed = [number for (number, _), pid in zip(raw.rows, ids, strict=True) if not pid]
+        raise SeriesError(source, [{"patient_id": None, "reason": p} for p in table.problems])
     bad = []
-    if unnamed:
+    if table.unnamed:
+        unnamed = table.unnamed
         shown = ", ".join(map(str, unnamed[:10])) + (", ..." if len(unnamed) > 10 else "")
         bad.append({"patient_id": None, "reason": f"rows {shown} have no patient_id"})
-    diaries = {}
-    for pid in dict.fromkeys(p for p in ids if p):
-        try:
-            diaries[pid] = read_diary(path, protocol, allocation=allocs.get(pid), patient_id=pid)
-        except DiaryError as exc:
-            bad.append({"patient_id": pid, "reason": _reason(exc)})
-    return diaries, bad
+    for pid, exc in table.errors.items():
+        bad.append({"patient_id": pid, "reason": _reason(exc), "error": exc})
+    return table.diaries, bad
 
 
 def _read_folder(path: Path, protocol, allocs):
@@ -192,10 +194,11 @@ def _read_folder(path: Path, protocol, allocs):
                 diary = read_diary(file, protocol, allocation=allocs[diary.patient_id])
             diaries[diary.patient_id] = diary
         except DiaryError as exc:
-            bad.append({"patient_id": guess, "reason": _reason(exc)})
+            bad.append({"patient_id": guess, "reason": _reason(exc), "error": exc})
     return diaries, bad
 
 
 def _reason(exc: DiaryError) -> str:
-    """A DiaryError as one line, naming the file (not the path typed: series.json is shared)."""
-    return f"{Path(exc.source).name}: " + "; ".join(exc.problems)
+    """A DiaryError as one line, naming the file (not the path typed: series.json is shared),
+    with its first problems and the rest counted."""
+    return Path(exc.source).name + exc.one_line().removeprefix(exc.source)

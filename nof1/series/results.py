@@ -119,6 +119,8 @@ class SeriesResults:
         Each analysed patient's results.json, parsed (for the report's per-patient parts).
     patient_files : dict of str to dict
         Per analysed patient, the files of its folder (name -> text).
+    problems : tuple of (str, str)
+        (file, problem) of every problem of the skipped patients, for ``--problems FILE``.
     """
 
     protocol_id: str
@@ -141,6 +143,7 @@ class SeriesResults:
     blinding_warnings: tuple = ()
     patient_results: dict = field(default_factory=dict, repr=False, compare=False)
     patient_files: dict = field(default_factory=dict, repr=False, compare=False)
+    problems: tuple = field(default=(), repr=False, compare=False)
 
     def outcome(self, name: str) -> OutcomeSeries:
         """The pooled results of one outcome."""

@@ -146,6 +146,7 @@ def analyze_series(
         control=control,
         patients=tuple(patients),
         skipped=tuple({"patient_id": s["patient_id"], "reason": s["reason"]} for s in skipped),
+        problems=tuple(SeriesError(series.source, skipped).sourced_problems()) if skipped else (),
         outcomes=tuple(outcomes),
         responders=responders(list(results.values()), treated, control),
         seed=seed,
@@ -171,7 +172,7 @@ def _align_all(series: SeriesInput, p, skip_bad: bool) -> tuple[list[Aligned], l
         try:
             aligned = align(diary, p, series.allocations.get(pid))
         except DiaryError as exc:
-            bad.append({"patient_id": pid, "reason": _reason(exc)})
+            bad.append({"patient_id": pid, "reason": _reason(exc), "error": exc})
             continue
         missing = _missing_condition(aligned)
         if missing:

@@ -353,6 +353,10 @@ def test_a_blinded_allocation_checks_treatment_days_but_cannot_tell_active_from_
         "P01-allocation-blinded.csv, which has day 14 in baseline",
         "period 2 on row 4 (2026-01-20) contradicts the allocation in "
         "P01-allocation-blinded.csv, which has day 16 in treatment period 1 (B)",
+        # both days are in period 1: the column contradicts itself (issue 10)
+        "condition says active on row 3 (period 1) but placebo on row 4 (period 1), both "
+        "days of group B: one group has one treatment (is the condition column wrong, or the "
+        "allocation?)",
     ]
 
 
