@@ -23,6 +23,8 @@ from pathlib import Path
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from nof1.inputs import read_input
+
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "parse_yaml", "read_text", "read_yaml_file"]
 
 #: Largest YAML file read (the shipped protocols are under 2 KB).
@@ -101,16 +103,7 @@ def read_yaml_file(path: str | Path, error) -> object:
 def read_text(path: str | Path, error) -> str:
     """The text of a regular file of at most :data:`MAX_BYTES`, as UTF-8."""
     source = str(path)
-    # A FIFO or device would block or never end: only regular files are read.
-    if Path(path).exists() and not Path(path).is_file():
-        raise error(source, ["is not a regular file"])
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise error(source, [f"cannot be read ({exc.strerror})"]) from None
-    if len(raw) > MAX_BYTES:
-        raise error(source, [_TOO_LARGE])
+    raw = read_input(path, error, limit=MAX_BYTES)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:

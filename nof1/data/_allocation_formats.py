@@ -16,6 +16,7 @@ from pathlib import Path
 from nof1.data._tabular import is_missing, parse_date, parse_int, read_raw, with_row_note
 from nof1.errors import DiaryError
 from nof1.ids import patient_id_problem
+from nof1.inputs import read_input
 
 __all__ = ["KEY_SCHEMAS", "read_blinded_csv", "read_key_json"]
 
@@ -176,9 +177,7 @@ def _blinded_patient(source: str, pid: str, rows: list[dict], problems: list[str
 def read_key_json(path: Path) -> dict[str, dict]:
     source = str(path)
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except OSError as exc:
-        raise DiaryError(source, [f"cannot be read ({exc.strerror})"]) from None
+        data = json.loads(read_input(path, DiaryError).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         where = f" (line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
         raise DiaryError(source, [f"is not a JSON unblinding key{where}"]) from None

@@ -18,15 +18,14 @@ import gc
 import hashlib
 import io
 import math
-import os
 import re
-import stat
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from nof1.errors import DiaryError, Problem
+from nof1.inputs import MAX_FILE_BYTES, read_input
 
 __all__ = [
     "MAX_COLUMNS",
@@ -50,7 +49,6 @@ __all__ = [
 ]
 
 #: Largest input file read, in bytes.
-MAX_FILE_BYTES = 256 * 2**20
 #: Most rows a table may have (a spreadsheet's own limit), header included.
 MAX_ROWS = 1_048_576
 #: Most columns a table may have.
@@ -278,52 +276,8 @@ def paused_gc():
 
 
 def read_file_bytes(path: str | Path, source: str | None = None) -> bytes:
-    """The bytes of an input file: a regular file of at most :data:`MAX_FILE_BYTES`.
-
-    A FIFO, a device (``/dev/zero``) or a directory is refused before anything is read,
-    without blocking on it.
-
-    Raises
-    ------
-    DiaryError
-    """
-    source = str(path) if source is None else source
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as exc:
-        raise DiaryError(source, [f"cannot be read ({exc.strerror})"]) from None
-    try:
-        mode = os.fstat(fd)
-        if not stat.S_ISREG(mode.st_mode):
-            raise DiaryError(source, [f"is not a regular file (it is {_kind(mode.st_mode)})"])
-        if mode.st_size > MAX_FILE_BYTES:
-            raise DiaryError(source, [_too_large(mode.st_size)])
-        with os.fdopen(os.dup(fd), "rb") as stream:
-            data = stream.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise DiaryError(source, [f"cannot be read ({exc.strerror})"]) from None
-    finally:
-        os.close(fd)
-    if len(data) > MAX_FILE_BYTES:  # it grew while being read
-        raise DiaryError(source, [_too_large(len(data))])
-    return data
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a file"
-
-
-def _too_large(size: int) -> str:
-    return (
-        f"is {size / 2**20:,.0f} MB, larger than the {MAX_FILE_BYTES / 2**20:,.0f} MB an input "
-        "file may have"
-    )
+    """The bytes of an input file (see :func:`nof1.inputs.read_input`); DiaryError if not."""
+    return read_input(path, DiaryError, source)
 
 
 def read_raw(path: str | Path, expected: str) -> RawTable:

@@ -25,6 +25,7 @@ from nof1.data._allocation_formats import read_blinded_csv, read_key_json
 from nof1.design.timeline import build_timeline, segments
 from nof1.errors import DiaryError
 from nof1.ids import patient_id_problem
+from nof1.inputs import read_input
 from nof1.protocol.model import Protocol
 
 __all__ = [
@@ -185,10 +186,7 @@ def read_allocations(path: str | Path) -> dict[str, AllocationFile]:
         Naming the file and each row or field at fault.
     """
     path = Path(path)
-    try:
-        looks_json = path.read_bytes()[:256].lstrip().startswith(b"{")
-    except OSError:
-        looks_json = False  # the reader reports it
+    looks_json = read_input(path, DiaryError)[:256].lstrip().startswith(b"{")
     read = read_key_json if looks_json or path.suffix.lower() == ".json" else read_blinded_csv
     return {pid: AllocationFile(**fields) for pid, fields in read(path).items()}
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from nof1.design.blinding import KEY_SCHEMA, PatientSchedule, check_secret, draw_schedules
 from nof1.errors import ScheduleError
+from nof1.inputs import read_input
 from nof1.protocol.load import ProtocolFile
 
 __all__ = ["KeyedSchedule", "check_recreated", "redraw_from_key"]
@@ -130,11 +131,13 @@ def check_recreated(keyed: KeyedSchedule, files: dict[str, str]) -> None:
         )
 
 
+def _schedule_error(source: str, problems: list[str]) -> ScheduleError:
+    return ScheduleError(f"{source}: " + "; ".join(problems))
+
+
 def _read(source: str) -> dict:
     try:
-        data = json.loads(Path(source).read_bytes().decode("utf-8"))
-    except OSError as exc:
-        raise ScheduleError(f"{source}: cannot be read ({exc.strerror})") from None
+        data = json.loads(read_input(source, _schedule_error).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ScheduleError(f"{source}: is not a JSON unblinding key") from None
     if not isinstance(data, dict):

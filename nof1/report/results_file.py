@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from nof1.errors import ResultsError
+from nof1.inputs import read_input
 
 __all__ = [
     "RESULTS_SCHEMA",
@@ -52,14 +53,10 @@ def read_results(path: str | Path) -> dict:
         JSON path (``outcomes.0.effects.gls_ar1: 'estimate' is a required property``).
     """
     source = str(path)
+    if not Path(path).exists():
+        raise ResultsError(source, ["not found (RESULTS_DIR is the --out folder of nof1 analyze)"])
     try:
-        text = Path(path).read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise ResultsError(
-            source, ["not found (RESULTS_DIR is the --out folder of nof1 analyze)"]
-        ) from None
-    except OSError as exc:
-        raise ResultsError(source, [f"cannot be read ({exc.strerror})"]) from None
+        text = read_input(path, ResultsError).decode("utf-8")
     except UnicodeDecodeError:
         raise ResultsError(source, ["is not a UTF-8 text file"]) from None
     try:
