@@ -25,15 +25,15 @@ class Nof1Error(Exception):
     """Base class: a problem with the user's input, reported without a traceback."""
 
 
-class ProtocolError(Nof1Error):
-    """A protocol file or id that cannot be used.
+class _FileProblems(Nof1Error):
+    """Every problem found in one file, each naming where it is (a field or JSON path).
 
     Parameters
     ----------
     source : str
-        The file (or id) the problem is in.
+        The file (or id) the problems are in.
     problems : list of str
-        Every problem found, each naming the field path and what was expected.
+        Every problem found, each naming its place and what was expected.
     """
 
     def __init__(self, source: str, problems: list[str]):
@@ -45,6 +45,10 @@ class ProtocolError(Nof1Error):
             listed = "\n".join(f"  - {p}" for p in self.problems)
             message = f"{source}: {len(self.problems)} problems\n{listed}"
         super().__init__(message)
+
+
+class ProtocolError(_FileProblems):
+    """A protocol file or id that cannot be used; ``problems`` name each field path."""
 
 
 class Problem(str):
@@ -97,18 +101,8 @@ class DiaryError(Nof1Error):
         return f"{self.source}: {shown}" + (f"; and {rest:,} more" if rest > 0 else "")
 
 
-class ResultsError(Nof1Error):
+class ResultsError(_FileProblems):
     """A results.json that cannot be reported; ``problems`` name each JSON path at fault."""
-
-    def __init__(self, source: str, problems: list[str]):
-        self.source = source
-        self.problems = list(problems)
-        if len(self.problems) == 1:
-            message = f"{source}: {self.problems[0]}"
-        else:
-            listed = "\n".join(f"  - {p}" for p in self.problems)
-            message = f"{source}: {len(self.problems)} problems\n{listed}"
-        super().__init__(message)
 
 
 class ScheduleError(Nof1Error):
