@@ -314,3 +314,14 @@ def test_loading_the_command_does_not_import_numpy_or_pandas():
     code = "import sys, nof1.cli.simulate; print('numpy' in sys.modules, 'pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False False"
+
+
+@pytest.mark.parametrize("missing", ["--sd", "--phi"])
+def test_simulate_without_sd_or_phi_is_a_usage_error_not_a_traceback(tmp_path, missing):
+    args = ["simulate", "ldn-nof1-multicycle", "--patient", "P01", "--effect", "-10"]
+    given = {"--sd": "12", "--phi": "0.5"}
+    args += [part for name, value in given.items() if name != missing for part in (name, value)]
+    result = run(*args, "--out", tmp_path / "out")
+    assert result.exit_code == 2, result.output
+    assert f"Missing option '{missing}'" in result.output
+    assert not (tmp_path / "out").exists()

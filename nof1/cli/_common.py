@@ -51,21 +51,25 @@ def scenario_options(sd: float | None = None, phi: float | None = None):
     ``--sd`` and ``--phi`` are required unless defaults are given.
     """
     half_life = click.FloatRange(min=0)
+
+    def default_or_required(value):
+        # click takes an explicit default=None as a default and then does not enforce
+        # required=True (a missing --sd reached float(None) as a traceback).
+        if value is None:
+            return {"required": True}
+        return {"default": value, "show_default": True}
+
     options = [
         click.option(
             "--sd",
-            default=sd,
-            required=sd is None,
-            show_default=sd is not None,
+            **default_or_required(sd),
             type=click.FloatRange(min=0, min_open=True),
             metavar="S",
             help="Day-to-day noise sd on the primary outcome (> 0).",
         ),
         click.option(
             "--phi",
-            default=phi,
-            required=phi is None,
-            show_default=phi is not None,
+            **default_or_required(phi),
             type=click.FloatRange(-1, 1, min_open=True, max_open=True),
             metavar="P",
             help="Lag-1 autocorrelation of the noise, strictly between -1 and 1.",

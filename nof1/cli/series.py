@@ -162,8 +162,8 @@ def series(
     if problems_file:
         out.write_file(problems_file, problems_csv(list(results.problems)), inputs)
     _summary(results)
-    click.echo(str(written[0]))
-    click.echo(str(written[0].parent / "patients"))
+    for name in ("series.json", "series.html", "patients"):  # where to look next
+        click.echo(str(written[0].parent / name))
 
 
 def _on_terminal() -> bool:

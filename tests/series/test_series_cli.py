@@ -298,3 +298,14 @@ def test_a_bad_value_in_the_table_is_reported_by_row_then_skipped_by_patient(tmp
     data = analyse(tmp_path, *args, "--skip-bad")
     assert [s["patient_id"] for s in data["skipped"]] == ["P02"]
     assert "value 130" in data["skipped"][0]["reason"]
+
+
+def test_series_prints_where_its_report_and_patients_are(tmp_path, series_dir):
+    table, key = series_dir / "series-diary.csv", series_dir / "series-unblinding-key.json"
+    out = tmp_path / "out"
+    args = ["series", table, "--protocol", PROTOCOL, "--allocations", key, "--out", out]
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    printed = result.stdout.splitlines()
+    assert printed == [str(out / "series.json"), str(out / "series.html"), str(out / "patients")]
+    assert all(Path(p).exists() for p in printed)
