@@ -64,6 +64,7 @@ def validate(file):
 @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
 def new(file, source, force):
     """Write a copy of a protocol to FILE, to edit into your own."""
+    import re
     from pathlib import Path
 
     from nof1.outputs import write_file
@@ -71,10 +72,21 @@ def new(file, source, force):
 
     pf = read_protocol(source)
     target = Path(file)
-    write_file(target, pf.text, force=force, inputs={"--from protocol": pf.path})
+    # A copy keeping the shipped id would pass for the shipped protocol in every result:
+    # it takes its file's name as id when that is a valid id.
+    new_id = re.sub(r"[^a-z0-9-]+", "-", target.stem.lower()).strip("-")
+    text, renamed = pf.text, False
+    if re.fullmatch(r"[a-z0-9][a-z0-9-]{0,59}", new_id) and new_id != pf.protocol.id:
+        text, renamed = re.subn(
+            rf"^id:\s*{re.escape(pf.protocol.id)}\s*$", f"id: {new_id}", text, count=1, flags=re.M
+        )
+    write_file(target, text, force=force, inputs={"--from protocol": pf.path})
+    if renamed:
+        done = f"a copy of {pf.protocol.id}, with id '{new_id}'"
+    else:
+        done = f"a copy of {pf.protocol.id}; give it an id of its own, it still has that one"
     click.echo(
-        f"Wrote {target} (a copy of {pf.protocol.id}). Edit it (give it a new id), "
-        f"then check it with: nof1 protocols validate {target}",
+        f"Wrote {target} ({done}). Edit it, then check it with: nof1 protocols validate {target}",
         err=True,
     )
 

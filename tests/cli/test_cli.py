@@ -100,10 +100,23 @@ def test_validate_a_missing_file_exits_1():
 def test_new_copies_a_protocol_and_refuses_to_overwrite(tmp_path):
     target = tmp_path / "my-protocol.yaml"
     assert run("protocols", "new", target, "--from", "ldn-nof1-multicycle").exit_code == 0
-    assert target.read_text() == (ROOT / "protocols" / "ldn-nof1-multicycle.yaml").read_text()
+    shipped = (ROOT / "protocols" / "ldn-nof1-multicycle.yaml").read_text()
+    # the copy takes its file's name as id, so it never passes for the shipped protocol
+    assert target.read_text() == shipped.replace("id: ldn-nof1-multicycle", "id: my-protocol")
     again = run("protocols", "new", target, "--from", "ldn-fibromyalgia-2013")
     assert again.exit_code == 1 and "would overwrite" in again.output
     assert run("protocols", "validate", target).exit_code == 0
+
+
+def test_a_copy_whose_file_name_is_no_id_keeps_the_id_and_says_so(tmp_path):
+    target = tmp_path / "My Copy (v2).yaml"
+    result = run("protocols", "new", target, "--from", "ldn-nof1-multicycle")
+    assert result.exit_code == 0
+    assert "id: my-copy-v2" in target.read_text() and "with id 'my-copy-v2'" in result.output
+    hidden = tmp_path / "---.yaml"
+    result = run("protocols", "new", hidden, "--from", "ldn-nof1-multicycle")
+    assert "id: ldn-nof1-multicycle" in hidden.read_text()
+    assert "give it an id of its own" in result.output
 
 
 def test_protocols_schema_prints_the_shipped_json_schema():
