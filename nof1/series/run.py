@@ -164,6 +164,18 @@ def _align_all(series: SeriesInput, p, skip_bad: bool) -> tuple[list[Aligned], l
     """
     bad = list(series.bad)
     ready: list[Aligned] = []
+    if series.diaries and not series.allocations:
+        if not any(diary.has_condition for diary in series.diaries.values()):
+            # One message for the whole series (not one per patient; --skip-bad cannot help).
+            raise DiaryError(
+                series.source,
+                [
+                    f"none of the {len(series.diaries)} diaries says which condition a day "
+                    "belongs to: pass --allocations (the series-allocation-blinded.csv, "
+                    "series-unblinding-key.json or the folder nof1 schedule wrote) or add a "
+                    "condition column (baseline, active, placebo, washout, follow_up)"
+                ],
+            )
     for pid, diary in series.diaries.items():
         if series.allocations and pid not in series.allocations:
             sources = ", ".join(series.allocation_sources)

@@ -309,3 +309,15 @@ def test_series_prints_where_its_report_and_patients_are(tmp_path, series_dir):
     printed = result.stdout.splitlines()
     assert printed == [str(out / "series.json"), str(out / "series.html"), str(out / "patients")]
     assert all(Path(p).exists() for p in printed)
+
+
+def test_a_folder_without_allocations_or_conditions_is_one_message_not_one_per_patient(
+    tmp_path, series_dir
+):
+    result = CliRunner().invoke(
+        main, ["series", str(series_dir), "--protocol", PROTOCOL, "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 1
+    assert result.output.count("--allocations") == 1 and "--allocation " not in result.output
+    assert f"none of the {N} diaries" in result.output and "--skip-bad" not in result.output
+    assert not (tmp_path / "o").exists()
