@@ -48,6 +48,8 @@ def schedule(protocol, patient_id, n_patients, start, seed, from_key, out_dir, f
     files again, use --from-key. Keep the unblinding key away from the patient and the
     analyst.
     """
+    from pathlib import Path
+
     from nof1.design.blinding import schedule_files
     from nof1.design.from_key import check_recreated
     from nof1.protocol import read_protocol
@@ -76,7 +78,8 @@ def schedule(protocol, patient_id, n_patients, start, seed, from_key, out_dir, f
             click.echo(f"{path}  ({role})")
     else:
         click.echo(
-            f"Wrote schedules for {len(ids)} patients ({ids[0]}..{ids[-1]}) in {out_dir}/ID/, plus:"
+            f"Wrote schedules for {len(ids)} patients ({ids[0]}..{ids[-1]}) "
+            f"in {Path(out_dir) / 'ID'}/, plus:"
         )
         for path in written[-2:]:
             role = "analyst" if "blinded" in path.name else "pharmacist"

@@ -99,6 +99,7 @@ def simulate(protocol, patient_id, n_patients, start, seed, from_key, out_dir, f
       SIMULATION.md       says the data are synthetic; command, seed, parameters
     """
     import datetime as dt
+    from pathlib import Path
 
     from nof1.design.blinding import schedule_files
     from nof1.design.from_key import check_recreated
@@ -134,7 +135,9 @@ def simulate(protocol, patient_id, n_patients, start, seed, from_key, out_dir, f
     written = out.write(files, {"--protocol": pf.path, "--from-key": from_key})
 
     if series:
-        click.echo(f"Wrote synthetic diaries for {len(ids)} patients in {out_dir}/ID/, plus:")
+        click.echo(
+            f"Wrote synthetic diaries for {len(ids)} patients in {Path(out_dir) / 'ID'}/, plus:"
+        )
         written = [p for p in written if p.parent == written[-1].parent]
     for path in written:
         click.echo(str(path))
