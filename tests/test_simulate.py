@@ -325,3 +325,14 @@ def test_simulate_without_sd_or_phi_is_a_usage_error_not_a_traceback(tmp_path, m
     assert result.exit_code == 2, result.output
     assert f"Missing option '{missing}'" in result.output
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", ["schedule", "simulate"])
+def test_a_series_folder_given_with_a_trailing_slash_is_named_without_a_double_slash(
+    tmp_path, command
+):
+    args = [command, "ldn-nof1-multicycle", "--patients", "2", "--seed", "1"]
+    args += ["--start", "2026-01-05"] if command == "schedule" else PARAMS[:6]
+    result = run(*args, "--out", f"{tmp_path / 'trial'}/")
+    assert result.exit_code == 0, result.output
+    assert f"{tmp_path / 'trial'}/ID/" in result.output and "//" not in result.output
