@@ -84,6 +84,7 @@ def analyze(
 
     from nof1.analysis.patient import analyze_patient
     from nof1.data import load_aligned
+    from nof1.data.align import nothing_to_compare
     from nof1.data.problems import problems_csv
     from nof1.errors import DiaryError
     from nof1.protocol import read_protocol
@@ -97,6 +98,9 @@ def analyze(
         aligned = load_aligned(
             diary, pf.protocol, allocation=allocation, patient_id=patient_id, studyu_map=studyu_map
         )
+        empty = nothing_to_compare(aligned)
+        if empty:
+            raise DiaryError(aligned.source, [empty])
     except DiaryError as exc:
         if problems_file:
             exc.with_traceback(None)  # frees the frames that hold the whole table read

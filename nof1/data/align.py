@@ -193,6 +193,24 @@ def align(
     )
 
 
+def nothing_to_compare(aligned: Aligned) -> str | None:
+    """Why an aligned diary cannot be analysed at all (no observed day is compared), or None.
+
+    A report of "0 of 182 days" would look like a result: ``nof1 analyze`` stops instead,
+    and ``nof1 series`` names the patient.
+    """
+    table = aligned.table
+    if (table["observed"].to_numpy(bool) & table["included"].to_numpy(bool)).any():
+        return None
+    empty = (
+        "" if table["observed"].any() else " (every outcome cell is empty: an unfilled template?)"
+    )
+    return (
+        "has no observed value on any day that is compared (the treatment periods after "
+        f"the analytic washout), so there is nothing to analyse{empty}"
+    )
+
+
 def load_aligned(
     path: str | Path,
     protocol: Protocol,

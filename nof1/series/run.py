@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from nof1.analysis.days import PatientDays
 from nof1.data import Aligned, align
+from nof1.data.align import nothing_to_compare
 from nof1.data.protocol_link import schedule_sha256 as check_schedule_sha256
 from nof1.design.visibility import visible_differences
 from nof1.errors import DiaryError
@@ -186,7 +187,7 @@ def _align_all(series: SeriesInput, p, skip_bad: bool) -> tuple[list[Aligned], l
         except DiaryError as exc:
             bad.append({"patient_id": pid, "reason": _reason(exc), "error": exc})
             continue
-        missing = _missing_condition(aligned)
+        missing = nothing_to_compare(aligned) or _missing_condition(aligned)
         if missing:
             bad.append({"patient_id": pid, "reason": missing})
         else:

@@ -129,3 +129,39 @@ def test_every_problem_is_listed_even_on_a_row_whose_date_is_bad(tmp_path):
         "  - condition 'sideways' on row 4 is not one of baseline, active, placebo, washout, "
         "follow_up",
     ]
+
+
+@pytest.mark.parametrize("blank", ["every day", "every compared day"])
+def test_a_diary_with_nothing_to_compare_exits_1_and_writes_nothing(tmp_path, blank):
+    import csv
+
+    key = json.loads((SAMPLE / "P01-unblinding-key.json").read_text())
+    compared = {d for p in key["periods"] for d in _dates_after_washout(p, 7)}
+    rows = list(csv.DictReader((SAMPLE / "P01-diary.csv").open()))
+    for row in rows:
+        if blank == "every day" or row["date"] in compared:
+            for name in ("pain", "fatigue", "sleep_quality", "mood", "life_satisfaction"):
+                row[name] = ""
+    diary = tmp_path / "diary.csv"
+    with diary.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main,
+        ["analyze", str(diary), "--protocol", "ldn-nof1-multicycle"]
+        + ["--allocation", str(SAMPLE / "P01-unblinding-key.json"), "--out", str(out)],
+    )
+    assert result.exit_code == 1, result.output
+    assert "nothing to analyse" in result.output and "Traceback" not in result.output
+    assert ("unfilled template" in result.output) == (blank == "every day")
+    assert not out.exists()
+
+
+def _dates_after_washout(period: dict, washout: int) -> list[str]:
+    import datetime as dt
+
+    first = dt.date.fromisoformat(period["first_date"]) + dt.timedelta(days=washout)
+    last = dt.date.fromisoformat(period["last_date"])
+    return [(first + dt.timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
