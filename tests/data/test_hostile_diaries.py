@@ -187,17 +187,10 @@ def test_series_skip_bad_reads_the_table_once_whatever_its_problems(tmp_path, mo
     reads = []
     real = diary_module.read_raw
     monkeypatch.setattr(diary_module, "read_raw", lambda *a: reads.append(a) or real(*a))
-    series = ROOT / "sample_data" / "ldn-fibromyalgia-2013-series"
-    lines = (series / "series-diary.csv").read_text().splitlines()
-    header = lines[0].split(",")
-    cells = lines[5].split(",")
-    cells[header.index("pain")] = "x"
-    lines[5] = ",".join(cells)
-    path = tmp_path / "series-diary.csv"
-    path.write_text("\n".join(lines) + "\n")
+    path, patient = _series_with_a_bad_row(tmp_path)
     data = load_series(path, load_protocol("ldn-fibromyalgia-2013"), skip_bad=True)
     assert len(reads) == 1
-    assert [b["patient_id"] for b in data.bad] == [cells[header.index("patient_id")]]
+    assert [b["patient_id"] for b in data.bad] == [patient]
     assert "outcome 'pain' value 'x' on row 6 is not a number" in data.bad[0]["reason"]
     assert len(data.diaries) == 30
 
