@@ -143,7 +143,7 @@ def power(
     import secrets
 
     from nof1.power import Scenario, chunks_per_point, design_grid, power_analysis
-    from nof1.power.report import power_html
+    from nof1.report.power import power_html
     from nof1.protocol import read_protocol
 
     out = claim_out(out_dir, force, "power")

@@ -4,7 +4,7 @@
   analytic washout varied;
 - :mod:`~nof1.power.methods`: the per-patient methods vectorized over simulated trials;
 - :mod:`~nof1.power.engine`: simulate, analyse and summarise (:func:`power_analysis`);
-- :mod:`~nof1.power.report`: the plain-language recommendation and ``power.html``.
+- :mod:`~nof1.report.power`: the plain-language recommendation and ``power.html``.
 
 Examples
 --------

@@ -133,7 +133,7 @@ def power_analysis(
     >>> row["method"], row["cycles"], 0 <= row["rejection_rate"] <= 1
     ('gls_ar1', 3, True)
     """
-    from nof1.power.report import recommendation
+    from nof1.report.power import recommendation
 
     if sims < 1 or patients < 1:
         raise ValueError(f"sims and patients must be at least 1; got {sims} and {patients}")

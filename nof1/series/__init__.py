@@ -9,7 +9,7 @@ Stages (DESIGN.md section 6), one module each:
    (:func:`nof1.data.align`), analyses the patients in chunks
    (:func:`nof1.analysis.patient.analyze_patients`; in worker processes for a large
    series) and pools the results per outcome (:mod:`~nof1.series.pooling`, with
-   :mod:`nof1.analysis.meta`, :mod:`nof1.analysis.pooled` and :mod:`nof1.analysis.mixed`),
+   :mod:`nof1.series.meta`, :mod:`nof1.series.pooled` and :mod:`nof1.series.mixed`),
    giving a :class:`SeriesResults`.
 3. :mod:`~nof1.series.results`: :func:`series_files` gives every file to write,
    ``series.json`` and per patient ``patients/ID/results.json`` and ``aligned.csv``

@@ -30,8 +30,8 @@ def pool_outcomes(p, ready, results, mixed, orders) -> list[OutcomeSeries]:
     """Per outcome: meta-analyses, percent change, mixed model and order effect.
 
     ``orders`` holds each patient's :func:`order` (the order effect needs the first)."""
-    from nof1.analysis.meta import meta_analysis
-    from nof1.analysis.pooled import order_effect, percent_change_test
+    from nof1.series.meta import meta_analysis
+    from nof1.series.pooled import order_effect, percent_change_test
 
     alpha = p.analysis.alpha
     treated, control = ready[0].arms
@@ -69,7 +69,7 @@ def pool_outcomes(p, ready, results, mixed, orders) -> list[OutcomeSeries]:
 
 def responders(results: list[dict], treated: str, control: str) -> dict:
     """Responder rates per condition and McNemar's exact test across patients."""
-    from nof1.analysis.pooled import responder_test
+    from nof1.series.pooled import responder_test
 
     flags = [r["responder"] for r in results]
     return responder_test(flags, treated, control, results[0]["responder"].get("rule"))

@@ -254,9 +254,9 @@ def _analyze_all(ready: list[Aligned], run: tuple, n_workers: int, progress) -> 
 
 def _import_pooling() -> None:
     """Import what pooling needs: scipy.stats alone takes a second."""
-    import nof1.analysis.meta  # noqa: F401
-    import nof1.analysis.mixed  # noqa: F401
-    import nof1.analysis.pooled  # noqa: F401
+    import nof1.series.meta  # noqa: F401
+    import nof1.series.mixed  # noqa: F401
+    import nof1.series.pooled  # noqa: F401
 
 
 def _analyze_chunk(chunk: list[Aligned], run: tuple) -> list[dict]:
@@ -272,7 +272,7 @@ def _analyze_chunk(chunk: list[Aligned], run: tuple) -> list[dict]:
 
 def _mixed_models(ready: list[Aligned], days: list[PatientDays], p) -> list:
     """Per outcome, the mixed model on the daily data."""
-    from nof1.analysis.mixed import mixed_model
+    from nof1.series.mixed import mixed_model
 
     daily = daily_data(ready, days)
     return [

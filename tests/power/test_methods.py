@@ -8,7 +8,7 @@ from numpy.testing import assert_allclose
 from protocol_variants import vary
 
 from nof1.analysis.classic import paired_periods, welch_t
-from nof1.analysis.meta import meta_analysis
+from nof1.series.meta import meta_analysis
 from nof1.analysis.nonoverlap import nap
 from nof1.analysis.randomization import randomization_test
 from nof1.design.allocation import sample_allocations

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from nof1.analysis.meta import meta_analysis
-from nof1.analysis.mixed import mixed_model
-from nof1.analysis.pooled import (
+from nof1.series.meta import meta_analysis
+from nof1.series.mixed import mixed_model
+from nof1.series.pooled import (
     mcnemar_exact,
     order_effect,
     paired_comparison,

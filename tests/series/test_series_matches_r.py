@@ -22,8 +22,8 @@ import pytest
 from click.testing import CliRunner
 from numpy.testing import assert_allclose
 
-from nof1.analysis.meta import meta_analysis
-from nof1.analysis.pooled import mcnemar_exact, paired_comparison
+from nof1.series.meta import meta_analysis
+from nof1.series.pooled import mcnemar_exact, paired_comparison
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "tests" / "reference"

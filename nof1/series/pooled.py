@@ -1,5 +1,5 @@
 """Across-patient tests of a series of n-of-1 trials (the meta-analysis is in
-:mod:`nof1.analysis.meta`).
+:mod:`nof1.series.meta`).
 
 Pure functions on arrays; :mod:`nof1.series` feeds them the per-patient results.
 
