@@ -143,8 +143,8 @@ def power(
     import secrets
 
     from nof1.power import Scenario, chunks_per_point, design_grid, power_analysis
-    from nof1.report.power import power_html
     from nof1.protocol import read_protocol
+    from nof1.report.power import power_html
 
     out = claim_out(out_dir, force, "power")
     pf = read_protocol(protocol)

@@ -8,7 +8,6 @@ from numpy.testing import assert_allclose
 from protocol_variants import vary
 
 from nof1.analysis.classic import paired_periods, welch_t
-from nof1.series.meta import meta_analysis
 from nof1.analysis.nonoverlap import nap
 from nof1.analysis.randomization import randomization_test
 from nof1.design.allocation import sample_allocations
@@ -16,6 +15,7 @@ from nof1.design.timeline import build_timeline, included_conditions
 from nof1.power import methods
 from nof1.power.engine import _meta_analysis, _Trials
 from nof1.protocol import load_protocol
+from nof1.series.meta import meta_analysis
 from nof1.simulate import simulate_outcomes
 
 
