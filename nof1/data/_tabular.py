@@ -220,7 +220,8 @@ def _decode(data: bytes, source: str) -> str:
 
 
 def _delimiter(text: str) -> str:
-    """The field separator: the one that splits the header into most fields.
+    """The field separator: the one that gives the first rows the header's width, and
+    most columns.
 
     Quotes are respected (a quoted question may hold commas); European spreadsheets save
     with ';' when ',' is the decimal mark. Ties go to ','.
@@ -231,16 +232,23 @@ def _delimiter(text: str) -> str:
     ';'
     """
     head = text.lstrip("\r\n")[:65536]
-    best, most = ",", 1
+    best, score = ",", (False, 1)
     for candidate in ",;\t":
         if candidate not in head:
             continue
         try:
-            record = next(csv.reader(io.StringIO(head, newline=None), delimiter=candidate), [])
+            reader = csv.reader(io.StringIO(head, newline=None), delimiter=candidate)
+            records = [r for _, r in zip(range(6), reader, strict=False)]
         except csv.Error:
             continue
-        if len(record) > most:
-            best, most = candidate, len(record)
+        if not records:
+            continue
+        width = len(records[0])
+        # The separator that gives every row the header's width, then the most columns.
+        rows = [r for r in records[1:5] if r]
+        fits = bool(rows) and all(len(r) == width for r in rows)
+        if (fits, width) > score:
+            best, score = candidate, (fits, width)
     return best
 
 
