@@ -56,9 +56,18 @@ def import_group():
 @out_option("protocol.yaml, diaries/ and allocations/")
 @force_option
 def studyu(
-    export, active, placebo, timezone, day_starts_at, same_day, primary, higher_better, mcid,
-    out_dir, force,
-):  # fmt: skip
+    export,
+    active,
+    placebo,
+    timezone,
+    day_starts_at,
+    same_day,
+    primary,
+    higher_better,
+    mcid,
+    out_dir,
+    force,
+):
     """Import a StudyU EXPORT (the ZIP the StudyU designer downloads, or its folder).
 
     \b
@@ -85,7 +94,8 @@ def studyu(
         try:
             mcids[name] = float(value)
         except ValueError:
-            raise click.BadParameter(f"expected OUTCOME=VALUE, got {item!r}", param_hint="--mcid")
+            message = f"expected OUTCOME=VALUE, got {item!r}"
+            raise click.BadParameter(message, param_hint="--mcid") from None
     out = claim_out(out_dir, force, "import")
     data = read_studyu_export(export)
     files, result = import_files(

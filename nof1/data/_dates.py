@@ -129,7 +129,9 @@ def read_dates(cells: list, rows: list[int], rule: DateRule, column: str):
             for i, match in numeric:
                 when = _from_match(match, order)
                 if when is None:
-                    problems.append(_bad(cell_text(cells[i]), rows[i], column, "a date " + note.split()[-1]))
+                    problems.append(
+                        _bad(cell_text(cells[i]), rows[i], column, "a date " + note.split()[-1])
+                    )
                 parsed[i] = when
     dates = [None if w is None else _day_of(w, rule) for w in parsed]
     return dates, problems, note

@@ -21,7 +21,6 @@ _PASSED = ("condition", "period", "note")
 def apply_map(raw: RawTable, mapping: DiaryMap, date_format: str | None = None) -> RawTable:
     """The table with the columns patient_id, date, the mapped outcomes (and condition,
     period, note when the file has them), one row per patient and date."""
-    where = f"(map {mapping.source})"
     spec = mapping.date_column
     wanted = {"date": spec.column} | ({"patient": mapping.patient} if mapping.patient else {})
     wanted |= {f"outcomes.{o}": c for o, c in mapping.outcomes.items()}
@@ -32,14 +31,19 @@ def apply_map(raw: RawTable, mapping: DiaryMap, date_format: str | None = None) 
             problems.append(f"has no column '{column}' ({key} in {mapping.source})")
         index[key] = i
     if problems:
-        shown = ", ".join(f"'{n}'" for n in raw.names[:12]) + (", ..." if len(raw.names) > 12 else "")
+        shown = ", ".join(f"'{n}'" for n in raw.names[:12]) + (
+            ", ..." if len(raw.names) > 12 else ""
+        )
         raise DiaryError(raw.source, problems + [f"its columns: {shown}"])
     used = set(index.values())
     passed = [(n, raw.column(n)) for n in _PASSED if raw.column(n) is not None]
     used |= {i for _, i in passed}
     ignored = {normalize_name(c) for c in mapping.ignore}
-    left = [n for i, (n, c) in enumerate(zip(raw.names, raw.columns, strict=True))
-            if i not in used and c not in ignored]  # fmt: skip
+    left = [
+        n
+        for i, (n, c) in enumerate(zip(raw.names, raw.columns, strict=True))
+        if i not in used and c not in ignored
+    ]
     kept = [i for i in used]
     raw = replace(raw, duplicates=tuple(d for d in raw.duplicates if d[1] in kept and d[2] in kept))
     refuse_duplicates(raw)

@@ -69,9 +69,7 @@ def refuse_duplicates(raw: RawTable) -> None:
 
 def decimal_commas(raw: RawTable, outcomes: list[str]) -> RawTable:
     """``72,5`` read as 72.5 in the outcome columns of a file separated by ';' or tabs."""
-    if raw.delimiter == "," or raw.column("value") is None and not set(outcomes) & set(
-        raw.columns
-    ):
+    if raw.delimiter == "," or raw.column("value") is None and not set(outcomes) & set(raw.columns):
         return raw
     where = [raw.column(o) for o in [*outcomes, "value"] if raw.column(o) is not None]
     changed = False
@@ -212,7 +210,9 @@ def _looks_like_date(cell) -> bool:
     if isinstance(cell, dt.date):
         return True
     text = cell_text(cell)
-    return is_iso_date(text) or bool(re.fullmatch(r"[0-9]{1,2}[./-][0-9]{1,2}[./-][0-9]{4}.*", text))
+    return is_iso_date(text) or bool(
+        re.fullmatch(r"[0-9]{1,2}[./-][0-9]{1,2}[./-][0-9]{4}.*", text)
+    )
 
 
 def _outcome_of(name: str, column: str, protocol) -> str | None:

@@ -42,8 +42,9 @@ def import_files(export, active, placebo, zone, day_start, same_day, primary, hi
         protocol = Protocol.model_validate(result.protocol)
     except ValueError as exc:  # a design nof1 cannot hold
         raise DiaryError(f"{export.source}:study_definition.json", [str(exc)]) from None
-    pf = ProtocolFile(protocol, Path("protocol.yaml"), text,
-                      hashlib.sha256(text.encode("utf-8")).hexdigest())  # fmt: skip
+    pf = ProtocolFile(
+        protocol, Path("protocol.yaml"), text, hashlib.sha256(text.encode("utf-8")).hexdigest()
+    )
     files = {"protocol.yaml": text}
     names = [o.name for o in protocol.outcomes]
     secret = hashlib.sha256(f"studyu {export.sha256}".encode()).hexdigest()

@@ -41,8 +41,17 @@ class StudyUImport:
     dropped: list = field(default_factory=list)
 
 
-def convert(export: StudyUExport, active, placebo, zone, day_start: dt.time, same_day: str,
-            primary=None, higher=(), mcid=None) -> StudyUImport:  # fmt: skip
+def convert(
+    export: StudyUExport,
+    active,
+    placebo,
+    zone,
+    day_start: dt.time,
+    same_day: str,
+    primary=None,
+    higher=(),
+    mcid=None,
+) -> StudyUImport:
     """The nof1 view of an export (see the module notes); DiaryError when it cannot be."""
     d = export.definition
     s = d["schedule"]
@@ -75,8 +84,10 @@ def convert(export: StudyUExport, active, placebo, zone, day_start: dt.time, sam
             started = parse_dart_time(row["participant_started_at"])
             day = int(row["current_day_of_study"])
         except ValueError as exc:
-            problems.append(f"row {number}: {exc} (measurement_time, participant_started_at "
-                            "and current_day_of_study must be as StudyU writes them)")  # fmt: skip
+            problems.append(
+                f"row {number}: {exc} (measurement_time, participant_started_at "
+                "and current_day_of_study must be as StudyU writes them)"
+            )
             continue
         result.starts.setdefault(pid, _local_date(started, zone, day_start))
         phase = day // length
@@ -96,13 +107,18 @@ def convert(export: StudyUExport, active, placebo, zone, day_start: dt.time, sam
             except ValueError:
                 problems.append(f"row {number}, column {column}: answer '{cell}' is not a number")
                 continue
-            answers.setdefault(pid, {}).setdefault((date, q["name"]), []).append((when, number, value))
+            answers.setdefault(pid, {}).setdefault((date, q["name"]), []).append(
+                (when, number, value)
+            )
     if deleted:
-        result.dropped.append(f"{deleted} answer(s) recorded under an intervention deleted from "
-                              "the design (N/A)")  # fmt: skip
+        result.dropped.append(
+            f"{deleted} answer(s) recorded under an intervention deleted from the design (N/A)"
+        )
     if problems:
         raise DiaryError(export.member + " (row 1 is the header)", problems)
-    n_periods = 2 * cycles if sequence != "customized" else cycles * len(s.get("sequenceCustom", ""))
+    n_periods = (
+        2 * cycles if sequence != "customized" else cycles * len(s.get("sequenceCustom", ""))
+    )
     for pid, phases in per_phase.items():
         order = _order(pid, phases, baseline, n_periods, act, plc, result)
         if order is None:
@@ -112,19 +128,25 @@ def convert(export: StudyUExport, active, placebo, zone, day_start: dt.time, sam
         last = first + dt.timedelta(days=(n_periods + baseline) * length - 1)
         outside = [r for r in rows if not first <= r[0] <= last]
         if outside:
-            result.dropped.append(f"participant {pid}: {len(outside)} answer date(s) outside "
-                                  f"the schedule ({first} to {last})")  # fmt: skip
+            result.dropped.append(
+                f"participant {pid}: {len(outside)} answer date(s) outside "
+                f"the schedule ({first} to {last})"
+            )
             rows = [r for r in rows if first <= r[0] <= last]
         planned = (n_periods + baseline) * length
         if len(rows) < planned:
-            result.dropped.append(f"participant {pid}: {planned - len(rows)} of {planned} "
-                                  "planned days have no answer")  # fmt: skip
+            result.dropped.append(
+                f"participant {pid}: {planned - len(rows)} of {planned} planned days have no answer"
+            )
         result.orders[pid] = order
         result.diaries[pid] = rows
     if not result.orders:
-        raise DiaryError(export.source, ["has no participant that can be analysed"] + result.dropped)
-    result.protocol = _protocol(d, names, act, plc, cycles, length, baseline, n_periods,
-                                outcomes, result, sequence)  # fmt: skip
+        raise DiaryError(
+            export.source, ["has no participant that can be analysed"] + result.dropped
+        )
+    result.protocol = _protocol(
+        d, names, act, plc, cycles, length, baseline, n_periods, outcomes, result, sequence
+    )
     return result
 
 
@@ -137,15 +159,22 @@ def _treatments(export, names, active, placebo):
             return next(i for i in names if i != plc), plc
         raise DiaryError(
             export.source,
-            [f"which intervention is active and which the placebo? give --active NAME and "
-             f"--placebo NAME (its interventions: {', '.join(map(str, names.values()))})"],
-        )  # fmt: skip
+            [
+                f"which intervention is active and which the placebo? give --active NAME and "
+                f"--placebo NAME (its interventions: {', '.join(map(str, names.values()))})"
+            ],
+        )
     out = []
     for option, name in (("--active", active), ("--placebo", placebo)):
         iid = by_name.get(name.casefold()) or (name if name in names else None)
         if iid is None:
-            raise DiaryError(export.source, [f"{option} {name}: no such intervention (its "
-                                             f"interventions: {', '.join(map(str, names.values()))})"])  # fmt: skip
+            raise DiaryError(
+                export.source,
+                [
+                    f"{option} {name}: no such intervention (its "
+                    f"interventions: {', '.join(map(str, names.values()))})"
+                ],
+            )
         out.append(iid)
     return tuple(out)
 
@@ -155,12 +184,22 @@ def _questions(d):
     for i, survey in enumerate(d.get("observations", []), 1):
         for j, q in enumerate(survey.get("questions", []) or [], 1):
             if q.get("type") in SCALE_TYPES and q.get("maximum", 0) > q.get("minimum", 0):
-                found.append({"survey": survey.get("id"), "id": q.get("id"), "i": i, "j": j,
-                              "prompt": q.get("prompt") or q.get("id"),
-                              "min": float(q["minimum"]), "max": float(q["maximum"])})  # fmt: skip
+                found.append(
+                    {
+                        "survey": survey.get("id"),
+                        "id": q.get("id"),
+                        "i": i,
+                        "j": j,
+                        "prompt": q.get("prompt") or q.get("id"),
+                        "min": float(q["minimum"]),
+                        "max": float(q["maximum"]),
+                    }
+                )
             else:
-                dropped.append(f"question '{q.get('prompt') or q.get('id')}' ({q.get('type')}: "
-                               "not a numeric scale)")  # fmt: skip
+                dropped.append(
+                    f"question '{q.get('prompt') or q.get('id')}' ({q.get('type')}: "
+                    "not a numeric scale)"
+                )
     taken = set()
     for q in found:
         base = re.sub(r"[^a-z0-9]+", "_", q["prompt"].lower()).strip("_")[:32].strip("_")
@@ -177,13 +216,24 @@ def _outcomes(questions, primary, higher, mcid):
     names = [q["name"] for q in questions]
     for given in [primary, *higher, *mcid]:
         if given is not None and given not in names:
-            raise DiaryError("--primary/--higher-better/--mcid", [f"'{given}' is not an outcome "
-                             f"of the export (its outcomes: {', '.join(names)})"])  # fmt: skip
+            raise DiaryError(
+                "--primary/--higher-better/--mcid",
+                [f"'{given}' is not an outcome of the export (its outcomes: {', '.join(names)})"],
+            )
     primary = primary or names[0]
-    return [{"name": q["name"], "label": q["prompt"], "min": q["min"], "max": q["max"],
-             "better": "higher" if q["name"] in higher else "lower",
-             "mcid": float(mcid.get(q["name"], (q["max"] - q["min"]) / 10)),
-             "primary": q["name"] == primary, "question": q} for q in questions]  # fmt: skip
+    return [
+        {
+            "name": q["name"],
+            "label": q["prompt"],
+            "min": q["min"],
+            "max": q["max"],
+            "better": "higher" if q["name"] in higher else "lower",
+            "mcid": float(mcid.get(q["name"], (q["max"] - q["min"]) / 10)),
+            "primary": q["name"] == primary,
+            "question": q,
+        }
+        for q in questions
+    ]
 
 
 def _response_column(row, q):
@@ -211,9 +261,11 @@ def _order(pid, phases, baseline, n_periods, act, plc, result):
         if k >= n_periods:
             continue
         if not ids <= {act, plc} or len(ids) > 1:
-            result.dropped.append(f"participant {pid}: phase {phase + 1} records the "
-                                  f"intervention(s) {', '.join(sorted(ids))}, not one of the "
-                                  "active and placebo: left out")  # fmt: skip
+            result.dropped.append(
+                f"participant {pid}: phase {phase + 1} records the "
+                f"intervention(s) {', '.join(sorted(ids))}, not one of the "
+                "active and placebo: left out"
+            )
             return None
         order[k] = ids.pop() == act
     for k in range(0, n_periods, 2):  # a cycle gives one of each: its other phase says
@@ -224,8 +276,10 @@ def _order(pid, phases, baseline, n_periods, act, plc, result):
             order[k + 1] = not a
     if None in order:
         unknown = [str(k + 1) for k, v in enumerate(order) if v is None]
-        result.dropped.append(f"participant {pid}: no answers in treatment period(s) "
-                              f"{', '.join(unknown)}, whose treatment is thus unknown: left out")  # fmt: skip
+        result.dropped.append(
+            f"participant {pid}: no answers in treatment period(s) "
+            f"{', '.join(unknown)}, whose treatment is thus unknown: left out"
+        )
         return None
     return order
 
@@ -236,9 +290,13 @@ def _days(pid, answers, same_day, export, result):
         entries.sort()
         if len(entries) > 1 and same_day == "error":
             rows = " and ".join(str(e[1]) for e in entries[:2])
-            raise DiaryError(export.member + " (row 1 is the header)",
-                             [f"rows {rows} are both participant {pid}'s '{name}' for "
-                              f"{date.isoformat()}: give --same-day first, last or mean"])  # fmt: skip
+            raise DiaryError(
+                export.member + " (row 1 is the header)",
+                [
+                    f"rows {rows} are both participant {pid}'s '{name}' for "
+                    f"{date.isoformat()}: give --same-day first, last or mean"
+                ],
+            )
         values = [e[2] for e in entries]
         value = {"first": values[0], "last": values[-1]}.get(same_day, sum(values) / len(values))
         by_date.setdefault(date, {})[name] = value
@@ -249,11 +307,18 @@ def _protocol(d, names, act, plc, cycles, length, baseline, n_periods, outcomes,
     orders = {tuple(o) for o in result.orders.values()}
     periods = n_periods
     if sum(next(iter(orders))) * 2 != periods:
-        raise DiaryError("study_definition.json", ["schedule: the sequence has unequal numbers "
-                         "of the two interventions, which nof1's protocols cannot hold"])  # fmt: skip
+        raise DiaryError(
+            "study_definition.json",
+            [
+                "schedule: the sequence has unequal numbers "
+                "of the two interventions, which nof1's protocols cannot hold"
+            ],
+        )
     if len(orders) == 1:
-        randomization = {"scheme": "fixed",
-                         "sequence": ["active" if a else "placebo" for a in next(iter(orders))]}
+        randomization = {
+            "scheme": "fixed",
+            "sequence": ["active" if a else "placebo" for a in next(iter(orders))],
+        }
     else:
         pairwise = all(all(o[k] != o[k + 1] for k in range(0, periods, 2)) for o in orders)
         scheme = "pairwise" if pairwise else "balanced"
@@ -280,8 +345,13 @@ def _protocol(d, names, act, plc, cycles, length, baseline, n_periods, outcomes,
             "active": {"label": names[act], "drug": names[act], "dose_mg": 1.0},
             "placebo": {"label": names[plc]},
         },
-        "schedule": {"baseline_days": length if baseline else 0, "cycles": periods // 2,
-                     "active_days": length, "placebo_days": length, "washout_days": 0},  # fmt: skip
+        "schedule": {
+            "baseline_days": length if baseline else 0,
+            "cycles": periods // 2,
+            "active_days": length,
+            "placebo_days": length,
+            "washout_days": 0,
+        },
         "randomization": randomization,
         "outcomes": [{k: v for k, v in o.items() if k != "question"} for o in outcomes],
         "analysis": {"analytic_washout_days": 0, "primary_method": "gls_ar1"},

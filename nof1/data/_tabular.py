@@ -16,7 +16,6 @@ import csv
 import gc
 import hashlib
 import io
-import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property

@@ -1,4 +1,6 @@
-"""Reading a workbook's sheet (the first, or the first with a date column) as rows of cells, with bounded memory and time.
+"""Reading a workbook sheet as rows of cells, with bounded memory and time.
+
+The sheet is the first, or with several the first whose header has a date column.
 
 A small streaming reader of the XLSX format rather than openpyxl's workbook loader, which
 trusts the sheet's declared size (one stray cell at XFD1048576 made it build 17 billion

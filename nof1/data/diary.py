@@ -47,6 +47,7 @@ __all__ = [
     "read_patients",
 ]
 
+
 def read_diary(
     path,
     protocol: Protocol,
@@ -154,9 +155,7 @@ def _read_many(path, protocol, allocations, options) -> dict[str, Diary]:
     return many_diaries(raw, days, patient_of, problems, protocol, allocations)
 
 
-def one_diary(
-    raw: RawTable, days, patient_of, problems, protocol, allocation, patient_id
-) -> Diary:
+def one_diary(raw: RawTable, days, patient_of, problems, protocol, allocation, patient_id) -> Diary:
     """The diary of one patient from a file's days (shared by every file layout)."""
     if patient_id is not None and (problem := patient_id_problem(patient_id)):
         raise DiaryError(raw.source, [f"patient_id asked for (--patient): {problem}"])
@@ -315,5 +314,3 @@ def _select(source: str, days: list[Day], patient_id, allocation):
     if expected not in ids:
         raise DiaryError(source, [f"has no rows for patient '{expected}' (patients: {shown})"])
     return expected, [d for d in days if d.patient == expected]
-
-

@@ -89,9 +89,7 @@ class DiaryMap(_Model):
 
     patient: str | None = Field(default=None, description="Source column of patient_id.")
     date: str | DateColumn = Field(description="The date column, or its column and rules.")
-    outcomes: dict[str, str] = Field(
-        min_length=1, description="Protocol outcome -> source column."
-    )
+    outcomes: dict[str, str] = Field(min_length=1, description="Protocol outcome -> source column.")
     recode: dict[str, dict[str, float]] = Field(
         default_factory=dict,
         description="Outcome (or source column) -> {answer text: number}.",

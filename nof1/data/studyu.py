@@ -87,19 +87,27 @@ def read_studyu_export(path: str | Path) -> StudyUExport:
     """
     source = str(path)
     files = _members(Path(path), source)
-    missing = [m for m in _MEMBERS if m not in files and not (m.endswith(".csv") and
-               "measurements.json" in files)]  # fmt: skip
+    missing = [
+        m
+        for m in _MEMBERS
+        if m not in files and not (m.endswith(".csv") and "measurements.json" in files)
+    ]
     if missing:
         raise DiaryError(
-            source, [f"is not a StudyU export: it has no {', '.join(missing)} (the ZIP the "
-                     "StudyU designer downloads from a study's Analyze page)"]  # fmt: skip
+            source,
+            [
+                f"is not a StudyU export: it has no {', '.join(missing)} (the ZIP the "
+                "StudyU designer downloads from a study's Analyze page)"
+            ],
         )
     try:
         definition = json.loads(files["study_definition.json"].decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DiaryError(f"{source}:study_definition.json", [f"is not JSON ({exc})"]) from None
     if not isinstance(definition, dict) or not isinstance(definition.get("schedule"), dict):
-        raise DiaryError(f"{source}:study_definition.json", ["has no schedule (not a StudyU study)"])
+        raise DiaryError(
+            f"{source}:study_definition.json", ["has no schedule (not a StudyU study)"]
+        )
     if "measurements.csv" in files:
         member, data = f"{source}:measurements.csv", files["measurements.csv"]
         rows = _csv_records(data, member)
@@ -127,7 +135,7 @@ def parse_dart_time(text: str) -> dt.datetime:
     text = text.strip()
     utc = text.endswith(("Z", "z"))
     when = dt.datetime.fromisoformat(text.rstrip("Zz"))
-    return when.replace(tzinfo=dt.timezone.utc) if utc else when
+    return when.replace(tzinfo=dt.UTC) if utc else when
 
 
 def _members(path: Path, source: str) -> dict[str, bytes]:
@@ -184,5 +192,7 @@ def _json_records(data: bytes, member: str) -> list:
         raise DiaryError(member, [f"is not JSON ({exc})"]) from None
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise DiaryError(member, ["is not a list of measurement records"])
-    return [(i + 2, {k: "" if v is None else str(v) for k, v in r.items()})
-            for i, r in enumerate(records)]  # fmt: skip
+    return [
+        (i + 2, {k: "" if v is None else str(v) for k, v in r.items()})
+        for i, r in enumerate(records)
+    ]

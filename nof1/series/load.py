@@ -156,7 +156,9 @@ def _read_allocations(path: Path) -> tuple[dict[str, AllocationFile], tuple[str,
 
 
 def _read_table(path: Path, protocol, allocs, skip_bad: bool, options):
-    table = read_patients(path, protocol, allocs, options)  # the file is read once, whatever happens
+    table = read_patients(
+        path, protocol, allocs, options
+    )  # the file is read once, whatever happens
     if not table.problems:
         return table.diaries, []
     source = with_row_note(table.source)

@@ -68,8 +68,12 @@ def test_a_map_names_every_key_at_fault(tmp_path):
     with pytest.raises(DiaryError) as info:
         read_map(m, PROTOCOL)
     text = "\n".join(info.value.problems)
-    for part in ("date.day_starts_at", "date.timezone: unknown time zone 'Mars/Olympus'",
-                 "same_day:", "colour: unknown key"):  # fmt: skip
+    for part in (
+        "date.day_starts_at",
+        "date.timezone: unknown time zone 'Mars/Olympus'",
+        "same_day:",
+        "colour: unknown key",
+    ):
         assert part in text, text
     m.write_text("date: Timestamp\noutcomes: {itch: Q1}\n")
     with pytest.raises(DiaryError) as info:
@@ -119,10 +123,28 @@ def test_a_series_reads_a_redcap_table_through_the_cli(tmp_path):
     path = tmp_path / "redcap.csv"
     path.write_text("\r\n".join(lines + second) + "\r\n")
     out = tmp_path / "s"
-    r = run("schedule", "ldn-nof1-multicycle", "--patients", "2", "--start", "2026-01-05",
-            "--seed", "3", "--out", out)  # fmt: skip
+    r = run(
+        "schedule",
+        "ldn-nof1-multicycle",
+        "--patients",
+        "2",
+        "--start",
+        "2026-01-05",
+        "--seed",
+        "3",
+        "--out",
+        out,
+    )
     assert r.exit_code == 0, r.output
-    r = run("series", path, "--protocol", "ldn-nof1-multicycle", "--allocations",
-            out / "series-allocation-blinded.csv", "--out", tmp_path / "res")  # fmt: skip
+    r = run(
+        "series",
+        path,
+        "--protocol",
+        "ldn-nof1-multicycle",
+        "--allocations",
+        out / "series-allocation-blinded.csv",
+        "--out",
+        tmp_path / "res",
+    )
     assert r.exit_code == 0, r.output
     assert "read as a REDCap raw export" in r.output

@@ -27,8 +27,18 @@ def run(*args):
 @pytest.fixture(scope="module")
 def key(tmp_path_factory):
     out = tmp_path_factory.mktemp("schedule")
-    r = run("schedule", PROTOCOL, "--patient", "P01", "--start", "2026-01-05", "--seed", "7",
-            "--out", out)  # fmt: skip
+    r = run(
+        "schedule",
+        PROTOCOL,
+        "--patient",
+        "P01",
+        "--start",
+        "2026-01-05",
+        "--seed",
+        "7",
+        "--out",
+        out,
+    )
     assert r.exit_code == 0, r.output
     return out / "P01-unblinding-key.json"
 
@@ -89,8 +99,9 @@ def test_a_dataframe_reads_as_its_file(key):
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory):
     out = tmp_path_factory.mktemp("studyu") / "study"
-    r = run("import", "studyu", REAL / "studyu-export.zip", "--timezone", "Europe/Berlin",
-            "--out", out)  # fmt: skip
+    r = run(
+        "import", "studyu", REAL / "studyu-export.zip", "--timezone", "Europe/Berlin", "--out", out
+    )
     assert r.exit_code == 0, r.output
     return out, r.output
 
@@ -100,8 +111,9 @@ def test_studyu_import_writes_the_diaries_studyu_recorded(imported):
     for expected in sorted(REAL.glob("studyu-expected-*.csv")):
         prefix = expected.stem.removeprefix("studyu-expected-")
         (written,) = (out / "diaries").glob(f"{prefix}*-diary.csv")
-        got = [line.replace(".0,", ",").removesuffix(".0") for line in
-               written.read_text().splitlines()]  # fmt: skip
+        got = [
+            line.replace(".0,", ",").removesuffix(".0") for line in written.read_text().splitlines()
+        ]
         assert got == expected.read_text().splitlines()
     assert "Left out: question 'Anything else?' (freeText" in output
     assert "deleted from the design (N/A)" in output
@@ -113,8 +125,10 @@ def test_studyu_import_makes_the_protocol_of_its_design(imported):
 
     p = load_protocol(imported[0] / "protocol.yaml")
     assert (p.schedule.baseline_days, p.schedule.cycles, p.schedule.active_days) == (7, 2, 7)
-    assert [o.name for o in p.outcomes] == ["how_bad_was_your_pain_today",
-                                            "how_tired_were_you_today"]  # fmt: skip
+    assert [o.name for o in p.outcomes] == [
+        "how_bad_was_your_pain_today",
+        "how_tired_were_you_today",
+    ]
     assert (p.outcomes[1].min, p.outcomes[1].max) == (0, 10)
     # The two participants chose their interventions in opposite orders.
     assert p.randomization.scheme == "pairwise"
@@ -123,14 +137,30 @@ def test_studyu_import_makes_the_protocol_of_its_design(imported):
 
 def test_studyu_import_runs_through_series_and_analyze(imported, tmp_path):
     out = imported[0]
-    r = run("series", out / "diaries", "--protocol", out / "protocol.yaml", "--allocations",
-            out / "allocations", "--out", tmp_path / "series")  # fmt: skip
+    r = run(
+        "series",
+        out / "diaries",
+        "--protocol",
+        out / "protocol.yaml",
+        "--allocations",
+        out / "allocations",
+        "--out",
+        tmp_path / "series",
+    )
     assert r.exit_code == 0, r.output
     assert len(json.loads((tmp_path / "series" / "series.json").read_text())["patients"]) == 2
     (diary,) = (out / "diaries").glob("0f8fad5b*")
     (key,) = (out / "allocations").glob("0f8fad5b*")
-    r = run("analyze", diary, "--protocol", out / "protocol.yaml", "--allocation", key,
-            "--out", tmp_path / "one")  # fmt: skip
+    r = run(
+        "analyze",
+        diary,
+        "--protocol",
+        out / "protocol.yaml",
+        "--allocation",
+        key,
+        "--out",
+        tmp_path / "one",
+    )
     assert r.exit_code == 0, r.output
     assert json.loads((tmp_path / "one" / "results.json").read_text())["labels"]["active"]
 
@@ -147,8 +177,17 @@ def test_studyu_reads_its_unzipped_folder_too(tmp_path):
 def test_an_evening_answer_after_midnight_counts_for_the_evening(tmp_path):
     # With the day starting at 00:00 the after-midnight answers fall on the next date,
     # where a second answer already is: the import stops and names --same-day.
-    r = run("import", "studyu", REAL / "studyu-export.zip", "--timezone", "Europe/Berlin",
-            "--day-starts-at", "00:00", "--out", tmp_path / "o")  # fmt: skip
+    r = run(
+        "import",
+        "studyu",
+        REAL / "studyu-export.zip",
+        "--timezone",
+        "Europe/Berlin",
+        "--day-starts-at",
+        "00:00",
+        "--out",
+        tmp_path / "o",
+    )
     assert r.exit_code == 1
     assert "give --same-day first, last or mean" in r.output
     assert "measurements.csv (row 1 is the header)" in r.output
@@ -176,6 +215,17 @@ def test_studyu_without_active_and_placebo_names_the_options(tmp_path):
     r = run("import", "studyu", tmp_path / "e.zip", "--out", tmp_path / "o")
     assert r.exit_code == 1
     assert "give --active NAME and --placebo NAME" in r.output
-    r = run("import", "studyu", tmp_path / "e.zip", "--active", "LDN 4.5 mg", "--placebo",
-            "Sugar pill", "--timezone", "Europe/Berlin", "--out", tmp_path / "o")  # fmt: skip
+    r = run(
+        "import",
+        "studyu",
+        tmp_path / "e.zip",
+        "--active",
+        "LDN 4.5 mg",
+        "--placebo",
+        "Sugar pill",
+        "--timezone",
+        "Europe/Berlin",
+        "--out",
+        tmp_path / "o",
+    )
     assert r.exit_code == 0, r.output
