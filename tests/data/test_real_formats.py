@@ -229,3 +229,16 @@ def test_studyu_without_active_and_placebo_names_the_options(tmp_path):
         tmp_path / "o",
     )
     assert r.exit_code == 0, r.output
+
+
+def test_the_workbook_fixture_has_the_stale_dimension_of_openxlsx():
+    import zipfile
+
+    with zipfile.ZipFile(REAL / "msforms.xlsx") as z:
+        assert b'<dimension ref="A1"/>' in z.read("xl/worksheets/sheet2.xml")
+
+
+def test_the_shipped_map_schema_is_current():
+    from nof1.data.mapping import SCHEMA_PATH, map_schema_text
+
+    assert SCHEMA_PATH.read_text() == map_schema_text()
