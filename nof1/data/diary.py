@@ -8,7 +8,12 @@ Accepted layouts (column names ignore case and spaces, see ``normalize_name``):
 - **long**: ``date``, ``outcome``, ``value``; optional ``patient_id``, ``day``, ``note``,
   ``condition`` and ``period``; one row per outcome per day.
 
-Dates are ``YYYY-MM-DD`` (a time after them is ignored; workbook date cells work too).
+Other sources (REDCap exports, European spreadsheets, any table through a mapping file, a
+pandas DataFrame) are first brought to these columns by ``nof1.data.reading``; see
+docs/input-formats.md.
+
+Dates are ``YYYY-MM-DD`` (a time after them is ignored; workbook date cells work too), or
+day-first / month-first when the data or ``ReadOptions.date_format`` settles the order.
 Numbers are ASCII decimals (``1_0``, ``٣٣`` or ``５５`` are problems). Empty cells, and
 ``NA``, ``N/A``, ``NaN``, ``null``, are missing values. A wide diary needs the primary
 outcome's column. A CSV row shorter than the header is a problem (the file may be cut
