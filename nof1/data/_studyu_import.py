@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from nof1.data._cells import is_missing
@@ -120,7 +121,8 @@ def convert(
         2 * cycles if sequence != "customized" else cycles * len(s.get("sequenceCustom", ""))
     )
     for pid, phases in per_phase.items():
-        order = _order(pid, phases, baseline, n_periods, act, plc, result)
+        pairs = sequence != "customized"  # every other sequence gives one of each per cycle
+        order = _order(pid, phases, baseline, n_periods, act, plc, result, pairs)
         if order is None:
             continue
         rows = _days(pid, answers.get(pid, {}), same_day, export, result)
@@ -202,7 +204,8 @@ def _questions(d):
                 )
     taken = set()
     for q in found:
-        base = re.sub(r"[^a-z0-9]+", "_", q["prompt"].lower()).strip("_")[:32].strip("_")
+        ascii_ = unicodedata.normalize("NFKD", q["prompt"]).encode("ascii", "ignore").decode()
+        base = re.sub(r"[^a-z0-9]+", "_", ascii_.lower()).strip("_")[:32].strip("_")
         base = base if base[:1].isalpha() else f"q_{base}".rstrip("_")
         name, k = base, 2
         while name in taken:
@@ -251,7 +254,7 @@ def _local_date(when: dt.datetime, zone, day_start: dt.time) -> dt.date:
     return local.date() - dt.timedelta(days=1) if local.time() < day_start else local.date()
 
 
-def _order(pid, phases, baseline, n_periods, act, plc, result):
+def _order(pid, phases, baseline, n_periods, act, plc, result, pairs=True):
     order = [None] * n_periods
     for phase, ids in phases.items():
         k = phase - (1 if baseline else 0)
@@ -268,7 +271,7 @@ def _order(pid, phases, baseline, n_periods, act, plc, result):
             )
             return None
         order[k] = ids.pop() == act
-    for k in range(0, n_periods, 2):  # a cycle gives one of each: its other phase says
+    for k in range(0, n_periods if pairs else 0, 2):  # one of each: its other phase says
         a, b = order[k], order[k + 1] if k + 1 < n_periods else None
         if a is None and b is not None:
             order[k] = not b

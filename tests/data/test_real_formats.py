@@ -242,3 +242,39 @@ def test_the_shipped_map_schema_is_current():
     from nof1.data.mapping import SCHEMA_PATH, map_schema_text
 
     assert SCHEMA_PATH.read_text() == map_schema_text()
+
+
+def test_one_order_for_everyone_is_the_fixed_scheme_with_that_order(tmp_path):
+    import zipfile
+
+    from nof1.protocol import load_protocol
+
+    with zipfile.ZipFile(REAL / "studyu-export.zip") as z:
+        files = {n: z.read(n) for n in z.namelist()}
+    lines = files["measurements.csv"].decode().split("\r\n")
+    files["measurements.csv"] = "\r\n".join(
+        [lines[0]] + [line for line in lines[1:] if "0f8fad5b" in line.split(",")[3]]
+    ).encode()
+    with zipfile.ZipFile(tmp_path / "one.zip", "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    r = run(
+        "import",
+        "studyu",
+        tmp_path / "one.zip",
+        "--timezone",
+        "Europe/Berlin",
+        "--primary",
+        "how_tired_were_you_today",
+        "--higher-better",
+        "how_tired_were_you_today",
+        "--out",
+        tmp_path / "o",
+    )
+    assert r.exit_code == 0, r.output
+    p = load_protocol(tmp_path / "o" / "protocol.yaml")
+    assert p.randomization.scheme == "fixed"
+    assert p.randomization.sequence == ["active", "placebo", "active", "placebo"]
+    assert p.primary_outcome.name == "how_tired_were_you_today"
+    assert p.primary_outcome.better == "higher"
+    assert "Warning" not in r.output
