@@ -25,7 +25,9 @@ __all__ = [
 #: Cell texts read as a missing value (case-insensitive), besides an empty cell.
 MISSING = ("", "na", "n/a", "nan", "null")
 _MISSING = frozenset(MISSING)
-_ISO_DATE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ][0-9:.]+)?")
+_ISO_DATE = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ][0-9:.]+(?:Z|z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?"
+)
 
 
 def normalize_name(name) -> str:
@@ -82,7 +84,8 @@ def is_missing(cell) -> bool:
 
 
 def parse_date(cell) -> dt.date:
-    """A date from an ISO text (``YYYY-MM-DD``, a time after it is ignored) or a workbook date.
+    """A date from an ISO text (``YYYY-MM-DD``; a time after it, with or without a UTC
+    offset, is ignored) or a workbook date.
 
     Day-first or month-first texts (``05/01/2026``) are refused: they are ambiguous.
 
@@ -92,7 +95,7 @@ def parse_date(cell) -> dt.date:
 
     Examples
     --------
-    >>> parse_date("2026-01-05"), parse_date("2026-01-05T08:30")
+    >>> parse_date("2026-01-05"), parse_date("2026-01-05T08:30:00.123Z")
     (datetime.date(2026, 1, 5), datetime.date(2026, 1, 5))
     >>> parse_date(dt.datetime(2026, 1, 5, 0, 0))
     datetime.date(2026, 1, 5)

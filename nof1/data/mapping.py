@@ -128,7 +128,8 @@ def read_map(path: str | Path, protocol) -> DiaryMap:
     >>> read_map(path, load_protocol("ldn-nof1-multicycle"))
     Traceback (most recent call last):
     ...
-    nof1.errors.DiaryError: ...map.yaml: same_day: input should be 'first', 'last', ...
+    nof1.errors.DiaryError: ...map.yaml: 1 problem(s)
+      - same_day: input should be 'first', 'last', 'mean' or 'error', got 'sometimes'
     """
     source = str(path)
     data = read_yaml_file(path, DiaryError)
