@@ -148,3 +148,73 @@ def test_a_series_reads_a_redcap_table_through_the_cli(tmp_path):
     )
     assert r.exit_code == 0, r.output
     assert "read as a REDCap raw export" in r.output
+
+
+def _studyu_copy(tmp_path, change):
+    import zipfile
+
+    with zipfile.ZipFile(REAL / "studyu-export.zip") as z:
+        files = {n: z.read(n) for n in z.namelist()}
+    files["measurements.csv"] = change(files["measurements.csv"].decode()).encode()
+    path = tmp_path / "e.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return path
+
+
+def test_a_studyu_export_without_its_columns_is_named(tmp_path):
+    path = _studyu_copy(tmp_path, lambda t: t.replace("current_day_of_study", "day", 1))
+    r = run("import", "studyu", path, "--timezone", "UTC", "--out", tmp_path / "o")
+    assert r.exit_code == 1
+    assert "e.zip:measurements.csv: 1 problem(s)" in r.output
+    assert "has no column(s) current_day_of_study (not StudyU's)" in r.output
+    assert not (tmp_path / "o" / "protocol.yaml").exists()
+
+
+def test_a_studyu_answer_that_is_no_number_names_row_and_column(tmp_path):
+    def change(text):
+        lines = text.split("\r\n")
+        lines[1] = lines[1].replace(",42.0,", ",a lot,", 1)
+        return "\r\n".join(lines)
+
+    path = _studyu_copy(tmp_path, change)
+    r = run("import", "studyu", path, "--timezone", "UTC", "--out", tmp_path / "o")
+    assert r.exit_code == 1
+    assert "row 2, column survey1_question1_response: answer 'a lot' is not a number" in r.output
+
+
+def test_a_series_of_google_forms_reads_through_its_map(tmp_path):
+    text = (REAL / "google-forms.csv").read_text()
+    lines = text.splitlines()
+    second = [line.replace(",P01,", ",P02,") for line in lines[1:]]
+    path = tmp_path / "forms.csv"
+    path.write_text("\n".join(lines + second) + "\n")
+    out = tmp_path / "s"
+    r = run(
+        "schedule",
+        "ldn-nof1-multicycle",
+        "--patients",
+        "2",
+        "--start",
+        "2026-01-05",
+        "--seed",
+        "3",
+        "--out",
+        out,
+    )
+    assert r.exit_code == 0, r.output
+    r = run(
+        "series",
+        path,
+        "--protocol",
+        "ldn-nof1-multicycle",
+        "--allocations",
+        out,
+        "--map",
+        REAL / "google-forms-map.yaml",
+        "--out",
+        tmp_path / "res",
+    )
+    assert r.exit_code == 0, r.output
+    assert "Note: read through the map" in r.output
