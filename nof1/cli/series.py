@@ -93,7 +93,7 @@ def series(
     --patients N` writes).
 
     \b
-    Writes DIR/series.json (contract nof1.series/1): per outcome a random-effects
+    Writes DIR/series.json (contract nof1.series/2): per outcome a random-effects
     meta-analysis of the patients' gls_ar1 effects (REML and DerSimonian-Laird, I²,
     prediction interval, shrunken estimates), a linear mixed model on the daily data,
     percent change from baseline (paired t and Wilcoxon) and the order effect; responder
