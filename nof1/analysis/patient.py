@@ -24,8 +24,8 @@ from nof1.analysis.days import PatientDays
 from nof1.analysis.effect import Effect
 from nof1.analysis.nonoverlap import nap
 from nof1.analysis.randomization import randomization_tests
-from nof1.analysis.summaries import data_quality, describe, percent_change
 from nof1.analysis.registry import method
+from nof1.analysis.summaries import data_quality, describe, percent_change
 from nof1.analysis.verdict import verdict
 from nof1.design.comparison import Comparison, arms
 from nof1.design.visibility import visible_differences

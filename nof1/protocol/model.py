@@ -135,7 +135,8 @@ class ResponderRule(_Model):
         >>> from nof1.protocol import load_protocol
         >>> p = load_protocol("ldn-fibromyalgia-2013")
         >>> p.analysis.responder.describe(p.outcomes)
-        'a significant reduction in pain plus a significant reduction in fatigue or increase in sleep quality'
+        'a significant reduction in pain plus a significant reduction in fatigue or
+        increase in sleep quality'
         """
         by_name = {o.name: o for o in outcomes}
         main = by_name[self.outcome]

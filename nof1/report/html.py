@@ -113,8 +113,8 @@ def level_text(interval_level: float) -> str:
 
     Examples
     --------
-    >>> level_text(0.95), level_text(0.9), level_text(0.975)
-    ('95%', '90%', '97.5%')
+    >>> level_text(0.9), level_text(0.975), level_text(0.99)
+    ('90%', '97.5%', '99%')
     """
     return f"{interval_level * 100:.4g}%"
 

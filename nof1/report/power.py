@@ -177,8 +177,7 @@ def _caveats(inputs, rows, chosen, primary, alpha) -> list[str]:
     else:
         rate, mc_se = null[primary]["rejection_rate"], null[primary]["mc_se"]
         text = (
-            f"With no effect, {_name(primary)} rejected {rate:.1%} of trials "
-            f"(nominal {alpha:.0%}"
+            f"With no effect, {_name(primary)} rejected {rate:.1%} of trials (nominal {alpha:.0%}"
         )
         if rate > alpha + 2 * mc_se:
             text += "; estimating phi from a short series makes it a little liberal"
@@ -243,9 +242,7 @@ def _figures(data: dict, words: dict) -> list[tuple[str, str, str]]:
     """(title, div, id) per figure."""
     import plotly.graph_objects as go
 
-    from nof1.report.html import figure_html
-
-    from nof1.report.html import plotly_text
+    from nof1.report.html import figure_html, plotly_text
 
     rows = data["results"]
     primary, alpha = _primary(data), data["analysis"]["alpha"]
@@ -267,9 +264,7 @@ def _figures(data: dict, words: dict) -> list[tuple[str, str, str]]:
         fig.add_hline(y=_TARGET_POWER, line_dash="dot", line_color="#888")
         fig.add_hline(y=alpha, line_dash="dash", line_color="#c00")
         fig.update_layout(
-            xaxis_title=plotly_text(
-                f"true effect, {words['effect']} ({words['outcome']}, points)"
-            ),
+            xaxis_title=plotly_text(f"true effect, {words['effect']} ({words['outcome']}, points)"),
             yaxis_title="rejection rate",
             yaxis_range=[0, 1.02],
         )

@@ -51,7 +51,7 @@ def read_results(path: str | Path) -> dict:
     ------
     ResultsError
         Unreadable, not JSON, not a nof1 results file, or each schema violation with its
-        JSON path (``outcomes.0.effects.gls_ar1: 'estimate' is a required property``).
+        JSON path (``outcomes.0.effects.welch_t: 'estimate' is a required property``).
     """
     source = str(path)
     if not Path(path).exists():
