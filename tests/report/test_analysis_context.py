@@ -172,3 +172,61 @@ def test_a_report_refuses_results_of_contract_v1_with_what_to_do(reports, tmp_pa
     assert "expected 'nof1.results/2', got 'nof1.results/1'" in result.output
     assert "re-run nof1 analyze" in result.output
     assert not (folder / "r.html").exists()
+
+
+@pytest.fixture(scope="module")
+def series_alpha_10(tmp_path_factory):
+    """The sample series analysed with alpha 0.1, and power of its design at alpha 0.1."""
+    tmp = tmp_path_factory.mktemp("series-alpha-10")
+    data = protocol_dict("ldn-fibromyalgia-2013")
+    data["analysis"] = {**data["analysis"], "alpha": 0.1}
+    protocol = tmp / "protocol.yaml"
+    protocol.write_text(yaml.safe_dump(data, sort_keys=False))
+    series = ROOT / "sample_data" / "ldn-fibromyalgia-2013-series"
+    _run(
+        "series",
+        series / "series-diary.csv",
+        "--protocol",
+        protocol,
+        "--allocations",
+        series / "series-unblinding-key.json",
+        "--allow-protocol-change",
+        "--out",
+        tmp / "series",
+    )
+    _run("power", protocol, "--effect", "0,-10", "--sims", "30", "--seed", "1", "--out", tmp / "p")
+    return tmp
+
+
+def test_a_series_with_alpha_0_1_records_it_and_says_90_percent(series_alpha_10):
+    data = json.loads((series_alpha_10 / "series" / "series.json").read_text())
+    assert data["schema"] == "nof1.series/2"
+    assert data["analysis"] == {
+        "alpha": 0.1,
+        "interval_level": 0.9,
+        "primary_method": "gls_ar1",
+        "primary_outcome": "pain",
+    }
+    assert data["comparison"] | {"effect": None, "note": None} == {
+        "treated": "active",
+        "control": "placebo",
+        "treated_label": "LDN 4.5 mg",
+        "control_label": "Placebo",
+        "blinded": False,
+        "effect": None,
+        "note": None,
+    }
+    page = visible((series_alpha_10 / "series" / "series.html").read_text())
+    assert "95%" not in page
+    assert "(90% CI from" in section(page, "summary")
+    assert "pooled (REML, 90% CI)" in page and "90% prediction interval" in page
+    assert "<th class=\"num\">90% CI</th>" in section(page, "responders")
+    assert "two-sided alpha 0.1 and 90% intervals" in section(page, "methods")
+
+
+def test_power_records_alpha_and_its_page_says_it(series_alpha_10):
+    data = json.loads((series_alpha_10 / "p" / "power.json").read_text())
+    assert data["schema"] == "nof1.power/2"
+    assert data["analysis"] == {"alpha": 0.1, "interval_level": 0.9}
+    page = visible((series_alpha_10 / "p" / "power.html").read_text())
+    assert "alpha 0.1;" in page and "(nominal 10%" in page
