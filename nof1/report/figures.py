@@ -227,6 +227,29 @@ def _timeline_caption(outcome, out, results, washout, n_missing) -> str:
     return text + "."
 
 
+def _wrap(label: str, width: int = 20) -> str:
+    """A long tick label on two lines (the plot keeps its width on a phone): before a
+    parenthesis, else at the space nearest the middle.
+
+    Examples
+    --------
+    >>> _wrap("AR(1) regression with a time trend")
+    'AR(1) regression<br>with a time trend'
+    >>> _wrap("Welch t-test (ignores correlation)")
+    'Welch t-test<br>(ignores correlation)'
+    >>> _wrap("Randomization test")
+    'Randomization test'
+    """
+    if len(label) <= width or " " not in label:
+        return label
+    if " (" in label:
+        at = label.index(" (")
+    else:
+        spaces = [i for i, c in enumerate(label) if c == " "]
+        at = min(spaces, key=lambda i: abs(i - len(label) / 2))
+    return f"{label[:at]}<br>{label[at + 1 :]}"
+
+
 def _arms(results: dict) -> tuple[str, str]:
     """(treated, control) as the results record them."""
     return Comparison.from_dict(results["comparison"]).arms
@@ -273,7 +296,7 @@ def forest(outcome: dict, out: dict, results: dict):
         if not m.outcome_units or key not in out["effects"]:
             continue
         e = out["effects"][key]
-        names.append(plotly_text(m.name + (" (primary)" if key == primary else "")))
+        names.append(_wrap(plotly_text(m.name + (" (primary)" if key == primary else ""))))
         est.append(e["estimate"])
         low.append(e.get("ci_low"))
         high.append(e.get("ci_high"))

@@ -81,7 +81,7 @@ def methods_paragraph(protocol, results: dict) -> str:
         f"Primary analysis ({primary_method.name}): {primary_method.description}, "
         f"two-sided alpha {analysis['alpha']:g} and "
         f"{level_text(analysis['interval_level'])} intervals. Sensitivity analyses: "
-        + "; ".join(m.description for m in others)
+        + "; ".join(f"{m.name}: {m.description}" for m in others)
         + f". The minimal clinically important difference is {primary.mcid:g} points.",
         f"End points: the mean of the last {a.endpoint_days} observed days of each period; "
         "percent change from the baseline mean. Secondary outcomes' p-values are "
