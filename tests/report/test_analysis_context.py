@@ -222,7 +222,7 @@ def test_a_series_with_alpha_0_1_records_it_and_says_90_percent(series_alpha_10)
     assert "95%" not in page
     assert "(90% CI from" in section(page, "summary")
     assert "pooled (REML, 90% CI)" in page and "90% prediction interval" in page
-    assert "<th class=\"num\">90% CI</th>" in section(page, "responders")
+    assert '<th class="num">90% CI</th>' in section(page, "responders")
     assert "two-sided alpha 0.1 and 90% intervals" in section(page, "methods")
 
 
@@ -232,3 +232,14 @@ def test_power_records_alpha_and_its_page_says_it(series_alpha_10):
     assert data["analysis"] == {"alpha": 0.1, "interval_level": 0.9}
     page = visible((series_alpha_10 / "p" / "power.html").read_text())
     assert "alpha 0.1;" in page and "(nominal 10%" in page
+
+
+def test_treated_and_control_are_decided_in_one_place():
+    """Only nof1.design.comparison says which condition is treated; the rest ask it."""
+    decides = re.compile(r"\(\"B\", \"A\"\) if|if \w+ else \(\"active\", \"placebo\"\)")
+    found = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "nof1").rglob("*.py")
+        if decides.search(path.read_text())
+    ]
+    assert found == ["nof1/design/comparison.py"]
