@@ -263,10 +263,15 @@ def _figures(data: dict, words: dict) -> list[tuple[str, str, str]]:
     def layout(fig):
         fig.add_hline(y=_TARGET_POWER, line_dash="dot", line_color="#888")
         fig.add_hline(y=alpha, line_dash="dash", line_color="#c00")
+        # two-line axis title and the legend below the plot: long method names and
+        # labels leave the plot its width on a phone
+        outcome, effect = plotly_text(words["outcome"]), plotly_text(words["effect"])
+        title = f"true effect on {outcome} (points)<br>{effect}"
         fig.update_layout(
-            xaxis_title=plotly_text(f"true effect, {words['effect']} ({words['outcome']}, points)"),
+            xaxis_title=title,
             yaxis_title="rejection rate",
             yaxis_range=[0, 1.02],
+            legend={"orientation": "h", "y": -0.3, "yanchor": "top"},
         )
 
     figures = []
@@ -279,7 +284,7 @@ def _figures(data: dict, words: dict) -> list[tuple[str, str, str]]:
     figures.append(
         (
             f"Power of the primary analysis ({_name(primary)}) by design",
-            figure_html(fig, "power-primary"),
+            figure_html(fig, "power-primary", 440),
             "power-primary",
         )
     )
@@ -291,7 +296,11 @@ def _figures(data: dict, words: dict) -> list[tuple[str, str, str]]:
                 curve(fig, subset, method)
         layout(fig)
         figures.append(
-            (f"Every method: {design['label']}", figure_html(fig, f"power-{i}"), f"power-{i}")
+            (
+                f"Every method: {design['label']}",
+                figure_html(fig, f"power-{i}", 480),
+                f"power-{i}",
+            )
         )
     return figures
 
