@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import importlib
 
-from nof1.analysis.effect import METHOD_KEYS, Effect
-
 __all__ = [
     "Effect",
     "METHOD_KEYS",
@@ -32,6 +30,8 @@ __all__ = [
 ]
 
 _LAZY = {
+    "Effect": "effect",
+    "METHOD_KEYS": "effect",
     "fit_gls_ar1": "ar1",
     "gls_ar1": "ar1",
     "gls_ar1_trend": "ar1",

@@ -2,7 +2,7 @@
 
 Reads only the aligned table (which day counts for what) and the protocol (what to
 compare, alpha, mcid, responder rule); returns a :class:`PatientResults` whose
-``to_dict()`` is results.json (contract ``nof1.results/1``). The report reads the same
+``to_dict()`` is results.json (contract ``nof1.results/2``). The report reads the same
 object; nothing downstream recomputes a statistic.
 
 :func:`analyze_patient` analyses one patient, :func:`analyze_patients` a series: they
@@ -24,8 +24,10 @@ from nof1.analysis.days import PatientDays
 from nof1.analysis.effect import Effect
 from nof1.analysis.nonoverlap import nap
 from nof1.analysis.randomization import randomization_tests
+from nof1.analysis.registry import method
 from nof1.analysis.summaries import data_quality, describe, percent_change
 from nof1.analysis.verdict import verdict
+from nof1.design.comparison import Comparison, arms
 from nof1.design.visibility import visible_differences
 from nof1.protocol.load import ProtocolFile
 from nof1.protocol.model import Outcome, Protocol
@@ -39,7 +41,7 @@ __all__ = [
     "holm",
 ]
 
-SCHEMA = "nof1.results/1"
+SCHEMA = "nof1.results/2"
 
 
 @dataclass(frozen=True)
@@ -93,9 +95,18 @@ class PatientResults:
     seed: int = 0
     schedule_sha256: str | None = None
     blinding: dict | None = None
+    alpha: float = 0.05
+    primary_method: str = "gls_ar1"
+
+    @property
+    def comparison(self) -> Comparison:
+        """Which condition is compared with which (every effect is treated minus control)."""
+        t, c = self.treated, self.control
+        return Comparison(t, c, self.labels[t], self.labels[c], self.blinded)
 
     def to_dict(self) -> dict:
-        """results.json: exactly the keys of contract v1 (DESIGN.md section 5)."""
+        """results.json: the keys of contract v2 (DESIGN.md section 5)."""
+        primary = next(o.outcome.name for o in self.outcomes if o.outcome.primary)
         return {
             "schema": SCHEMA,
             "software": {
@@ -110,6 +121,13 @@ class PatientResults:
                 "schedule_sha256": self.schedule_sha256,
             },
             "data": {"sha256": self.data_sha256, "rows": self.data_rows},
+            "analysis": {
+                "alpha": self.alpha,
+                "interval_level": round(1 - self.alpha, 12),
+                "primary_method": self.primary_method,
+                "primary_outcome": primary,
+            },
+            "comparison": self.comparison.to_dict(),
             "patient_id": self.patient_id,
             "blinded": self.blinded,
             "blinding": self.blinding or {"warnings": []},
@@ -214,18 +232,16 @@ def _schedule_sha256(aligned, protocol_file, allow_change: bool) -> str | None:
 
 def _arms(aligned) -> tuple[str, str]:
     """(treated, control): every effect is treated minus control."""
-    return ("B", "A") if aligned.blinded else ("active", "placebo")
+    return arms(bool(aligned.blinded))
 
 
 def _assemble(aligned, days: PatientDays, fits, protocol_file, seed, command) -> PatientResults:
     """Every method besides the AR(1) fits, then the results object."""
     p = protocol_file.protocol
     blinded = bool(aligned.blinded)
-    treated, control = _arms(aligned)
-    if blinded:
-        labels = {"A": "group A", "B": "group B"}
-    else:
-        labels = {"active": p.treatments.active.label, "placebo": p.treatments.placebo.label}
+    comparison = Comparison.of(p, blinded)
+    treated, control = comparison.arms
+    labels = dict(sorted(comparison.labels.items()))  # {A, B} or {active, placebo}
     randomization = _randomization(days, p, blinded, seed)
     results = [
         _outcome_result(days, p, outcome, treated, control, fit, rand)
@@ -234,7 +250,7 @@ def _assemble(aligned, days: PatientDays, fits, protocol_file, seed, command) ->
     results = _with_holm(results, p)
     responder = _responder(results, p, treated, control)
     quality = data_quality(days, p.analysis.analytic_washout_days)
-    text = verdict(p, results, responder, quality, blinded, treated, control, labels)
+    text = verdict(p, results, responder, quality, comparison)
     schedule = getattr(aligned, "schedule", None)  # an aligned table may come from elsewhere
     return PatientResults(
         protocol_id=p.id,
@@ -254,6 +270,8 @@ def _assemble(aligned, days: PatientDays, fits, protocol_file, seed, command) ->
         seed=seed,
         schedule_sha256=schedule.protocol_sha256 if schedule else None,
         blinding={"warnings": visible_differences(p)},
+        alpha=p.analysis.alpha,
+        primary_method=p.analysis.primary_method,
     )
 
 
@@ -399,7 +417,10 @@ def _responder(results: list[OutcomeResult], p: Protocol, treated, control) -> d
         main = by_name[rule.outcome].vs_baseline[condition]["improved"]
         others = [by_name[o].vs_baseline[condition]["improved"] for o in rule.plus_any_of]
         out[condition] = bool(main and (any(others) if others else True))
-    out["rule"] = rule.describe() + " (each vs baseline, gls_ar1)"
+    out["rule"] = (
+        f"{rule.describe(p.outcomes)}, each compared with the patient's own baseline "
+        f"({method('gls_ar1').name})"
+    )
     return out
 
 

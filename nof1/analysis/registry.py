@@ -191,7 +191,11 @@ METHODS: dict[str, Method] = {
             key="gls_ar1_trend",
             name="AR(1) regression with a time trend",
             words="a regression that allows for day-to-day correlation and a time trend",
-            description="the same model with a linear time trend",
+            description=(
+                "generalized least squares of the daily value on treatment and a linear "
+                "time trend with first-order autoregressive errors over calendar days, "
+                "fitted by restricted maximum likelihood, t-test with n - 3 degrees of freedom"
+            ),
             fields=(*_T_FIELDS, "phi"),
             kernel="nof1.analysis.ar1:gls_ar1_trend",
             may_be_primary=True,
@@ -200,7 +204,10 @@ METHODS: dict[str, Method] = {
             key="welch_t",
             name="Welch t-test (ignores correlation)",
             words="a t-test that ignores day-to-day correlation",
-            description="Welch's t-test (ignores autocorrelation, shown for contrast)",
+            description=(
+                "Welch's t-test of the compared days, which treats the days as independent "
+                "(it ignores autocorrelation)"
+            ),
             fields=_T_FIELDS,
             kernel="nof1.analysis.classic:welch_t",
             may_be_primary=True,
@@ -210,7 +217,11 @@ METHODS: dict[str, Method] = {
             key="paired_periods",
             name="Paired t-test over cycles",
             words="a paired t-test over cycles",
-            description="a paired t-test over cycles",
+            description=(
+                "a paired t-test over cycles of the mean of each treated period minus the "
+                "mean of the control period of the same cycle, with cycles - 1 degrees of "
+                "freedom"
+            ),
             fields=_T_FIELDS,
             kernel="nof1.analysis.classic:paired_periods",
             may_be_primary=True,
@@ -228,7 +239,10 @@ METHODS: dict[str, Method] = {
             key="nap",
             name="Non-overlap of all pairs",
             words="the non-overlap of all pairs of days",
-            description="non-overlap of all pairs",
+            description=(
+                "non-overlap of all pairs: the share of pairs of a treated and a control day "
+                "in which the treated day is better (ties count half; 50% means no difference)"
+            ),
             fields=("estimate", "ci_low", "ci_high"),
             kernel="nof1.analysis.nonoverlap:nap",
             may_be_primary=False,

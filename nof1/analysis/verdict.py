@@ -7,17 +7,10 @@ benefit, responder status, and honestly what the design could not show.
 
 from __future__ import annotations
 
+from nof1.analysis.registry import method as registry_method
 from nof1.design.visibility import visible_differences
 
 __all__ = ["verdict", "words_for_difference"]
-
-_METHOD_WORDS = {
-    "gls_ar1": "a regression that allows for day-to-day correlation",
-    "gls_ar1_trend": "a regression that allows for day-to-day correlation and a time trend",
-    "welch_t": "a t-test that ignores day-to-day correlation",
-    "paired_periods": "a paired t-test over cycles",
-    "randomization": "a randomization test",
-}
 
 
 def words_for_difference(value: float, unit: str = "points") -> str:
@@ -33,15 +26,27 @@ def words_for_difference(value: float, unit: str = "points") -> str:
     return f"{abs(value):.1f} {unit} {'lower' if value < 0 else 'higher'}"
 
 
-def verdict(p, results, responder, quality, blinded, treated, control, labels) -> str:
-    """The paragraph. Arguments are the pieces of ``PatientResults`` (see ``patient.py``)."""
+def verdict(p, results, responder, quality, comparison) -> str:
+    """The paragraph.
+
+    Parameters
+    ----------
+    p : Protocol
+        Its analysis plan gives alpha and the primary method (one that may be primary,
+        :func:`nof1.analysis.registry.primary_methods`: the same method as the report's
+        headline).
+    results : list of OutcomeResult
+    responder, quality : dict
+        As in results.json.
+    comparison : nof1.design.comparison.Comparison
+        The conditions compared and their labels.
+    """
     primary = next(r for r in results if r.outcome.primary)
     outcome = primary.outcome
-    method = p.analysis.primary_method
-    effect = primary.effects[method]
-    if method in ("nap", "bayes_ar1") or effect.ci_low is None:
-        method, effect = "gls_ar1", primary.effects["gls_ar1"]
-    t_name, c_name = labels[treated], labels[control]
+    method = registry_method(p.analysis.primary_method)
+    effect = primary.effects[method.key]
+    blinded, treated, control = comparison.blinded, comparison.treated, comparison.control
+    t_name, c_name = comparison.treated_label, comparison.control_label
     sentences = []
     if blinded and visible_differences(p):
         sentences.append(
@@ -66,7 +71,7 @@ def verdict(p, results, responder, quality, blinded, treated, control, labels) -
             f"{outcome.label} was on average {words_for_difference(effect.estimate)} on "
             f"{t_name} than on {c_name} ({1 - p.analysis.alpha:.0%} CI from "
             f"{words_for_difference(effect.ci_low)} to {words_for_difference(effect.ci_high)}"
-            f"{share}; {_p_text(effect.p_value)}, from {_METHOD_WORDS[method]})."
+            f"{share}; {_p_text(effect.p_value)}, from {method.words})."
         )
         sentences.append(_significance(effect, outcome, p.analysis.alpha, t_name, c_name))
     bayes = primary.effects["bayes_ar1"]
@@ -77,11 +82,12 @@ def verdict(p, results, responder, quality, blinded, treated, control, labels) -
             f"{_percent(bayes.extra['p_benefit'])}, and by at least {outcome.mcid:g} points "
             f"(the smallest change that matters) {_percent(bayes.extra['p_mcid'])}."
         )
-    if responder.get("rule") and responder.get(treated) is not None:
+    rule = p.analysis.responder
+    if rule and responder.get(treated) is not None:
         status = "met" if responder.get(treated) else "did not meet"
         sentences.append(
-            f"On {t_name} the patient {status} the responder definition "
-            f"({responder['rule'].split(' (')[0]})."
+            f"On {t_name} the patient {status} the responder definition: "
+            f"{rule.describe(p.outcomes)}, compared with the patient's own baseline."
         )
     sentences.extend(_limits(p, primary, quality))
     return " ".join(sentences)

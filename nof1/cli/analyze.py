@@ -75,7 +75,7 @@ def analyze(
     import studyu`).
 
     \b
-    Writes DIR/results.json (every method, per outcome; contract nof1.results/1),
+    Writes DIR/results.json (every method, per outcome; contract nof1.results/2),
     DIR/aligned.csv (one row per day: which day counted for what) and
     DIR/report.html (the shareable report; opens offline).
     With a blinded allocation the results compare group B with group A and say so.

@@ -131,7 +131,7 @@ def power(
     \b
     Writes:
       DIR/power.json   inputs, designs, one result per design, effect and method,
-                       and the recommendation (contract nof1.power/1)
+                       and the recommendation (contract nof1.power/2)
       DIR/power.html   power curves, the table and the recommendation (offline)
 
     \b
@@ -170,7 +170,7 @@ def power(
     )
     files = {
         "power.json": json.dumps(data, indent=2, ensure_ascii=False) + "\n",
-        "power.html": power_html(data),
+        "power.html": power_html(data, pf.protocol),
     }
     written = out.write(files, {"--protocol": pf.path})
     click.echo(data["recommendation"], err=True)

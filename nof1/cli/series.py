@@ -99,11 +99,12 @@ def series(
     writes).
 
     \b
-    Writes DIR/series.json (contract nof1.series/1): per outcome a random-effects
-    meta-analysis of the patients' gls_ar1 effects (REML and DerSimonian-Laird, I²,
-    prediction interval, shrunken estimates), a linear mixed model on the daily data,
-    percent change from baseline (paired t and Wilcoxon) and the order effect; responder
-    rates with McNemar's exact test; and every patient, analysed or skipped.
+    Writes DIR/series.json (contract nof1.series/2): per outcome a random-effects
+    meta-analysis of the patients' effects by the protocol's primary method (REML
+    and DerSimonian-Laird, I², prediction interval, shrunken estimates), a linear
+    mixed model on the daily data, percent change from baseline (paired t and
+    Wilcoxon) and the order effect; responder rates with McNemar's exact test; and
+    every patient, analysed or skipped.
     DIR/patients/ID/ holds each patient's results.json and aligned.csv, as `nof1 analyze`.
     """
     import json

@@ -85,7 +85,9 @@ class Aligned:
     @property
     def arms(self) -> tuple[str, str]:
         """(treated, control) condition labels: ("active", "placebo") or ("B", "A")."""
-        return ("B", "A") if self.blinded else ("active", "placebo")
+        from nof1.design.comparison import arms
+
+        return arms(self.blinded)
 
     def to_csv(self) -> str:
         """The table as ``aligned.csv`` text.

@@ -31,7 +31,7 @@ from nof1.simulate import _check_range, simulate_outcomes, true_effect
 
 __all__ = ["METHODS", "SCHEMA", "Scenario", "chunks_per_point", "power_analysis"]
 
-SCHEMA = "nof1.power/1"
+SCHEMA = "nof1.power/2"
 #: Methods in the order they are reported; ``meta_analysis`` is added with patients > 1.
 METHODS = ("gls_ar1", "paired_periods", "randomization", "bayes_ar1", "nap", "welch_t")
 _CHUNK = 2000  # trials analysed together: bounded memory, one progress step each
@@ -122,7 +122,7 @@ def power_analysis(
     Returns
     -------
     dict
-        power.json (schema ``nof1.power/1``): ``inputs``, ``designs``, the tidy ``results``
+        power.json (schema ``nof1.power/2``): ``inputs``, ``designs``, the tidy ``results``
         (one object per design point, effect and method), ``recommendation``.
 
     Examples
@@ -150,6 +150,10 @@ def power_analysis(
         "schema": SCHEMA,
         "software": {"name": "nof1", "version": __version__},
         "protocol": {"id": pf.protocol.id, "sha256": pf.sha256},
+        "analysis": {
+            "alpha": pf.protocol.analysis.alpha,
+            "interval_level": round(1 - pf.protocol.analysis.alpha, 12),
+        },
         "inputs": {
             "effects": [float(e) for e in effects],
             **asdict(scenario),
@@ -165,7 +169,7 @@ def power_analysis(
         "designs": [{"label": d.label(), **d.to_dict()} for d in designs],
         "results": results,
     }
-    out["recommendation"] = recommendation(out)
+    out["recommendation"] = recommendation(out, pf.protocol)
     return out
 
 
@@ -365,5 +369,7 @@ def _note(method: str, info: dict, alpha: float) -> str | None:
             text += f", so it can never reach p <= {alpha:g}"
         return text if info["exact"] else text + " (Monte Carlo reference set)"
     if method == "meta_analysis":
-        return "random-effects pooling of the patients' gls_ar1 effects"
+        from nof1.analysis.registry import method as registry_method
+
+        return f"random-effects pooling of the patients' {registry_method('gls_ar1').name} effects"
     return None

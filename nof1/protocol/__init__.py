@@ -1,10 +1,10 @@
 """Protocol files: the typed model, loading and validation, and human summaries."""
 
 from nof1.protocol.load import ProtocolFile, load_protocol, read_protocol, shipped_ids
-from nof1.protocol.model import METHODS, Outcome, Protocol
+from nof1.protocol.model import PRIMARY_METHODS, Outcome, Protocol
 
 __all__ = [
-    "METHODS",
+    "PRIMARY_METHODS",
     "Outcome",
     "Protocol",
     "ProtocolFile",

@@ -136,6 +136,9 @@ def _describe(exc: ValidationError) -> list[str]:
             problems.extend(msg.removeprefix("Value error, ").splitlines())
         elif kind == "missing":
             problems.append(f"{path}: required field is missing")
+        elif kind == "value_error":
+            # A field's own rule (analysis.primary_method): its message says why.
+            problems.append(f"{path}: {msg.removeprefix('Value error, ')}")
         elif kind == "extra_forbidden":
             problems.append(f"{path}: unknown field (check the spelling)")
         else:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
+
+from nof1.analysis.registry import METHODS, primary_methods
 
 __all__ = [
-    "METHODS",
+    "PRIMARY_METHODS",
     "ActiveTreatment",
     "Analysis",
     "Outcome",
@@ -27,16 +29,10 @@ __all__ = [
     "Treatments",
 ]
 
-#: Analysis methods a protocol may name as its primary method (DESIGN.md section 5).
-METHODS = (
-    "gls_ar1",
-    "gls_ar1_trend",
-    "welch_t",
-    "paired_periods",
-    "randomization",
-    "nap",
-    "bayes_ar1",
-)
+#: The methods a protocol may name as its primary method: those of the method registry
+#: (:mod:`nof1.analysis.registry`) that give an estimate in outcome units with an interval
+#: and a p-value.
+PRIMARY_METHODS = primary_methods()
 
 Treatment = Literal["active", "placebo"]
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
@@ -131,18 +127,36 @@ class ResponderRule(_Model):
     outcome: Name
     plus_any_of: list[Name] = Field(default_factory=list)
 
-    def describe(self) -> str:
-        """One-line statement of the rule.
+    def describe(self, outcomes: list[Outcome]) -> str:
+        """The rule in words, with the outcomes' labels and directions of improvement.
 
         Examples
         --------
-        >>> ResponderRule(outcome="pain", plus_any_of=["fatigue", "sleep_quality"]).describe()
-        'significant improvement in pain plus significant improvement in fatigue or sleep_quality'
+        >>> from nof1.protocol import load_protocol
+        >>> p = load_protocol("ldn-fibromyalgia-2013")
+        >>> p.analysis.responder.describe(p.outcomes)
+        'a significant reduction in pain plus a significant reduction in fatigue or
+        increase in sleep quality'
         """
-        text = f"significant improvement in {self.outcome}"
+        by_name = {o.name: o for o in outcomes}
+        main = by_name[self.outcome]
+        text = f"a significant {_change(main)} in {main.label.lower()}"
         if self.plus_any_of:
-            text += " plus significant improvement in " + " or ".join(self.plus_any_of)
+            others = [by_name[n] for n in self.plus_any_of]
+            if len({o.better for o in others}) == 1:
+                text += f" plus a significant {_change(others[0])} in " + " or ".join(
+                    o.label.lower() for o in others
+                )
+            else:
+                text += " plus a significant " + " or ".join(
+                    f"{_change(o)} in {o.label.lower()}" for o in others
+                )
         return text
+
+
+def _change(outcome: Outcome) -> str:
+    """The change that is an improvement: a reduction or an increase."""
+    return "reduction" if outcome.better == "lower" else "increase"
 
 
 class Analysis(_Model):
@@ -157,8 +171,25 @@ class Analysis(_Model):
         default=3, description="The last N observed days of a period form its end point."
     )
     alpha: Number = Field(default=0.05, gt=0, lt=0.5)
-    primary_method: Literal[METHODS] = "gls_ar1"  # type: ignore[valid-type]
+    primary_method: Literal[PRIMARY_METHODS] = Field(  # type: ignore[valid-type]
+        default=PRIMARY_METHODS[0],
+        description="The method of the headline, the verdict and the pooled analysis "
+        "(one that gives an estimate in outcome units with an interval and a p-value).",
+    )
     responder: ResponderRule | None = None
+
+    @field_validator("primary_method", mode="before")
+    @classmethod
+    def _may_be_primary(cls, value):
+        """A method that exists but may not be primary gets its reason, not just 'input
+        should be ...'."""
+        if isinstance(value, str) and value in METHODS and value not in PRIMARY_METHODS:
+            raise ValueError(
+                f"'{value}' ({METHODS[value].name}) cannot be the primary method: the headline "
+                "needs an estimate in outcome units with a confidence interval and a p-value, "
+                f"which it does not give; use one of {', '.join(PRIMARY_METHODS)}"
+            )
+        return value
 
 
 class Protocol(_Model):

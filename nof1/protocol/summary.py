@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nof1.analysis.registry import METHODS
 from nof1.design.allocation import count_allocations
 from nof1.protocol.model import Protocol
 
@@ -131,14 +132,16 @@ def summarize(p: Protocol, sha256: str | None = None) -> str:
         )
 
     lines += ["", "Analysis plan"]
-    lines.append(f"  primary method: {a.primary_method}, alpha {a.alpha:g} (two-sided)")
+    name = METHODS[a.primary_method].name
+    lines.append(f"  primary method: {a.primary_method} ({name}), alpha {a.alpha:g} (two-sided)")
     lines.append(
         f"  analytic washout: first {a.analytic_washout_days} day(s) of each treatment "
         "period left out of active-vs-placebo comparisons"
     )
     lines.append(f"  end point: mean of the last {a.endpoint_days} observed day(s) of each period")
     if a.responder:
-        lines.append(f"  responder: {a.responder.describe()} (each vs baseline)")
+        rule = a.responder.describe(p.outcomes)
+        lines.append(f"  responder: {rule}, each compared with the patient's own baseline")
     return "\n".join(lines) + "\n"
 
 

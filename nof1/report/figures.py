@@ -10,18 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from nof1.report.html import COLORS, fmt, fmt_prob, plotly_text
+from nof1.analysis.registry import METHODS
+from nof1.design.comparison import Comparison
+from nof1.report.html import COLORS, fmt, fmt_prob, level_text, plotly_text
 
 __all__ = ["distributions", "forest", "posterior", "timeline"]
-
-_METHOD_NAMES = {
-    "gls_ar1": "GLS AR(1) (primary)",
-    "gls_ar1_trend": "GLS AR(1) + trend",
-    "welch_t": "Welch t (ignores correlation)",
-    "paired_periods": "Paired t over cycles",
-    "randomization": "Randomization test",
-    "bayes_ar1": "Bayesian AR(1)",
-}
 
 
 def _name(condition: str, labels: dict) -> str:
@@ -218,7 +211,7 @@ def _titration_steps(protocol) -> list[tuple[int, float]]:
 
 def _timeline_caption(outcome, out, results, washout, n_missing) -> str:
     treated, control = _arms(results)
-    effect = out["effects"]["gls_ar1"]
+    effect = out["effects"][results["analysis"]["primary_method"]]
     labels = results["labels"]
     text = f"Daily {outcome['label'].lower()}"
     if effect["estimate"] is not None:
@@ -234,8 +227,32 @@ def _timeline_caption(outcome, out, results, washout, n_missing) -> str:
     return text + "."
 
 
+def _wrap(label: str, width: int = 20) -> str:
+    """A long tick label on two lines (the plot keeps its width on a phone): before a
+    parenthesis, else at the space nearest the middle.
+
+    Examples
+    --------
+    >>> _wrap("AR(1) regression with a time trend")
+    'AR(1) regression<br>with a time trend'
+    >>> _wrap("Welch t-test (ignores correlation)")
+    'Welch t-test<br>(ignores correlation)'
+    >>> _wrap("Randomization test")
+    'Randomization test'
+    """
+    if len(label) <= width or " " not in label:
+        return label
+    if " (" in label:
+        at = label.index(" (")
+    else:
+        spaces = [i for i, c in enumerate(label) if c == " "]
+        at = min(spaces, key=lambda i: abs(i - len(label) / 2))
+    return f"{label[:at]}<br>{label[at + 1 :]}"
+
+
 def _arms(results: dict) -> tuple[str, str]:
-    return ("B", "A") if results["blinded"] else ("active", "placebo")
+    """(treated, control) as the results record them."""
+    return Comparison.from_dict(results["comparison"]).arms
 
 
 def distributions(aligned: pd.DataFrame, outcomes: list[dict], results: dict):
@@ -271,10 +288,15 @@ def forest(outcome: dict, out: dict, results: dict):
     import plotly.graph_objects as go
 
     treated, control = _arms(results)
+    primary = results["analysis"]["primary_method"]
+    level = level_text(results["analysis"]["interval_level"])
     names, est, low, high, notes = [], [], [], [], []
-    for key, title in _METHOD_NAMES.items():
+    # the methods in outcome units (not NAP, a probability: it is in the caption)
+    for key, m in METHODS.items():
+        if not m.outcome_units or key not in out["effects"]:
+            continue
         e = out["effects"][key]
-        names.append(title)
+        names.append(_wrap(plotly_text(m.name + (" (primary)" if key == primary else ""))))
         est.append(e["estimate"])
         low.append(e.get("ci_low"))
         high.append(e.get("ci_high"))
@@ -304,7 +326,7 @@ def forest(outcome: dict, out: dict, results: dict):
                 "array": [high[i] - est[i] for i in has_ci],
                 "arrayminus": [est[i] - low[i] for i in has_ci],
             },
-            name="estimate and 95% interval",
+            name=f"estimate and {level} interval",
             hovertext=[plotly_text(notes[i]) for i in has_ci],
         )
     )

@@ -22,6 +22,7 @@ __all__ = [
     "fmt",
     "fmt_p",
     "fmt_prob",
+    "level_text",
     "num",
     "plotly_js",
     "plotly_text",
@@ -107,6 +108,17 @@ def fmt_prob(p) -> str:
     return f"{p:.0%}"
 
 
+def level_text(interval_level: float) -> str:
+    """An interval level (results' ``analysis.interval_level``) as people write it.
+
+    Examples
+    --------
+    >>> level_text(0.9), level_text(0.975), level_text(0.99)
+    ('90%', '97.5%', '99%')
+    """
+    return f"{interval_level * 100:.4g}%"
+
+
 def plotly_text(text: str) -> str:
     """Text shown as itself inside a plotly figure.
 
@@ -152,6 +164,7 @@ def _environment() -> jinja2.Environment:
     env.filters["fmt_p"] = fmt_p
     env.filters["fmt_prob"] = fmt_prob
     env.filters["num"] = num
+    env.filters["level"] = level_text
     return env
 
 

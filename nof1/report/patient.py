@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from nof1.analysis.registry import method as registry_method
+from nof1.design.comparison import Comparison
 from nof1.protocol.summary import describe_design
 from nof1.report import figures
-from nof1.report.html import figure_html, render_page
+from nof1.report.html import figure_html, level_text, render_page
 from nof1.report.text import CENT_ITEMS, methods_paragraph
 
 __all__ = ["render_patient_report", "report_from_texts", "series_patient_files"]
@@ -18,14 +20,18 @@ def render_patient_report(results: dict, aligned: pd.DataFrame, protocol) -> str
     Parameters
     ----------
     results : dict
-        results.json (contract ``nof1.results/1``).
+        results.json (contract ``nof1.results/2``): its ``analysis`` (alpha, primary
+        method) and ``comparison`` say what every part of the page shows.
     aligned : pandas.DataFrame
         aligned.csv as read by ``nof1.data.read_aligned_csv``.
     protocol : Protocol
         The protocol the results cite (its SHA-256 is checked by the caller).
     """
-    treated, control = ("B", "A") if results["blinded"] else ("active", "placebo")
+    comparison = Comparison.from_dict(results["comparison"])
+    treated, control = comparison.arms
     labels = results["labels"]
+    analysis = results["analysis"]
+    method = registry_method(analysis["primary_method"])
     outcomes = [_outcome_info(protocol, o) for o in results["outcomes"]]
     primary_index = next(i for i, o in enumerate(results["outcomes"]) if o["primary"])
     primary, primary_out = outcomes[primary_index], results["outcomes"][primary_index]
@@ -61,7 +67,9 @@ def render_patient_report(results: dict, aligned: pd.DataFrame, protocol) -> str
         labels=labels,
         primary=primary,
         primary_out=primary_out,
-        headline=_headline(primary, primary_out, results, treated, control),
+        headline=_headline(primary, primary_out, method.key, control),
+        method=method,
+        level=level_text(analysis["interval_level"]),
         outcomes=list(zip(outcomes, results["outcomes"], strict=True)),
         timelines=timelines,
         forest=forest,
@@ -69,7 +77,7 @@ def render_patient_report(results: dict, aligned: pd.DataFrame, protocol) -> str
         distributions=spread,
         methods=methods_paragraph(protocol, results),
         cent=CENT_ITEMS,
-        limits=_limits(primary_out, protocol),
+        limits=_limits(primary_out, analysis["alpha"]),
     )
 
 
@@ -111,9 +119,9 @@ def _outcome_info(protocol, out: dict) -> dict:
     }
 
 
-def _headline(primary, out, results, treated, control) -> dict:
-    """The numbers of the first screen, already in words."""
-    effect = out["effects"]["gls_ar1"]
+def _headline(primary, out, method: str, control) -> dict:
+    """The numbers of the first screen (the primary method's), already in words."""
+    effect = out["effects"][method]
     bayes = out["effects"]["bayes_ar1"]
     level = out["descriptive"][control]["mean"]
     head = {"available": effect["estimate"] is not None, "reason": effect["reason"]}
@@ -133,13 +141,13 @@ def _headline(primary, out, results, treated, control) -> dict:
     return head
 
 
-def _limits(out: dict, protocol) -> list[str]:
+def _limits(out: dict, alpha: float) -> list[str]:
     """What this design could not show, plainly."""
     lines = []
     rand = out["effects"]["randomization"]
     if rand["estimate"] is None:
         lines.append(f"No randomization test: {rand['reason']}.")
-    elif rand["min_p"] >= protocol.analysis.alpha:
+    elif rand["min_p"] >= alpha:
         lines.append(
             f"The randomization test can never give p below {rand['min_p']:.3g} with this "
             f"design ({rand['n_allocations']} possible orders), so significance rests on the "

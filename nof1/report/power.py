@@ -9,11 +9,26 @@ from __future__ import annotations
 
 import math
 
+from nof1.analysis.registry import METHODS
+
 __all__ = ["power_html", "recommendation"]
 
 _TARGET_POWER = 0.8
 _NAIVE = ("nap", "welch_t")  # they assume independent days: drawn dotted
-_METHOD_ORDER = ("gls_ar1", "paired_periods", "randomization", "bayes_ar1", "nap", "welch_t")
+_META = "meta_analysis"  # the series' pooled test, not a per-patient method
+
+
+def _name(method: str) -> str:
+    """A method's name for people (the registry's), or the series' meta-analysis."""
+    if method == _META:
+        return "Meta-analysis across patients"
+    return METHODS[method].name if method in METHODS else method
+
+
+def _methods(rows: list[dict]) -> list[str]:
+    """The methods of the results, in the registry's order, the meta-analysis last."""
+    present = {r["method"] for r in rows}
+    return [m for m in (*METHODS, _META) if m in present]
 
 
 def _design_words(row: dict) -> str:
@@ -37,18 +52,30 @@ def _target(inputs: dict) -> float | None:
     return max(benefit, key=abs) if benefit else None
 
 
-def _primary(inputs: dict) -> str:
-    method = inputs["primary_method"]
-    return method if method in _METHOD_ORDER else "gls_ar1"
+def _primary(data: dict) -> str:
+    """The protocol's primary method, or (when power does not simulate it) the first."""
+    method, ran = data["inputs"]["primary_method"], _methods(data["results"])
+    return method if method in ran else ran[0]
 
 
-def recommendation(data: dict) -> str:
+def _words(protocol) -> dict:
+    """The labels a person reads: outcome, and the two treatments."""
+    t = protocol.treatments
+    return {
+        "outcome": protocol.primary_outcome.label.lower(),
+        "effect": f"{t.active.label} minus {t.placebo.label}",
+    }
+
+
+def recommendation(data: dict, protocol) -> str:
     """A plain-language answer: the smallest design with 80% power, and the honest caveats.
 
     Parameters
     ----------
     data : dict
         power.json without its ``recommendation``.
+    protocol : Protocol
+        The protocol simulated (its labels name the outcome).
 
     Returns
     -------
@@ -56,8 +83,8 @@ def recommendation(data: dict) -> str:
         One paragraph. "Smallest" = fewest trial days, then fewest cycles.
     """
     inputs, rows = data["inputs"], data["results"]
-    primary, target = _primary(inputs), _target(inputs)
-    outcome, alpha = inputs["outcome"], inputs["alpha"]
+    primary, target = _primary(data), _target(inputs)
+    outcome, alpha = _words(protocol)["outcome"], data["analysis"]["alpha"]
     ran = [r for r in rows if r["method"] == primary and r["rejection_rate"] is not None]
     if target is None:
         chosen = min(ran, key=lambda r: (r["total_days"], r["cycles"]))
@@ -74,7 +101,7 @@ def recommendation(data: dict) -> str:
         enough = [r for r in at_target if r["rejection_rate"] >= _TARGET_POWER]
         chosen = enough[0] if enough else max(at_target, key=lambda r: r["rejection_rate"])
         power = (
-            f"{_percent(chosen['rejection_rate'])} power ({primary}; Monte Carlo SE "
+            f"{_percent(chosen['rejection_rate'])} power ({_name(primary)}; Monte Carlo SE "
             f"{chosen['mc_se']:.1%}) to detect {size}"
         )
         where = (
@@ -141,7 +168,7 @@ def _caveats(inputs, rows, chosen, primary, alpha) -> list[str]:
     failed = chosen.get("failed") or 0
     if failed > 0.05 * chosen["sims"]:
         out.append(
-            f"{primary} could not analyse {failed} of {chosen['sims']} simulated trials "
+            f"{_name(primary)} could not analyse {failed} of {chosen['sims']} simulated trials "
             "(too few observed days in an arm); they count as not showing the effect."
         )
     null = {r["method"]: r for r in same if r["effect"] == 0}
@@ -149,13 +176,17 @@ def _caveats(inputs, rows, chosen, primary, alpha) -> list[str]:
         out.append("Add 0 to --effect to check the type I error.")
     else:
         rate, mc_se = null[primary]["rejection_rate"], null[primary]["mc_se"]
-        text = f"With no effect, {primary} rejected {rate:.1%} of trials (nominal {alpha:.0%}"
+        text = (
+            f"With no effect, {_name(primary)} rejected {rate:.1%} of trials (nominal {alpha:.0%}"
+        )
         if rate > alpha + 2 * mc_se:
             text += "; estimating phi from a short series makes it a little liberal"
         text += ")"
         welch = null.get("welch_t", {}).get("rejection_rate")
         if welch is not None and welch > alpha + 3 * null["welch_t"]["mc_se"]:
-            text += f", welch_t {welch:.0%}: it ignores autocorrelation, do not rely on it"
+            text += (
+                f", {_name('welch_t')} {welch:.0%}: it ignores autocorrelation, do not rely on it"
+            )
         out.append(text + ".")
     randomization = next((r for r in same if r["method"] == "randomization"), None)
     if randomization and (randomization["min_p"] or 0) > alpha:
@@ -189,26 +220,32 @@ def _same_design(row: dict, other: dict) -> bool:
     return all(row[k] == other[k] for k in keys)
 
 
-def power_html(data: dict) -> str:
+def power_html(data: dict, protocol) -> str:
     """``power.html``: one self-contained page (plotly.js inlined once).
 
-    Power curves (rejection rate against effect, with 95% Monte Carlo error bars) for the
-    primary method across designs and for every method per design, the recommendation and
-    the table of results.
+    Power curves (rejection rate against effect, with error bars of 1.96 Monte Carlo
+    standard errors) for the primary method across designs and for every method per
+    design, the recommendation and the table of results. Methods are named by the
+    registry, the outcome and treatments by ``protocol``'s labels.
     """
     from nof1.report.html import render_page
 
-    return render_page("power.html.j2", data=data, figures=_figures(data), table=_table(data))
+    return render_page(
+        "power.html.j2",
+        data=data,
+        figures=_figures(data, _words(protocol)),
+        table=_table(data),
+    )
 
 
-def _figures(data: dict) -> list[tuple[str, str, str]]:
+def _figures(data: dict, words: dict) -> list[tuple[str, str, str]]:
     """(title, div, id) per figure."""
     import plotly.graph_objects as go
 
-    from nof1.report.html import figure_html
+    from nof1.report.html import figure_html, plotly_text
 
-    inputs, rows = data["inputs"], data["results"]
-    primary, alpha = _primary(inputs), inputs["alpha"]
+    rows = data["results"]
+    primary, alpha = _primary(data), data["analysis"]["alpha"]
 
     def curve(fig, subset, name):
         subset = sorted(subset, key=lambda r: r["effect"])
@@ -219,17 +256,22 @@ def _figures(data: dict) -> list[tuple[str, str, str]]:
                 error_y={"type": "data", "array": [1.96 * r["mc_se"] for r in subset]},
                 mode="lines+markers",
                 line={"dash": "dot" if name in _NAIVE else "solid"},
-                name=name,
+                name=plotly_text(_name(name) if name in (*METHODS, _META) else name),
             )
         )
 
     def layout(fig):
         fig.add_hline(y=_TARGET_POWER, line_dash="dot", line_color="#888")
         fig.add_hline(y=alpha, line_dash="dash", line_color="#c00")
+        # two-line axis title and the legend below the plot: long method names and
+        # labels leave the plot its width on a phone
+        outcome, effect = plotly_text(words["outcome"]), plotly_text(words["effect"])
+        title = f"true effect on {outcome} (points)<br>{effect}"
         fig.update_layout(
-            xaxis_title=f"true effect, active minus placebo ({inputs['outcome']})",
+            xaxis_title=title,
             yaxis_title="rejection rate",
             yaxis_range=[0, 1.02],
+            legend={"orientation": "h", "y": -0.3, "yanchor": "top"},
         )
 
     figures = []
@@ -240,17 +282,25 @@ def _figures(data: dict) -> list[tuple[str, str, str]]:
             curve(fig, subset, design["label"])
     layout(fig)
     figures.append(
-        (f"Power of {primary} by design", figure_html(fig, "power-primary"), "power-primary")
+        (
+            f"Power of the primary analysis ({_name(primary)}) by design",
+            figure_html(fig, "power-primary", 440),
+            "power-primary",
+        )
     )
     for i, design in enumerate(data["designs"]):
         fig = go.Figure()
-        for method in (*_METHOD_ORDER, "meta_analysis"):
+        for method in _methods(rows):
             subset = [r for r in rows if r["method"] == method and _same_design(r, design)]
             if subset and subset[0]["rejection_rate"] is not None:
                 curve(fig, subset, method)
         layout(fig)
         figures.append(
-            (f"Every method: {design['label']}", figure_html(fig, f"power-{i}"), f"power-{i}")
+            (
+                f"Every method: {design['label']}",
+                figure_html(fig, f"power-{i}", 480),
+                f"power-{i}",
+            )
         )
     return figures
 
@@ -277,7 +327,7 @@ def _table(data: dict) -> list[list[str]]:
             [
                 labels[key],
                 f"{r['effect']:g}",
-                r["method"],
+                _name(r["method"]),
                 pct(r["rejection_rate"], r["mc_se"]),
                 num(r["bias"], r["bias_mc_se"]),
                 pct(r["coverage"], r["coverage_mc_se"]),

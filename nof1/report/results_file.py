@@ -17,6 +17,7 @@ import json
 from functools import cache
 from pathlib import Path
 
+from nof1.design.comparison import arms
 from nof1.errors import ResultsError
 from nof1.inputs import read_input
 
@@ -28,7 +29,7 @@ __all__ = [
     "validation_problems",
 ]
 
-RESULTS_SCHEMA = "nof1.results/1"
+RESULTS_SCHEMA = "nof1.results/2"
 RESULTS_SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "results.schema.json"
 #: Violations listed at most (a wrong file can have thousands).
 _MAX_LISTED = 20
@@ -44,13 +45,13 @@ def read_results(path: str | Path) -> dict:
     Returns
     -------
     dict
-        The results, valid against the ``nof1.results/1`` schema.
+        The results, valid against the ``nof1.results/2`` schema.
 
     Raises
     ------
     ResultsError
         Unreadable, not JSON, not a nof1 results file, or each schema violation with its
-        JSON path (``outcomes.0.effects.gls_ar1: 'estimate' is a required property``).
+        JSON path (``outcomes.0.effects.welch_t: 'estimate' is a required property``).
     """
     source = str(path)
     if not Path(path).exists():
@@ -67,11 +68,17 @@ def read_results(path: str | Path) -> dict:
     if not isinstance(results, dict) or "schema" not in results:
         raise ResultsError(source, [f"is not a nof1 results file (schema {RESULTS_SCHEMA})"])
     if results["schema"] != RESULTS_SCHEMA:
+        older = results["schema"] == "nof1.results/1"
         raise ResultsError(
             source,
             [
                 f"schema: expected '{RESULTS_SCHEMA}', got {results['schema']!r} "
-                "(re-run nof1 analyze with this version to get a current results.json)"
+                + (
+                    "(written by an older nof1, before results recorded their alpha, primary "
+                    "method and comparison: re-run nof1 analyze to get a current results.json)"
+                    if older
+                    else "(re-run nof1 analyze with this version to get a current results.json)"
+                )
             ],
         )
     problems = validation_problems(results)
@@ -85,7 +92,7 @@ def validation_problems(results: object) -> list[str]:
 
     Examples
     --------
-    >>> validation_problems({"schema": "nof1.results/1"})[0]
+    >>> validation_problems({"schema": "nof1.results/2"})[0]
     "(top level): 'software' is a required property"
     """
     validator = _validator()
@@ -104,8 +111,10 @@ def validation_problems(results: object) -> list[str]:
 def check_results(results: dict, protocol, source: str, aligned=None) -> None:
     """What the schema cannot say and the report relies on.
 
-    The outcomes are the protocol's and one is primary; the conditions the report shows
-    (baseline, and active/placebo or B/A as ``blinded`` says) are present; a method with
+    The outcomes are the protocol's and one is primary (the one ``analysis`` names); the
+    ``comparison`` agrees with ``blinded`` and ``labels``, and ``interval_level`` is
+    1 - alpha; the conditions the report shows (baseline, and the comparison's two) are
+    present; a method with
     an estimate has its interval and p-value; the posterior density's x and y match; the
     aligned table (when given) has a column per outcome.
 
@@ -114,9 +123,34 @@ def check_results(results: dict, protocol, source: str, aligned=None) -> None:
     ResultsError
         Naming each JSON path at fault.
     """
-    treated, control = ("B", "A") if results["blinded"] else ("active", "placebo")
+    comparison = results["comparison"]
+    treated, control = comparison["treated"], comparison["control"]
     names = [o.name for o in protocol.outcomes]
     problems = []
+    if comparison["blinded"] != results["blinded"] or (treated, control) != arms(
+        results["blinded"]
+    ):
+        problems.append(
+            f"comparison: {treated} vs {control} (blinded {str(comparison['blinded']).lower()}) "
+            f"does not match blinded {str(results['blinded']).lower()}"
+        )
+    if set(results["labels"]) != {treated, control}:
+        problems.append(
+            f"labels: expected {treated} and {control} (the comparison's), "
+            f"got {', '.join(results['labels'])}"
+        )
+    for key, condition in (("treated_label", treated), ("control_label", control)):
+        if results["labels"].get(condition, comparison[key]) != comparison[key]:
+            problems.append(
+                f"comparison.{key}: {comparison[key]!r} differs from labels.{condition} "
+                f"({results['labels'][condition]!r})"
+            )
+    analysis = results["analysis"]
+    if abs(analysis["interval_level"] - (1 - analysis["alpha"])) > 1e-9:
+        problems.append(
+            f"analysis.interval_level: expected 1 - alpha ({1 - analysis['alpha']:g}), "
+            f"got {analysis['interval_level']:g}"
+        )
     if set(results["labels"]) != {treated, control}:
         problems.append(
             f"labels: expected {treated} and {control} (blinded is "
@@ -166,6 +200,11 @@ def check_results(results: dict, protocol, source: str, aligned=None) -> None:
         problems.append(
             f"outcomes: exactly one outcome must have primary: true "
             f"(found {len(primaries)}: {', '.join(primaries) or 'none'})"
+        )
+    elif analysis["primary_outcome"] != primaries[0]:
+        problems.append(
+            f"analysis.primary_outcome: '{analysis['primary_outcome']}' is not the outcome "
+            f"marked primary ('{primaries[0]}')"
         )
     if problems:
         raise ResultsError(source, problems)

@@ -6,7 +6,9 @@ series.json or a patient's results.json.
 
 from __future__ import annotations
 
-from nof1.report.html import COLORS, figure_html, fmt, fmt_p, plotly_text, render_page
+from nof1.analysis.registry import method as registry_method
+from nof1.design.comparison import Comparison
+from nof1.report.html import COLORS, figure_html, fmt, fmt_p, level_text, plotly_text, render_page
 
 __all__ = ["heterogeneity_words", "render_series_report"]
 
@@ -50,14 +52,14 @@ def render_series_report(
     Parameters
     ----------
     series : dict
-        series.json (contract ``nof1.series/1``).
+        series.json (contract ``nof1.series/2``): its ``analysis`` (alpha, the primary
+        method pooled) and ``comparison`` say what every part of the page shows.
     patient_results : dict
         Patient id -> that patient's results.json (for their verdicts).
     patient_reports : bool
         Whether patients/ID/report.html were written (then each section links to its own).
     """
-    comparison = series["comparison"]
-    treated, control = comparison["treated"], comparison["control"]
+    treated, control = Comparison.from_dict(series["comparison"]).arms
     labels = series["labels"]
     primary = next(o for o in series["outcomes"] if o["primary"])
     forest_fig, forest_caption = _forest(primary, series)
@@ -84,6 +86,8 @@ def render_series_report(
         control=control,
         primary=primary,
         summary=_summary(primary, series),
+        level=level_text(series["analysis"]["interval_level"]),
+        method=registry_method(series["analysis"]["primary_method"]),
         heterogeneity=heterogeneity_words(primary["meta_analysis"]),
         figures=figures,
         patient_results=patient_results,
@@ -99,6 +103,8 @@ def _summary(primary: dict, series: dict) -> list[str]:
     """The first paragraph, sentence by sentence."""
     labels, comp = series["labels"], series["comparison"]
     t, c = labels[comp["treated"]], labels[comp["control"]]
+    level = level_text(series["analysis"]["interval_level"])
+    method = registry_method(series["analysis"]["primary_method"])
     meta, out = primary["meta_analysis"], []
     counts = series["counts"]
     out.append(
@@ -110,10 +116,10 @@ def _summary(primary: dict, series: dict) -> list[str]:
     else:
         out.append(
             f"Across patients, {primary['label'].lower()} was on average "
-            f"{_signed_words(meta['estimate'], ' points')} on {t} than on {c} (95% CI from "
-            f"{_signed_words(meta['ci_low'])} to {_signed_words(meta['ci_high'])}; "
+            f"{_signed_words(meta['estimate'], ' points')} on {t} than on {c} ({level} CI "
+            f"from {_signed_words(meta['ci_low'])} to {_signed_words(meta['ci_high'])}; "
             f"p {fmt_p(meta['p_value'])}; random-effects meta-analysis of each patient's "
-            "estimate)."
+            f"estimate by {method.words})."
         )
     pc = primary["percent_change"]
     if not pc.get("reason"):
@@ -142,6 +148,7 @@ def _forest(primary: dict, series: dict):
     import plotly.graph_objects as go
 
     comp, labels = series["comparison"], series["labels"]
+    level = level_text(series["analysis"]["interval_level"])
     meta = primary["meta_analysis"]
     raw = [e for e in primary["patient_effects"] if e["estimate"] is not None]
     raw.sort(key=lambda e: e["estimate"])
@@ -162,7 +169,7 @@ def _forest(primary: dict, series: dict):
             x=[e["estimate"] for e in raw],
             y=[y[e["patient_id"]] + 0.15 for e in raw],
             mode="markers",
-            name="patient's own estimate (95% CI)",
+            name=f"patient's own estimate ({level} CI)",
             marker={"color": "#7f7f7f", "size": 7},
             error_x={
                 "type": "data",
@@ -196,7 +203,7 @@ def _forest(primary: dict, series: dict):
                 mode="lines",
                 line={"color": COLORS["ink"]},
                 fillcolor=COLORS[comp["treated"]],
-                name="pooled (REML, 95% CI)",
+                name=f"pooled (REML, {level} CI)",
             )
         )
         fig.add_trace(
@@ -206,7 +213,7 @@ def _forest(primary: dict, series: dict):
                 mode="lines+markers",
                 line={"color": COLORS[comp["treated"]], "width": 3},
                 marker={"symbol": "line-ns-open", "size": 12},
-                name="95% prediction interval (a new patient)",
+                name=f"{level} prediction interval (a new patient)",
             )
         )
     # Plain ids: the page's script turns them into links to each patient's section
@@ -224,7 +231,7 @@ def _forest(primary: dict, series: dict):
     )
     fig.update_layout(legend={"orientation": "h", "y": -80 / (160 + 24 * len(rows))})
     caption = (
-        f"{primary['label']}: each patient's effect (grey, with 95% CI) and shrunken "
+        f"{primary['label']}: each patient's effect (grey, with {level} CI) and shrunken "
         "estimate (diamond), sorted; the pooled effect and the range expected for a new "
         f"patient at the bottom; dashed lines at ±{mcid:g} points. Click a patient for "
         "their section."

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from nof1.analysis.registry import METHODS
 from nof1.design.allocation import count_allocations
 from nof1.protocol.summary import describe_design, duration
+from nof1.report.html import level_text
 
 __all__ = ["CENT_ITEMS", "methods_paragraph"]
 
@@ -38,8 +40,16 @@ CENT_ITEMS = [
 
 
 def methods_paragraph(protocol, results: dict) -> str:
-    """Enough of the methods to reproduce the analysis, in one paragraph."""
+    """Enough of the methods to reproduce the analysis, in one paragraph.
+
+    The primary method is the one results.json's ``analysis`` names, and every method is
+    described by its registry entry (:mod:`nof1.analysis.registry`), so the text follows
+    the analysis that ran.
+    """
     p, a = protocol, protocol.analysis
+    analysis = results["analysis"]
+    primary_method = METHODS[analysis["primary_method"]]
+    others = [m for key, m in METHODS.items() if key != primary_method.key]
     primary = p.primary_outcome
     secondary = [o.label.lower() for o in p.outcomes if not o.primary]
     n_alloc = count_allocations(p)
@@ -68,22 +78,20 @@ def methods_paragraph(protocol, results: dict) -> str:
             f"Each treatment period began with a dose ramp ({ramp}), the same for both treatments."
         )
     text += [
-        f"Primary analysis ({a.primary_method}): generalized least squares of the daily value "
-        "on treatment with first-order autoregressive errors over calendar days (gaps "
-        "allowed), fitted by restricted maximum likelihood, t-test with n - 2 degrees of "
-        f"freedom, two-sided alpha {a.alpha:g}. Sensitivity analyses: the same model with a "
-        "linear time trend; Welch's t-test (ignores autocorrelation, shown for contrast); a "
-        "paired t-test over cycles; a randomization test over every allocation the scheme "
-        "could have produced; non-overlap of all pairs; and a Bayesian AR(1) model with flat "
-        "priors on the effect, 1/sigma on sigma and uniform phi, integrated exactly over phi, "
-        f"giving the probability of benefit and of a benefit of at least the minimal "
-        f"clinically important difference ({primary.mcid:g} points).",
+        f"Primary analysis ({primary_method.name}): {primary_method.description}, "
+        f"two-sided alpha {analysis['alpha']:g} and "
+        f"{level_text(analysis['interval_level'])} intervals. Sensitivity analyses: "
+        + "; ".join(f"{m.name}: {m.description}" for m in others)
+        + f". The minimal clinically important difference is {primary.mcid:g} points.",
         f"End points: the mean of the last {a.endpoint_days} observed days of each period; "
         "percent change from the baseline mean. Secondary outcomes' p-values are "
         "Holm-adjusted.",
     ]
     if a.responder:
-        text.append(f"Responder: {a.responder.describe()}, each against baseline.")
+        text.append(
+            f"Responder: {a.responder.describe(p.outcomes)}, each condition compared with "
+            "the patient's own baseline."
+        )
     text.append(
         f"Software: nof1 {results['software']['version']}; protocol {p.id} "
         f"(SHA-256 {results['protocol']['sha256'][:12]}…)."

@@ -267,7 +267,9 @@ def order_effect(estimates, first, treated: str, control: str, alpha: float = 0.
     return out | test | {"test": "Welch two-sample t (R t.test(x, y))"}
 
 
-def responder_test(flags, treated: str, control: str, rule: str | None) -> dict:
+def responder_test(
+    flags, treated: str, control: str, rule: str | None, alpha: float = 0.05
+) -> dict:
     """Responder rates per condition, and McNemar's exact test between them.
 
     Parameters
@@ -278,6 +280,8 @@ def responder_test(flags, treated: str, control: str, rule: str | None) -> dict:
     treated, control : str
     rule : str or None
         The protocol's responder rule, in words; None when it has none.
+    alpha : float
+        The rates' intervals have level 1 - alpha.
 
     Returns
     -------
@@ -302,7 +306,7 @@ def responder_test(flags, treated: str, control: str, rule: str | None) -> dict:
         seen = [f[condition] for f in flags if f.get(condition) is not None]
         k, n = int(sum(seen)), len(seen)
         entry = {"n": n, "responders": k, "rate": k / n if n else None}
-        ci = stats.binomtest(k, n).proportion_ci() if n else None
+        ci = stats.binomtest(k, n).proportion_ci(confidence_level=1 - alpha) if n else None
         entry |= {"ci_low": ci.low if ci else None, "ci_high": ci.high if ci else None}
         out["conditions"][condition] = entry
     pairs = [

@@ -33,7 +33,7 @@ def pool_outcomes(p, ready, results, mixed, orders) -> list[OutcomeSeries]:
     from nof1.series.meta import meta_analysis
     from nof1.series.pooled import order_effect, percent_change_test
 
-    alpha = p.analysis.alpha
+    alpha, method = p.analysis.alpha, p.analysis.primary_method
     treated, control = ready[0].arms
     ids = [a.patient_id for a in ready]
     first = [(o or [None])[0] for o in orders]
@@ -42,7 +42,7 @@ def pool_outcomes(p, ready, results, mixed, orders) -> list[OutcomeSeries]:
     for outcome, fit in zip(p.outcomes, mixed, strict=True):
         entries = [_outcome_of(results[pid], outcome.name) for pid in ids]
         effects = [
-            {"patient_id": pid, **{k: e["effects"]["gls_ar1"][k] for k in keys}}
+            {"patient_id": pid, **{k: e["effects"][method][k] for k in keys}}
             for pid, e in zip(ids, entries, strict=True)
         ]
         ok = [e for e in effects if e["reason"] is None]
@@ -67,12 +67,12 @@ def pool_outcomes(p, ready, results, mixed, orders) -> list[OutcomeSeries]:
     return out
 
 
-def responders(results: list[dict], treated: str, control: str) -> dict:
+def responders(results: list[dict], treated: str, control: str, alpha: float = 0.05) -> dict:
     """Responder rates per condition and McNemar's exact test across patients."""
     from nof1.series.pooled import responder_test
 
     flags = [r["responder"] for r in results]
-    return responder_test(flags, treated, control, results[0]["responder"].get("rule"))
+    return responder_test(flags, treated, control, results[0]["responder"].get("rule"), alpha)
 
 
 def _outcome_of(results: dict, name: str) -> dict:
@@ -103,7 +103,7 @@ def folders(ids: list[str]) -> dict[str, str]:
 def patient_entry(aligned: Aligned, results: dict, folder: str, protocol, order) -> dict:
     """A patient's entry in series.json's ``patients``; ``order`` as :func:`order`."""
     primary = _outcome_of(results, protocol.primary_outcome.name)
-    gls = primary["effects"]["gls_ar1"]
+    gls = primary["effects"][protocol.analysis.primary_method]
     quality = results["data_quality"]
     return {
         "patient_id": aligned.patient_id,

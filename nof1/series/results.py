@@ -1,7 +1,7 @@
 """A series' results: the pooled analyses per outcome and series.json.
 
 :class:`SeriesResults` is what :func:`~nof1.series.analyze_series` returns; its
-``to_dict()`` is series.json (contract ``nof1.series/1``). :func:`series_files` gives
+``to_dict()`` is series.json (contract ``nof1.series/2``). :func:`series_files` gives
 every file of the output folder, :func:`patient_files` those of one patient's folder.
 """
 
@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 
 from nof1 import __version__
 from nof1.data import Aligned
+from nof1.design.comparison import Comparison
 
 __all__ = ["SCHEMA", "OutcomeSeries", "SeriesResults", "patient_files", "series_files"]
 
-SCHEMA = "nof1.series/1"
+SCHEMA = "nof1.series/2"
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class OutcomeSeries:
     name, label, primary, better, mcid
         From the protocol.
     patient_effects : tuple of dict
-        Each analysed patient's gls_ar1 effect (``patient_id``, ``estimate``, ``se``,
+        Each analysed patient's effect by the primary method (``patient_id``, ``estimate``, ``se``,
         ``ci_low``, ``ci_high``, ``p_value``, ``reason``): the raw estimates of a forest plot.
     meta : MetaAnalysis
         REML random-effects meta-analysis of those effects, with the shrunken estimates.
@@ -79,7 +80,7 @@ class OutcomeSeries:
 
 @dataclass(frozen=True)
 class SeriesResults:
-    """A series' results; ``to_dict()`` is series.json (contract ``nof1.series/1``).
+    """A series' results; ``to_dict()`` is series.json (contract ``nof1.series/2``).
 
     Attributes
     ----------
@@ -105,13 +106,17 @@ class SeriesResults:
         ``included``, ``reason``, ``folder``, ``results`` (path of its results.json
         under the output folder), ``order`` (conditions of its treatment periods),
         ``first``, ``days_planned``, ``days_observed``, and for the primary outcome
-        ``effect`` (gls_ar1), ``percent_change`` and ``responder`` (per condition).
+        ``effect`` (primary method), ``percent_change`` and ``responder`` (per condition).
     skipped : tuple of dict
         ``{"patient_id", "reason"}`` of the patients not analysed.
     outcomes : tuple of OutcomeSeries
         In protocol order.
     responders : dict
         Responder counts and rates per condition and McNemar's exact test.
+    alpha : float
+        The protocol's two-sided level; intervals are at 1 - alpha.
+    primary_method : str
+        The protocol's primary method: the per-patient effects pooled.
     seed : int
     command : str or None
         As recorded in every results.json.
@@ -141,6 +146,8 @@ class SeriesResults:
     command: str | None = None
     schedule_sha256: tuple = ()
     blinding_warnings: tuple = ()
+    alpha: float = 0.05
+    primary_method: str = "gls_ar1"
     patient_results: dict = field(default_factory=dict, repr=False, compare=False)
     patient_files: dict = field(default_factory=dict, repr=False, compare=False)
     problems: tuple = field(default=(), repr=False, compare=False)
@@ -180,10 +187,22 @@ class SeriesResults:
                 "sha256": self.source_sha256,
                 "allocations": list(self.allocation_sources),
             },
+            "analysis": {
+                "alpha": self.alpha,
+                "interval_level": round(1 - self.alpha, 12),
+                "primary_method": self.primary_method,
+                "primary_outcome": next((o.name for o in self.outcomes if o.primary), None),
+            },
             "blinded": self.blinded,
             "blinding": {"warnings": list(self.blinding_warnings)},
             "labels": self.labels,
-            "comparison": {"treated": t, "control": c, "effect": f"{t} minus {c}", "note": note},
+            "comparison": {
+                **Comparison(
+                    t, c, self.labels.get(t, t), self.labels.get(c, c), self.blinded
+                ).to_dict(),
+                "effect": f"{t} minus {c}",
+                "note": note,
+            },
             "counts": {
                 "patients": len(self.patients),
                 "analysed": len(self.patients) - len(self.skipped),

@@ -149,9 +149,11 @@ def analyze_series(
         skipped=tuple({"patient_id": s["patient_id"], "reason": s["reason"]} for s in skipped),
         problems=tuple(SeriesError(series.source, skipped).sourced_problems()) if skipped else (),
         outcomes=tuple(outcomes),
-        responders=responders(list(results.values()), treated, control),
+        responders=responders(list(results.values()), treated, control, p.analysis.alpha),
         seed=seed,
         command=command,
+        alpha=p.analysis.alpha,
+        primary_method=p.analysis.primary_method,
         patient_results=results,
         patient_files={a.patient_id: out for a, out in zip(ready, outputs, strict=True)},
     )

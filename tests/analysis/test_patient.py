@@ -57,13 +57,15 @@ def results_of(*args, **kwargs):
     return pf, aligned, results, data
 
 
-def test_results_follow_contract_v1_exactly():
+def test_results_follow_contract_v2_exactly():
     _, _, _, data = results_of("ldn-nof1-multicycle", [True, False, False, True, True, False])
     assert list(data) == [
         "schema",
         "software",
         "protocol",
         "data",
+        "analysis",
+        "comparison",
         "patient_id",
         "blinded",
         "blinding",
@@ -73,7 +75,20 @@ def test_results_follow_contract_v1_exactly():
         "responder",
         "verdict",
     ]
-    assert data["schema"] == "nof1.results/1"
+    assert data["schema"] == "nof1.results/2"
+    assert data["analysis"] == {
+        "alpha": 0.05,
+        "interval_level": 0.95,
+        "primary_method": "gls_ar1",
+        "primary_outcome": "pain",
+    }
+    assert data["comparison"] == {
+        "treated": "active",
+        "control": "placebo",
+        "treated_label": "LDN 4.5 mg",
+        "control_label": "Placebo",
+        "blinded": False,
+    }
     assert [o["name"] for o in data["outcomes"]] == OUTCOMES
     assert list(data["outcomes"][0]["effects"]) == [
         "gls_ar1",
@@ -186,7 +201,8 @@ def test_responder_follows_the_protocol_rule():
     )
     vs = {o["name"]: o["vs_baseline"]["active"]["improved"] for o in data["outcomes"]}
     assert data["responder"]["active"] == (vs["pain"] and (vs["fatigue"] or vs["sleep_quality"]))
-    assert data["responder"]["rule"].startswith("significant improvement in pain plus")
+    assert data["responder"]["rule"].startswith("a significant reduction in pain plus")
+    assert "own baseline" in data["responder"]["rule"]
 
 
 def test_data_quality_counts_missing_and_excluded_days():

@@ -157,7 +157,7 @@ def test_recommendation_names_the_shortest_design_with_enough_power(curves):
     assert "12-point reduction in pain" in text
     expected = "2 cycles" if two >= 0.8 else "4 cycles"
     assert text.startswith(f"With {expected} of 4 weeks"), (two, four, text)
-    assert "welch_t" in text  # its inflated type I error is called out
+    assert "Welch t-test (ignores correlation)" in text  # its inflated type I error is called out
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,7 @@ def test_power_writes_json_and_html(written):
 def test_power_json_follows_its_schema(written):
     data = json.loads((written[0] / "power.json").read_text())
     jsonschema.validate(data, SCHEMA)
-    assert data["schema"] == "nof1.power/1"
+    assert data["schema"] == "nof1.power/2"
     assert {r["method"] for r in data["results"]} >= {"gls_ar1", "welch_t", "meta_analysis"}
     assert data["software"]["command"].startswith("nof1 power ldn-nof1-multicycle --effect 0,-10")
 

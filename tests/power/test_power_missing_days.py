@@ -26,7 +26,7 @@ def test_power_with_almost_no_observed_days_says_how_many_trials_failed(
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output and "RuntimeWarning" not in result.output
     assert f"{float(missing):.1%}".replace(".0%", "%") in result.stderr
-    assert "gls_ar1 could not analyse" in result.stderr
+    assert "AR(1) regression could not analyse" in result.stderr
     data = json.loads((tmp_path / "out" / "power.json").read_text())
     gls = [r for r in data["results"] if r["method"] == "gls_ar1"]
     assert all(r["failed"] > 0.5 * r["sims"] for r in gls)

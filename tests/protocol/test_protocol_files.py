@@ -205,3 +205,38 @@ def test_an_unknown_id_lists_the_shipped_ones():
         ProtocolError, match="not a shipped protocol id .shipped: ldn-fibromyalgia-2009-pilot"
     ):
         read_protocol("ldn-2099")
+
+
+@pytest.mark.parametrize("method", ["randomization", "nap", "bayes_ar1"])
+def test_a_method_that_may_not_be_primary_is_refused_with_why(tmp_path, method):
+    from nof1.analysis.registry import METHODS, primary_methods
+
+    problems = _problems(tmp_path, _multicycle(analysis__primary_method=method))
+    assert problems == [
+        f"analysis.primary_method: '{method}' ({METHODS[method].name}) cannot be the primary "
+        "method: the headline needs an estimate in outcome units with a confidence interval "
+        "and a p-value, which it does not give; use one of " + ", ".join(primary_methods())
+    ]
+
+
+def test_the_allowed_primary_methods_are_the_registrys(tmp_path):
+    from nof1.analysis.registry import METHODS, primary_methods
+    from nof1.protocol.schema import protocol_schema
+
+    assert primary_methods() == tuple(k for k, m in METHODS.items() if m.may_be_primary)
+    schema = protocol_schema()["$defs"]["Analysis"]["properties"]["primary_method"]
+    assert tuple(schema["enum"]) == primary_methods()
+    for method in primary_methods():
+        path = _write(tmp_path, _multicycle(analysis__primary_method=method))
+        assert load_protocol(path).analysis.primary_method == method
+
+
+def test_protocols_show_names_the_primary_method_and_the_responder_rule_in_words():
+    from nof1.protocol.summary import summarize
+
+    text = summarize(load_protocol("ldn-fibromyalgia-2013"))
+    assert "primary method: gls_ar1 (AR(1) regression), alpha 0.05" in text
+    assert (
+        "responder: a significant reduction in pain plus a significant reduction in fatigue "
+        "or increase in sleep quality, each compared with the patient's own baseline"
+    ) in text

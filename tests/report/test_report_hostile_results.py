@@ -108,12 +108,37 @@ CASES = {
     ),
     "labels-do-not-match-blinded": (
         _set(False, "blinded"),
-        "labels: expected active and placebo (blinded is false), got A, B",
+        "comparison: B vs A (blinded true) does not match blinded false",
+    ),
+    "labels-do-not-match-comparison": (
+        _set({"active": "LDN 4.5 mg", "placebo": "Placebo"}, "labels"),
+        "labels: expected B and A (the comparison's), got active, placebo",
+    ),
+    "comparison-label-differs": (
+        _set("Drug X", "comparison", "treated_label"),
+        "comparison.treated_label: 'Drug X' differs from labels.B ('group B')",
+    ),
+    "interval-level-not-1-minus-alpha": (
+        _set(0.9, "analysis", "interval_level"),
+        "analysis.interval_level: expected 1 - alpha (0.95), got 0.9",
+    ),
+    "primary-outcome-not-the-primary": (
+        _set("fatigue", "analysis", "primary_outcome"),
+        "analysis.primary_outcome: 'fatigue' is not the outcome marked primary ('pain')",
+    ),
+    "primary-method-that-may-not-be-primary": (
+        _set("nap", "analysis", "primary_method"),
+        "analysis.primary_method:",
+    ),
+    "contract-v1": (
+        _set("nof1.results/1", "schema"),
+        "written by an older nof1, before results recorded their alpha, primary method and "
+        "comparison: re-run nof1 analyze",
     ),
     "missing-responder-arm": (_delete("responder", "A"), "responder: 'A' is missing"),
     "older-contract": (
         _set("nof1.results/0", "schema"),
-        "schema: expected 'nof1.results/1', got 'nof1.results/0'",
+        "schema: expected 'nof1.results/2', got 'nof1.results/0'",
     ),
 }
 
@@ -131,8 +156,8 @@ def test_report_on_a_broken_results_json_names_the_json_path(scratch, reports, c
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ('{"schema": "nof1.results/1", "verdict": NaN}', "NaN is not a JSON number"),
-        ('{"schema": "nof1.results/1", ', "is not valid JSON (line 1, column 30)"),
+        ('{"schema": "nof1.results/2", "verdict": NaN}', "NaN is not a JSON number"),
+        ('{"schema": "nof1.results/2", ', "is not valid JSON (line 1, column 30)"),
         ("[1, 2]", "is not a nof1 results file"),
     ],
 )

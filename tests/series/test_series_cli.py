@@ -99,7 +99,7 @@ def numbers(series: dict) -> list:
 
 def test_series_writes_series_json_and_every_patients_files(runs):
     data, out = runs["unblinded"]
-    assert data["schema"] == "nof1.series/1" and not data["blinded"]
+    assert data["schema"] == "nof1.series/2" and not data["blinded"]
     assert data["counts"] == {"patients": N, "analysed": N, "skipped": 0}
     assert [o["name"] for o in data["outcomes"]][0] == "pain"
     for patient in data["patients"]:
