@@ -1,14 +1,16 @@
-"""Reading back the allocation files ``nof1 schedule`` writes.
+"""An allocation file, read back and matched to a protocol's timeline and to a diary.
 
-Two kinds, each for one patient or a whole series:
+Two kinds, each for one patient or a whole series, each format written and parsed in
+``nof1.files``:
 
 - the analyst's blinded allocation, ``*-allocation-blinded.csv`` (one row per phase, group
-  ``A``/``B`` on treatment periods, never the treatment);
-- the pharmacist's unblinding key, ``*-unblinding-key.json`` (schema
-  ``nof1.unblinding_key/1``: the treatment of every period).
+  ``A``/``B`` on treatment periods, never the treatment;
+  :mod:`nof1.files.allocation_csv`);
+- the pharmacist's unblinding key, ``*-unblinding-key.json`` (the treatment of every
+  period; :mod:`nof1.files.unblinding_key`).
 
 An :class:`AllocationFile` is what either says about one patient. Matching it to a
-protocol's timeline, and checking a diary against it, are here too, so that reading a
+protocol's timeline, and checking a diary against it, are here, so that reading a
 diary and aligning it apply the same rules.
 """
 
@@ -21,7 +23,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from nof1.data._allocation_formats import read_blinded_csv, read_key_json
 from nof1.design.timeline import build_timeline, segments
 from nof1.errors import DiaryError
 from nof1.ids import patient_id_problem
@@ -185,6 +186,11 @@ def read_allocations(path: str | Path) -> dict[str, AllocationFile]:
     DiaryError
         Naming the file and each row or field at fault.
     """
+    # nof1.files reads its tables with nof1.data.tables: imported here, not at the top,
+    # so that importing either package first works.
+    from nof1.files.allocation_csv import read_blinded_csv
+    from nof1.files.unblinding_key import read_key_json
+
     path = Path(path)
     looks_json = read_input(path, DiaryError)[:256].lstrip().startswith(b"{")
     read = read_key_json if looks_json or path.suffix.lower() == ".json" else read_blinded_csv
