@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nof1.data import AllocationFile, Diary, read_allocations, read_diary, read_patients
-from nof1.data._tabular import with_row_note
+from nof1.data.tables import with_row_note
 from nof1.errors import DiaryError
 
 __all__ = ["SeriesError", "SeriesInput", "load_series", "one_line_reason"]
