@@ -25,6 +25,8 @@ import numpy as np
 
 from nof1.design.timeline import build_timeline, segments
 from nof1.errors import DiaryError
+from nof1.files.allocation_csv import read_blinded_csv
+from nof1.files.unblinding_key import read_key_json
 from nof1.ids import patient_id_problem
 from nof1.inputs import read_input
 from nof1.protocol.model import Protocol
@@ -186,11 +188,6 @@ def read_allocations(path: str | Path) -> dict[str, AllocationFile]:
     DiaryError
         Naming the file and each row or field at fault.
     """
-    # nof1.files reads its tables with nof1.data.tables: imported here, not at the top,
-    # so that importing either package first works.
-    from nof1.files.allocation_csv import read_blinded_csv
-    from nof1.files.unblinding_key import read_key_json
-
     path = Path(path)
     looks_json = read_input(path, DiaryError)[:256].lstrip().startswith(b"{")
     read = read_key_json if looks_json or path.suffix.lower() == ".json" else read_blinded_csv

@@ -6,7 +6,9 @@ never the treatment. ``nof1 schedule`` writes one per patient and, for a series,
 ``series-allocation-blinded.csv`` with every patient; ``nof1 analyze`` and ``nof1
 series`` read either (through :func:`nof1.data.read_allocation`). Rows are numbered as a
 spreadsheet shows them (header = row 1); every problem is collected and raised at once,
-naming the row and column.
+naming the row and column. The table is read by the diary importer's rules
+(``nof1.data.tables``, imported when reading, so that writing a schedule does not load
+the importer).
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nof1.data.tables import is_missing, parse_date, parse_int, read_raw, with_row_note
 from nof1.design.timeline import segments
 from nof1.errors import DiaryError
 from nof1.files.text import csv_text
@@ -94,6 +95,8 @@ def read_blinded_csv(path: str | Path) -> dict[str, dict]:
     DiaryError
         Naming the file, and each row and column at fault (all problems at once).
     """
+    from nof1.data.tables import read_raw, with_row_note  # the diary reader's table rules
+
     raw = read_raw(path, "the columns " + ", ".join(ALLOCATION_COLUMNS))
     missing = [c for c in ALLOCATION_COLUMNS if c not in raw.columns]
     if missing:
@@ -154,6 +157,8 @@ def repeated_kit_codes(kits: list[tuple[str, str]], verb: str) -> list[str]:
 
 
 def _blinded_row(number: int, cells: dict, problems: list[str]) -> dict | None:
+    from nof1.data.tables import is_missing, parse_date, parse_int
+
     def text(name):
         return "" if is_missing(cells[name]) else str(cells[name]).strip()
 

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nof1.data.tables import parse_date
 from nof1.design.allocation import as_treatments
 from nof1.design.timeline import segments
 from nof1.errors import DiaryError, ScheduleError
@@ -183,6 +182,8 @@ def read_key_json(path: str | Path) -> dict[str, dict]:
 
 
 def _key_entry(source: str, entry, prefix: str, problems: list[str]):
+    from nof1.data.tables import parse_date
+
     found = len(problems)
 
     def bad(field, expected, got):
