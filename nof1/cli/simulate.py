@@ -103,6 +103,8 @@ def simulate(protocol, patient_id, n_patients, start, seed, from_key, out_dir, f
 
     from nof1.design.blinding import schedule_files
     from nof1.design.from_key import check_recreated
+    from nof1.files.diary_csv import diary_csv
+    from nof1.files.unblinding_key import SERIES_KEY
     from nof1.protocol import read_protocol
     from nof1.simulate import simulate_diaries
 
@@ -121,15 +123,15 @@ def simulate(protocol, patient_id, n_patients, start, seed, from_key, out_dir, f
     files = {}
     for s, diary in pairs:
         prefix = f"{s.patient_id}/{s.patient_id}" if series else s.patient_id
-        files[f"{prefix}-diary.csv"] = _csv(diary)
+        files[f"{prefix}-diary.csv"] = diary_csv(diary)
     files |= schedule_files(pf, [s for s, _ in pairs], start, seed)
     if keyed is not None:
         check_recreated(keyed, files)
     if series:
         import pandas as pd
 
-        files["series-diary.csv"] = _csv(pd.concat([d for _, d in pairs], ignore_index=True))
-    key_name = "series-unblinding-key.json" if series else f"{ids[0]}-unblinding-key.json"
+        files["series-diary.csv"] = diary_csv(pd.concat([d for _, d in pairs], ignore_index=True))
+    key_name = SERIES_KEY if series else f"{ids[0]}-unblinding-key.json"
     command = _command_line(protocol, key_name, params)
     files["SIMULATION.md"] = _simulation_md(pf, ids, start, seed, command, params)
     written = out.write(files, {"--protocol": pf.path, "--from-key": from_key})
@@ -141,10 +143,6 @@ def simulate(protocol, patient_id, n_patients, start, seed, from_key, out_dir, f
         written = [p for p in written if p.parent == written[-1].parent]
     for path in written:
         click.echo(str(path))
-
-
-def _csv(frame) -> str:
-    return frame.to_csv(index=False, lineterminator="\n")
 
 
 def _number(x: float) -> str:

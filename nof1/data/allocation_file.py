@@ -1,14 +1,16 @@
-"""Reading back the allocation files ``nof1 schedule`` writes.
+"""An allocation file, read back and matched to a protocol's timeline and to a diary.
 
-Two kinds, each for one patient or a whole series:
+Two kinds, each for one patient or a whole series, each format written and parsed in
+``nof1.files``:
 
 - the analyst's blinded allocation, ``*-allocation-blinded.csv`` (one row per phase, group
-  ``A``/``B`` on treatment periods, never the treatment);
-- the pharmacist's unblinding key, ``*-unblinding-key.json`` (schema
-  ``nof1.unblinding_key/1``: the treatment of every period).
+  ``A``/``B`` on treatment periods, never the treatment;
+  :mod:`nof1.files.allocation_csv`);
+- the pharmacist's unblinding key, ``*-unblinding-key.json`` (the treatment of every
+  period; :mod:`nof1.files.unblinding_key`).
 
 An :class:`AllocationFile` is what either says about one patient. Matching it to a
-protocol's timeline, and checking a diary against it, are here too, so that reading a
+protocol's timeline, and checking a diary against it, are here, so that reading a
 diary and aligning it apply the same rules.
 """
 
@@ -21,9 +23,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from nof1.data._allocation_formats import read_blinded_csv, read_key_json
 from nof1.design.timeline import build_timeline, segments
 from nof1.errors import DiaryError
+from nof1.files.allocation_csv import read_blinded_csv
+from nof1.files.unblinding_key import read_key_json
 from nof1.ids import patient_id_problem
 from nof1.inputs import read_input
 from nof1.protocol.model import Protocol

@@ -8,6 +8,10 @@ Who sees what:
 - the **pharmacist** gets the unblinding key: which group is active, what each kit
   holds day by day, the protocol's SHA-256, the seed and the secret.
 
+This module draws the schedule and decides who gets which file
+(:func:`schedule_files`); each file's format, and its reader where nof1 reads it back,
+is in ``nof1.files``.
+
 Two sources of randomness, each with one job:
 
 - the **seed** (``numpy``) fixes the A/B pattern of each patient's allocation, balanced
@@ -25,38 +29,32 @@ re-creates every file byte for byte (``nof1 schedule --from-key``).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import hmac
-import io
-import json
 import secrets
 from dataclasses import dataclass
 
 import numpy as np
 
-from nof1 import __version__
 from nof1.design.allocation import as_treatments, series_allocations
-from nof1.design.timeline import build_timeline, segments
+from nof1.design.timeline import build_timeline
 from nof1.errors import ScheduleError
+from nof1.files.allocation_csv import allocation_csv
+from nof1.files.calendar import calendar_csv, calendar_ics
+from nof1.files.diary_csv import diary_template_csv
+from nof1.files.unblinding_key import SERIES_KEY, patient_key, patient_key_json, series_key_json
 from nof1.ids import patient_id_problem
 from nof1.protocol.load import ProtocolFile
-from nof1.protocol.model import Protocol
 
 __all__ = [
-    "KEY_SCHEMA",
     "PatientSchedule",
-    "calendar_days",
     "check_secret",
     "draw_schedules",
     "new_secret",
     "patient_ids",
     "schedule_files",
 ]
-
-#: Schema of the unblinding keys written now; /2 added the secret (/1 keys are still read).
-KEY_SCHEMA = "nof1.unblinding_key/2"
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: codes are read aloud and copied by hand.
 _KIT_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
@@ -204,39 +202,19 @@ def schedule_files(
     keys = []
     for s in schedules:
         prefix = f"{s.patient_id}/{s.patient_id}" if series else s.patient_id
-        files[f"{prefix}-calendar.csv"] = _calendar_csv(pf, s)
-        files[f"{prefix}-calendar.ics"] = _calendar_ics(pf, s)
-        files[f"{prefix}-diary-template.csv"] = _diary_template(pf, s)
-        files[f"{prefix}-allocation-blinded.csv"] = _csv(_allocation_rows(pf, s))
-        key = _key(pf, s, start)
-        keys.append(key)
-        if series:
-            # The whole series is re-created from the series key, which holds the secret.
-            key = key | {
-                "series_key": "series-unblinding-key.json",
-                "series_patients": len(schedules),
-            }
-        else:
-            key = key | {"seed": seed, "secret": s.secret}
-        files[f"{prefix}-unblinding-key.json"] = _json(key | _software())
+        files[f"{prefix}-calendar.csv"] = calendar_csv(pf, s)
+        files[f"{prefix}-calendar.ics"] = calendar_ics(pf, s)
+        files[f"{prefix}-diary-template.csv"] = diary_template_csv(pf.protocol, s)
+        files[f"{prefix}-allocation-blinded.csv"] = allocation_csv(pf, [s])
+        keys.append(patient_key(pf, s, start))
+        # A series is re-created from the series key, which holds the secret.
+        in_series = len(schedules) if series else None
+        files[f"{prefix}-unblinding-key.json"] = patient_key_json(
+            keys[-1], seed, s.secret, in_series
+        )
     if series:
-        files["series-allocation-blinded.csv"] = _csv(
-            [row for s in schedules for row in _allocation_rows(pf, s)]
-        )
-        orders = [" ".join(s.groups) for s in schedules]
-        files["series-unblinding-key.json"] = _json(
-            {
-                "schema": KEY_SCHEMA,
-                "protocol": keys[0]["protocol"],
-                "seed": seed,
-                "secret": schedules[0].secret,
-                "start_date": start.isoformat(),
-                "groups": keys[0]["groups"],
-                "orders": {o: orders.count(o) for o in sorted(set(orders))},
-                "patients": [{k: v for k, v in key.items() if k != "schema"} for key in keys],
-            }
-            | _software()
-        )
+        files["series-allocation-blinded.csv"] = allocation_csv(pf, schedules)
+        files[SERIES_KEY] = series_key_json(keys, schedules, start, seed)
     return files
 
 
@@ -266,197 +244,3 @@ def _kit_codes(key: bytes, n: int) -> list[str]:
                 taken.add(code)
         round_ += 1
     return codes
-
-
-def _phase_label(protocol, row) -> str:
-    if row.phase == "treatment":
-        return f"Treatment period {row.period} of {protocol.n_periods}"
-    return {"baseline": "Baseline", "washout": "Washout", "follow_up": "Follow-up"}[row.phase]
-
-
-def calendar_days(p: Protocol, s: PatientSchedule):
-    """What the patient's calendar says on each day: nothing here may reveal the treatment.
-
-    Yields
-    ------
-    (row, kit_code, instruction)
-        The timeline row (``day``, ``date``, ``phase``, ``period``...), the day's kit code
-        ("" off treatment) and its dose instruction.
-    """
-    frequency = p.treatments.active.frequency
-    previous_dose = None
-    for row in s.timeline.itertuples(index=False):
-        kit = ""
-        if row.phase == "treatment":
-            kit = s.kit_codes[row.period - 1]
-            dose = row.step_dose_mg
-            instruction = f"Take {dose:g} mg of study medication from kit {kit}, {frequency}"
-            if row.day_in_period > 1 and dose != previous_dose:
-                instruction += " (the dose goes up today)"
-            previous_dose = dose
-        elif row.phase == "baseline":
-            instruction = "No study medication yet; fill in your diary"
-        else:
-            instruction = "No study medication; fill in your diary"
-        yield row, kit, instruction
-
-
-def _calendar_csv(pf: ProtocolFile, s: PatientSchedule) -> str:
-    rows = [
-        {
-            "patient_id": s.patient_id,
-            "day": row.day,
-            "date": row.date.isoformat(),
-            "weekday": row.date.strftime("%a"),
-            "phase": _phase_label(pf.protocol, row),
-            "kit_code": kit,
-            "dose_instruction": instruction,
-        }
-        for row, kit, instruction in calendar_days(pf.protocol, s)
-    ]
-    return _csv(rows)
-
-
-def _calendar_ics(pf: ProtocolFile, s: PatientSchedule) -> str:
-    p = pf.protocol
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:-//nof1//nof1 {__version__}//EN",
-        "CALSCALE:GREGORIAN",
-        f"X-WR-CALNAME:{_ics_text(f'N-of-1 trial {p.id}, patient {s.patient_id}')}",
-    ]
-    # A fixed DTSTAMP (the first day) keeps the file byte-identical for the same inputs.
-    stamp = s.timeline["date"].iloc[0].strftime("%Y%m%dT000000Z")
-    for row, _kit, instruction in calendar_days(pf.protocol, s):
-        day = row.date
-        summary = f"Day {row.day}, {_phase_label(p, row)}: {instruction}"
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{p.id}-{s.patient_id}-day{row.day}@nof1",
-            f"DTSTAMP:{stamp}",
-            f"DTSTART;VALUE=DATE:{day.strftime('%Y%m%d')}",
-            f"DTEND;VALUE=DATE:{(day + dt.timedelta(days=1)).strftime('%Y%m%d')}",
-            f"SUMMARY:{_ics_text(summary)}",
-            "TRANSP:TRANSPARENT",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    return "".join(_ics_fold(line) + "\r\n" for line in lines)
-
-
-def _diary_template(pf: ProtocolFile, s: PatientSchedule) -> str:
-    outcomes = [o.name for o in pf.protocol.outcomes]
-    rows = [
-        {"patient_id": s.patient_id, "date": row.date.isoformat(), "day": row.day}
-        | dict.fromkeys(outcomes, "")
-        | {"note": ""}
-        for row in s.timeline.itertuples(index=False)
-    ]
-    return _csv(rows)
-
-
-def _allocation_rows(pf: ProtocolFile, s: PatientSchedule) -> list[dict]:
-    """Blinded allocation for the analyst: every phase, with group letters only."""
-    rows = []
-    dates = s.timeline["date"]
-    for seg in segments(pf.protocol, s.allocation):
-        rows.append(
-            {
-                "patient_id": s.patient_id,
-                "protocol_id": pf.protocol.id,
-                "protocol_sha256": pf.sha256,
-                "phase": seg.phase,
-                "period": seg.period or "",
-                "cycle": seg.cycle or "",
-                "group": s.group_of[seg.treatment] if seg.treatment else "",
-                "kit_code": s.kit_codes[seg.period - 1] if seg.period else "",
-                "first_day": seg.first_day,
-                "last_day": seg.last_day,
-                "first_date": dates.iloc[seg.first_day - 1].isoformat(),
-                "last_date": dates.iloc[seg.last_day - 1].isoformat(),
-            }
-        )
-    return rows
-
-
-def _key(pf: ProtocolFile, s: PatientSchedule, start: dt.date) -> dict:
-    """The unblinding key: everything needed to prepare kits and to unblind."""
-    p = pf.protocol
-    t = s.timeline
-    periods = []
-    for seg in segments(p, s.allocation):
-        if seg.phase != "treatment":
-            continue
-        days = t[t["period"] == seg.period]
-        doses = []
-        # One entry per run of equal dose: the kit's dose schedule.
-        for _, run in days.groupby((days["step_dose_mg"].diff() != 0).cumsum(), sort=True):
-            doses.append(
-                {
-                    "first_date": run["date"].iloc[0].isoformat(),
-                    "last_date": run["date"].iloc[-1].isoformat(),
-                    "days": len(run),
-                    "label_dose_mg": float(run["step_dose_mg"].iloc[0]),
-                    "active_dose_mg": float(run["dose_mg"].iloc[0]),
-                }
-            )
-        periods.append(
-            {
-                "period": seg.period,
-                "cycle": seg.cycle,
-                "group": s.group_of[seg.treatment],
-                "treatment": seg.treatment,
-                "kit_code": s.kit_codes[seg.period - 1],
-                "contents": p.treatments.active.label
-                if seg.treatment == "active"
-                else p.treatments.placebo.label,
-                "first_date": days["date"].iloc[0].isoformat(),
-                "last_date": days["date"].iloc[-1].isoformat(),
-                "doses": doses,
-            }
-        )
-    return {
-        "schema": KEY_SCHEMA,
-        "patient_id": s.patient_id,
-        "protocol": {"id": p.id, "sha256": pf.sha256},
-        "start_date": start.isoformat(),
-        "groups": {letter: t for t, letter in sorted(s.group_of.items(), key=lambda kv: kv[1])},
-        "labels": {"active": p.treatments.active.label, "placebo": p.treatments.placebo.label},
-        "sequence": as_treatments(s.allocation),
-        "periods": periods,
-    }
-
-
-def _software() -> dict:
-    return {"software": {"name": "nof1", "version": __version__}}
-
-
-def _csv(rows: list[dict]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
-def _json(data: dict) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-def _ics_text(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-def _ics_fold(line: str) -> str:
-    """Fold a content line at 75 octets (RFC 5545 section 3.1)."""
-    out, current = [], ""
-    for ch in line:
-        limit = 75 if not out else 74  # continuation lines start with a space
-        if len((current + ch).encode("utf-8")) > limit:
-            out.append(current)
-            current = ch
-        else:
-            current += ch
-    out.append(current)
-    return "\r\n ".join(out)

@@ -3,7 +3,9 @@
 A key written by ``nof1 schedule`` (schema ``nof1.unblinding_key/2``) holds the seed and
 the secret the schedule was drawn with, its patients, start date and protocol hash: with
 the same protocol file they give every file again, byte for byte. Keys of schema /1
-(before the secret) cannot: their kit codes came from the seed alone.
+(before the secret) cannot: their kit codes came from the seed alone. Reading the key is
+:func:`nof1.files.unblinding_key.read_key_draw`; drawing again and checking that the
+draw gives the key back is here.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from nof1.design.blinding import KEY_SCHEMA, PatientSchedule, check_secret, draw_schedules
+from nof1.design.blinding import PatientSchedule, draw_schedules
 from nof1.errors import ScheduleError
-from nof1.inputs import read_input
+from nof1.files.unblinding_key import SERIES_KEY, read_key_draw
 from nof1.protocol.load import ProtocolFile
 
 __all__ = ["KeyedSchedule", "check_recreated", "redraw_from_key"]
@@ -41,7 +43,7 @@ class KeyedSchedule:
     def key_name(self) -> str:
         """The key's name among the files of the schedule."""
         if len(self.ids) > 1:
-            return "series-unblinding-key.json"
+            return SERIES_KEY
         return f"{self.ids[0]}-unblinding-key.json"
 
 
@@ -65,53 +67,11 @@ def redraw_from_key(pf: ProtocolFile, path: str | Path) -> KeyedSchedule:
         The file is not a key, is of schema /1 (no secret), is one patient's key within a
         series, was made from another protocol, or does not re-create itself (edited).
     """
-    source = str(path)
-    data = _read(source)
-
-    def fail(problem: str) -> ScheduleError:
-        return ScheduleError(f"{source}: {problem}")
-
-    schema = data.get("schema")
-    if schema == "nof1.unblinding_key/1":
-        raise fail(
-            "is an unblinding key of schema nof1.unblinding_key/1, written before keys held a "
-            "secret: its schedule cannot be re-created (its kit codes came from the seed "
-            "alone). Its files are the record; analyse them as they are"
-        )
-    if schema != KEY_SCHEMA:
-        raise fail(f"schema: expected '{KEY_SCHEMA}', got {schema!r}")
-    if "series_key" in data:
-        raise fail(
-            f"is patient {data.get('patient_id')}'s key within a series of "
-            f"{data.get('series_patients')}: re-create the series from its "
-            f"{data['series_key']}"
-        )
-    protocol = data.get("protocol") if isinstance(data.get("protocol"), dict) else {}
-    if protocol.get("sha256") != pf.sha256:
-        raise fail(
-            f"was made from protocol '{protocol.get('id')}' with SHA-256 "
-            f"{protocol.get('sha256')}, but {pf.path} has SHA-256 {pf.sha256}: give the "
-            "protocol file the schedule was made from"
-        )
-    seed, secret = data.get("seed"), data.get("secret")
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise fail(f"seed: expected a whole number >= 0, got {seed!r}")
-    try:
-        check_secret(secret)
-        start = dt.date.fromisoformat(data.get("start_date"))
-    except (TypeError, ValueError):
-        raise fail("secret and start_date: expected 64 hex digits and a date YYYY-MM-DD") from None
-    if "patients" in data:
-        entries = data["patients"] if isinstance(data["patients"], list) else []
-        ids = [e.get("patient_id") for e in entries if isinstance(e, dict)]
-    else:
-        ids = [data.get("patient_id")]
-    if not ids or not all(isinstance(i, str) and i for i in ids):
-        raise fail("patient_id: expected the patient id(s) the schedule was made for")
-    schedules = draw_schedules(pf, ids, start, seed, secret)
-    software = data.get("software") if isinstance(data.get("software"), dict) else {}
-    version = software.get("version")
-    return KeyedSchedule(ids, start, seed, secret, schedules, data, version, source)
+    d = read_key_draw(path, pf)
+    schedules = draw_schedules(pf, d.ids, d.start, d.seed, d.secret)
+    return KeyedSchedule(
+        d.ids, d.start, d.seed, d.secret, schedules, d.recorded, d.version, d.source
+    )
 
 
 def check_recreated(keyed: KeyedSchedule, files: dict[str, str]) -> None:
@@ -129,17 +89,3 @@ def check_recreated(keyed: KeyedSchedule, files: dict[str, str]) -> None:
             f"{keyed.source}: drawing again from its seed and secret does not give the periods and "
             "kit codes it records (was it edited, or written by another version of nof1?)"
         )
-
-
-def _schedule_error(source: str, problems: list[str]) -> ScheduleError:
-    return ScheduleError(f"{source}: " + "; ".join(problems))
-
-
-def _read(source: str) -> dict:
-    try:
-        data = json.loads(read_input(source, _schedule_error).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ScheduleError(f"{source}: is not a JSON unblinding key") from None
-    if not isinstance(data, dict):
-        raise ScheduleError(f"{source}: is not a JSON unblinding key")
-    return data

@@ -2,9 +2,11 @@
 
 Days are numbered from 1 on the start date. Phases follow each other with no gaps:
 baseline, then the treatment periods (with ``washout_days`` off treatment between
-consecutive periods), then follow-up. This module is the one place that decides which
-days of a treatment period are *included* in active-vs-placebo comparisons (all but the
-first ``analytic_washout_days``); the aligned diary and the randomization test read it.
+consecutive periods), then follow-up. This module is the one place that says where each
+phase lies (:func:`segments` for one allocation, :func:`period_bounds` for many at once)
+and which days of a treatment period are *included* in active-vs-placebo comparisons (all
+but the first ``analytic_washout_days``); the aligned diary, the randomization test, power
+and the simulator read it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ import numpy as np
 from nof1.errors import ScheduleError
 from nof1.protocol.model import Protocol
 
-__all__ = ["Segment", "build_timeline", "included_conditions", "is_included", "segments"]
+__all__ = [
+    "Segment",
+    "build_timeline",
+    "included_conditions",
+    "is_included",
+    "period_bounds",
+    "segments",
+]
 
 
 @dataclass(frozen=True)
@@ -172,6 +181,38 @@ def build_timeline(protocol: Protocol, allocation, start: dt.date | None = None)
     return table
 
 
+def period_bounds(protocol: Protocol, allocations) -> tuple[np.ndarray, np.ndarray]:
+    """First and last day of every treatment period, for many allocations at once.
+
+    The vectorized twin of :func:`segments` (its treatment periods), for code where every
+    allocation moves the period boundaries (the randomization test, power).
+
+    Parameters
+    ----------
+    protocol : Protocol
+    allocations : array_like of bool, shape (m, n_periods)
+
+    Returns
+    -------
+    first_day, last_day : numpy.ndarray of int, shape (m, n_periods)
+        Day numbers (1 = the first day of the trial).
+
+    Examples
+    --------
+    >>> from nof1.protocol import load_protocol
+    >>> first, last = period_bounds(load_protocol("ldn-fibromyalgia-2013"), [[False, True]])
+    >>> first.tolist(), last.tolist()
+    ([[15, 43]], [[42, 126]])
+    """
+    s = protocol.schedule
+    allocations = np.atleast_2d(np.asarray(allocations, dtype=bool))
+    lengths = np.where(allocations, s.active_days, s.placebo_days)
+    # Baseline, then the earlier periods, each followed by a washout.
+    before = np.cumsum(lengths + s.washout_days, axis=1) - (lengths + s.washout_days)
+    first = s.baseline_days + 1 + before
+    return first, first + lengths - 1
+
+
 def included_conditions(protocol: Protocol, allocations: np.ndarray) -> np.ndarray:
     """Which days count as active or placebo, for many allocations at once.
 
@@ -195,14 +236,10 @@ def included_conditions(protocol: Protocol, allocations: np.ndarray) -> np.ndarr
     >>> m.shape, (m == 1).sum(axis=1).tolist(), (m == 0).sum(axis=1).tolist()
     ((2, 154), [84, 84], [28, 28])
     """
-    s = protocol.schedule
     allocations = np.asarray(allocations, dtype=bool)
     m, n_periods = allocations.shape
-    lengths = np.where(allocations, s.active_days, s.placebo_days)
-    # 0-based first day of each period: baseline, then earlier periods and washouts.
-    starts = s.baseline_days + np.concatenate(
-        [np.zeros((m, 1), int), np.cumsum(lengths + s.washout_days, axis=1)[:, :-1]], axis=1
-    )
+    first, last = period_bounds(protocol, allocations)
+    starts, lengths = first - 1, last - first + 1  # 0-based first day, days
     day = np.arange(protocol.total_days)
     out = np.full((m, protocol.total_days), -1, dtype=np.int8)
     for p in range(n_periods):

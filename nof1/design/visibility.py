@@ -68,8 +68,9 @@ def visible_differences(protocol: Protocol) -> list[str]:
 def _instruction_difference(protocol: Protocol) -> str | None:
     """The first day on which the calendar's dose instruction differs by treatment."""
     from nof1.design.allocation import enumerate_allocations
-    from nof1.design.blinding import PatientSchedule, calendar_days
+    from nof1.design.blinding import PatientSchedule
     from nof1.design.timeline import build_timeline
+    from nof1.files.calendar import calendar_days
 
     allocation = enumerate_allocations(protocol)[0]
     if allocation.all() or not allocation.any():

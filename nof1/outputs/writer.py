@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import os
 import stat
 import tempfile
@@ -14,12 +13,16 @@ from pathlib import Path, PurePosixPath
 from nof1.errors import Nof1Error
 from nof1.outputs import _fs, manifest
 from nof1.outputs.manifest import MANIFEST
+from nof1.outputs.staging import Moves, stage_file
+from nof1.outputs.targets import (
+    STAGING_PREFIX,
+    Inputs,
+    input_paths,
+    relative_target,
+    would_overwrite,
+)
 
 __all__ = ["OutputSet", "write_file", "write_outputs"]
-
-_STAGING_PREFIX = ".nof1-staging-"
-
-Inputs = Mapping[str, "str | os.PathLike | Iterable[str | os.PathLike] | None"]
 
 
 class OutputSet:
@@ -91,7 +94,7 @@ class OutputSet:
                 "choose another --out"
             ) from None
         try:
-            path = tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=root)
+            path = tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=root)
         except OSError as exc:
             self.close()
             raise _fs.error(root, exc, "cannot write to") from None
@@ -137,7 +140,7 @@ class OutputSet:
             return
         existing = [n for n in names if self._lstat(PurePosixPath(n)) is not None]
         if existing:
-            raise _would_overwrite([self.root / n for n in existing])
+            raise would_overwrite([self.root / n for n in existing])
 
     # -- write -------------------------------------------------------------------------
 
@@ -175,11 +178,11 @@ class OutputSet:
         """
         if self._fd is None or self._staging is None:
             raise RuntimeError("OutputSet.write() outside `with OutputSet(...)`")
-        rels = [_relative(r) for r in files]
-        inputs = _input_paths(inputs or {})
+        rels = [relative_target(r) for r in files]
+        inputs = input_paths(inputs or {})
         existing = self._check(rels, inputs)
         if existing and not self.force:
-            raise _would_overwrite([self.root / r for r in existing])
+            raise would_overwrite([self.root / r for r in existing])
         sets = manifest.read_sets(self._fd) if self.name else None
         replace = self.force and not add and not self._written
         stale = self._stale(sets, rels, inputs) if sets is not None and replace else []
@@ -190,10 +193,12 @@ class OutputSet:
             recorded = {}
             for rel, content in zip(rels, files.values(), strict=True):
                 data = content.encode("utf-8") if isinstance(content, str) else content
-                recorded[str(rel)] = self._stage(staging, rel, data)
+                recorded[str(rel)] = stage_file(staging, rel, data, self.root / rel)
             if sets is not None:
                 text = manifest.text(sets, self.name, recorded, replace, stale)
-                self._stage(staging, PurePosixPath(MANIFEST), text.encode("utf-8"))
+                stage_file(
+                    staging, PurePosixPath(MANIFEST), text.encode("utf-8"), self.root / MANIFEST
+                )
             self._commit(staging, stale)
         finally:
             if not self._keep_staging:  # ready for another write
@@ -289,7 +294,7 @@ class OutputSet:
         stale = []
         for key, entry in old.items():
             try:
-                rel = _relative(key)
+                rel = relative_target(key)
             except ValueError:
                 continue
             if key in new or not self._unchanged(rel, entry):
@@ -309,73 +314,20 @@ class OutputSet:
         finally:
             os.close(parent)
 
-    def _stage(self, staging: int, rel: PurePosixPath, data: bytes) -> list:
-        """Write one file under ``staging/new``; returns its [size, sha256]."""
-        fd = os.open("new", _fs.DIR_FLAGS, dir_fd=staging)
-        try:
-            for part in rel.parts[:-1]:
-                with contextlib.suppress(FileExistsError):
-                    os.mkdir(part, dir_fd=fd)
-                child = os.open(part, _fs.DIR_FLAGS, dir_fd=fd)
-                os.close(fd)
-                fd = child
-            out = os.open(rel.name, _fs.FILE_FLAGS, 0o666, dir_fd=fd)
-            try:
-                _fs.write_all(out, data)
-            finally:
-                os.close(out)
-        except OSError as exc:
-            raise _fs.error(self.root / rel, exc, "cannot write") from None
-        finally:
-            os.close(fd)
-        return [len(data), hashlib.sha256(data).hexdigest()]
-
     def _commit(self, staging: int, stale: list[PurePosixPath]) -> None:
         """Move the staged tree into place; on any failure undo every move made."""
-        undo: list = []
-        fds: list[int] = []
-        counter = iter(range(10**9))
-        old = os.open("old", _fs.DIR_FLAGS, dir_fd=staging)
-        fds.append(old)
-
-        def move(src_fd, src, dst_fd, dst):
-            os.rename(src, dst, src_dir_fd=src_fd, dst_dir_fd=dst_fd)
-            undo.append(lambda: os.rename(dst, src, src_dir_fd=dst_fd, dst_dir_fd=src_fd))
-
-        def merge(src_fd: int, dst_fd: int) -> None:
-            for entry in sorted(os.listdir(src_fd)):
-                here = _fs.lstat_at(dst_fd, entry)
-                if here is None:
-                    move(src_fd, entry, dst_fd, entry)
-                elif stat.S_ISDIR(here.st_mode):
-                    child_src = os.open(entry, _fs.DIR_FLAGS, dir_fd=src_fd)
-                    fds.append(child_src)
-                    child_dst = os.open(entry, _fs.DIR_FLAGS, dir_fd=dst_fd)
-                    fds.append(child_dst)
-                    merge(child_src, child_dst)
-                else:  # a file or a link: moved aside (kept until the end), then replaced
-                    move(dst_fd, entry, old, str(next(counter)))
-                    move(src_fd, entry, dst_fd, entry)
-
+        moves = Moves(os.open("old", _fs.DIR_FLAGS, dir_fd=staging))
         path = self.root
         try:
-            new = os.open("new", _fs.DIR_FLAGS, dir_fd=staging)
-            fds.append(new)
-            merge(new, self._fd)
+            moves.merge(moves.hold(os.open("new", _fs.DIR_FLAGS, dir_fd=staging)), self._fd)
             for rel in stale:
                 path = self.root / rel
                 parent = self._open_parent(rel)
                 if parent is None:
                     continue
-                fds.append(parent)
-                move(parent, rel.name, old, str(next(counter)))
+                moves.move_aside(moves.hold(parent), rel.name)
         except BaseException as exc:  # an OS error, or Ctrl-C half-way: undo every move
-            lost = 0
-            for step in reversed(undo):
-                try:
-                    step()
-                except OSError:
-                    lost += 1
+            lost = moves.undo()
             if not isinstance(exc, OSError):
                 self._keep_staging = lost > 0
                 raise
@@ -388,8 +340,7 @@ class OutputSet:
                 )
             raise error from None
         finally:
-            for fd in fds:
-                os.close(fd)
+            moves.close()
 
     def _remove_empty_parents(self, stale: list[PurePosixPath]) -> None:
         folders = {p for r in stale for p in r.parents if p != PurePosixPath(".")}
@@ -441,30 +392,3 @@ def write_file(
     if path.name in ("", ".", ".."):
         raise Nof1Error(f"{path}: is a folder, not a file name")
     return write_outputs(path.parent, {path.name: content}, force=force, inputs=inputs)[0]
-
-
-def _relative(rel: str) -> PurePosixPath:
-    path = PurePosixPath(rel)
-    if path.is_absolute() or not path.parts or any(p in ("..", ".") for p in path.parts):
-        raise ValueError(f"output paths are relative, without '.' or '..': {rel!r}")
-    if path.parts[0] == MANIFEST or path.parts[0].startswith(_STAGING_PREFIX):
-        raise ValueError(f"{rel!r} is a name nof1's writer keeps for itself")
-    return path
-
-
-def _input_paths(inputs: Inputs) -> list[tuple[str, Path]]:
-    pairs = []
-    for role, value in inputs.items():
-        if value is None:
-            continue
-        values = [value] if isinstance(value, str | os.PathLike) else value
-        pairs += [(role, Path(v)) for v in values if v is not None]
-    return pairs
-
-
-def _would_overwrite(existing: list[Path]) -> Nof1Error:
-    shown = ", ".join(str(p) for p in existing[:3])
-    more = f" and {len(existing) - 3} more" if len(existing) > 3 else ""
-    return Nof1Error(
-        f"would overwrite {len(existing)} existing file(s): {shown}{more} (use --force to replace)"
-    )

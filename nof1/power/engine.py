@@ -27,7 +27,7 @@ from nof1.design.timeline import included_conditions
 from nof1.power import methods
 from nof1.power.grid import DesignPoint
 from nof1.protocol.load import ProtocolFile
-from nof1.simulate import _check_range, simulate_outcomes, true_effect
+from nof1.simulate import check_range, simulate_outcomes, true_effect
 
 __all__ = ["METHODS", "SCHEMA", "Scenario", "chunks_per_point", "power_analysis"]
 
@@ -61,12 +61,12 @@ class Scenario:
     missing: float = 0.0
 
     def __post_init__(self):
-        _check_range("sd", self.sd, low=0, open_low=True)
-        _check_range("phi", self.phi, low=-1, high=1, open_low=True, open_high=True)
-        _check_range("trend", self.trend)
-        _check_range("onset_half_life", self.onset_half_life, low=0)
-        _check_range("offset_half_life", self.offset_half_life, low=0)
-        _check_range("missing", self.missing, low=0, high=1, open_high=True)
+        check_range("sd", self.sd, low=0, open_low=True)
+        check_range("phi", self.phi, low=-1, high=1, open_low=True, open_high=True)
+        check_range("trend", self.trend)
+        check_range("onset_half_life", self.onset_half_life, low=0)
+        check_range("offset_half_life", self.offset_half_life, low=0)
+        check_range("missing", self.missing, low=0, high=1, open_high=True)
 
 
 class _Trials(NamedTuple):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from nof1.errors import Nof1Error
-from nof1.protocol.load import _describe
+from nof1.protocol.load import validation_problems
 from nof1.protocol.model import Protocol
 
 __all__ = ["DesignPoint", "design_grid"]
@@ -147,4 +147,4 @@ def _vary(protocol: Protocol, cycles: int, period: int | None, washout: int) -> 
         where = (
             f"design point cycles={cycles}, period_days={shown}, analytic_washout_days={washout}"
         )
-        raise Nof1Error(f"{where}: {'; '.join(_describe(exc))}") from None
+        raise Nof1Error(f"{where}: {'; '.join(validation_problems(exc))}") from None

@@ -17,7 +17,14 @@ from nof1._yaml import parse_yaml, read_text
 from nof1.errors import ProtocolError
 from nof1.protocol.model import Protocol
 
-__all__ = ["ProtocolFile", "load_protocol", "read_protocol", "shipped_dir", "shipped_ids"]
+__all__ = [
+    "ProtocolFile",
+    "load_protocol",
+    "read_protocol",
+    "shipped_dir",
+    "shipped_ids",
+    "validation_problems",
+]
 
 
 @dataclass(frozen=True)
@@ -122,10 +129,10 @@ def _validate(data: dict, source: str) -> Protocol:
     try:
         return Protocol.model_validate(data)
     except ValidationError as exc:
-        raise ProtocolError(source, _describe(exc)) from None
+        raise ProtocolError(source, validation_problems(exc)) from None
 
 
-def _describe(exc: ValidationError) -> list[str]:
+def validation_problems(exc: ValidationError) -> list[str]:
     """Turn pydantic's errors into 'field.path: what was expected, got X' lines."""
     problems = []
     for err in exc.errors(include_url=False):

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nof1.data import AllocationFile, Diary, read_allocations, read_diary, read_patients
-from nof1.data._tabular import with_row_note
+from nof1.data.tables import with_row_note
 from nof1.errors import DiaryError
 
-__all__ = ["SeriesError", "SeriesInput", "load_series"]
+__all__ = ["SeriesError", "SeriesInput", "load_series", "one_line_reason"]
 
 _DIARY_NAME = re.compile(r"(?:^|.*[-_])diary\.(?:csv|xlsx)$", re.IGNORECASE)
 
@@ -170,7 +170,7 @@ def _read_table(path: Path, protocol, allocs, skip_bad: bool, options):
         shown = ", ".join(map(str, unnamed[:10])) + (", ..." if len(unnamed) > 10 else "")
         bad.append({"patient_id": None, "reason": f"rows {shown} have no patient_id"})
     for pid, exc in table.errors.items():
-        bad.append({"patient_id": pid, "reason": _reason(exc), "error": exc})
+        bad.append({"patient_id": pid, "reason": one_line_reason(exc), "error": exc})
     return table.diaries, bad
 
 
@@ -206,11 +206,11 @@ def _read_folder(path: Path, protocol, allocs, options):
                 )
             diaries[diary.patient_id] = diary
         except DiaryError as exc:
-            bad.append({"patient_id": guess, "reason": _reason(exc), "error": exc})
+            bad.append({"patient_id": guess, "reason": one_line_reason(exc), "error": exc})
     return diaries, bad
 
 
-def _reason(exc: DiaryError) -> str:
+def one_line_reason(exc: DiaryError) -> str:
     """A DiaryError as one line, naming the file (not the path typed: series.json is shared),
     with its first problems and the rest counted."""
     return Path(exc.source).name + exc.one_line().removeprefix(exc.source)

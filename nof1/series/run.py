@@ -20,7 +20,7 @@ from nof1.data.protocol_link import schedule_sha256 as check_schedule_sha256
 from nof1.design.visibility import visible_differences
 from nof1.errors import DiaryError
 from nof1.protocol.load import ProtocolFile
-from nof1.series.load import SeriesError, SeriesInput, _reason
+from nof1.series.load import SeriesError, SeriesInput, one_line_reason
 from nof1.series.pooling import (
     daily_data,
     folders,
@@ -187,7 +187,7 @@ def _align_all(series: SeriesInput, p, skip_bad: bool) -> tuple[list[Aligned], l
         try:
             aligned = align(diary, p, series.allocations.get(pid))
         except DiaryError as exc:
-            bad.append({"patient_id": pid, "reason": _reason(exc), "error": exc})
+            bad.append({"patient_id": pid, "reason": one_line_reason(exc), "error": exc})
             continue
         missing = nothing_to_compare(aligned) or _missing_condition(aligned)
         if missing:

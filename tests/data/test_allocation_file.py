@@ -158,3 +158,51 @@ def test_unblinding_key_fields_are_checked_with_their_path(tmp_path):
     with pytest.raises(DiaryError) as err:
         read_allocation(path)
     assert [p.split(":")[0] for p in err.value.problems] == ["groups", "periods.2.first_date"]
+
+
+# --- each format's writer and reader agree (nof1.files) ----------------------------------
+
+
+def test_the_blinded_csv_is_written_with_the_columns_its_reader_requires():
+    from nof1.files.allocation_csv import ALLOCATION_COLUMNS, allocation_csv
+
+    pf = read_protocol("ldn-fibromyalgia-2013")
+    schedules = draw_schedules(pf, ["P01", "P02"], START, 3)
+    lines = allocation_csv(pf, schedules).splitlines()
+    assert lines[0] == ",".join(ALLOCATION_COLUMNS)
+    assert len(lines) == 1 + 2 * 4  # baseline, two periods, follow-up per patient
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_every_patient_reads_back_from_both_formats_as_drawn(tmp_path, n):
+    from nof1.files.allocation_csv import read_blinded_csv
+    from nof1.files.unblinding_key import read_key_json
+
+    schedules = write_schedule(tmp_path, "ldn-fibromyalgia-2013", n=n)
+    prefix = "series" if n > 1 else "P01"
+    blinded = read_blinded_csv(tmp_path / f"{prefix}-allocation-blinded.csv")
+    key = read_key_json(tmp_path / f"{prefix}-unblinding-key.json")
+    assert list(blinded) == list(key) == [s.patient_id for s in schedules]
+    for s in schedules:
+        b, k = blinded[s.patient_id], key[s.patient_id]
+        assert b["labels"] == tuple(s.groups)
+        assert k["labels"] == tuple("active" if x else "placebo" for x in s.allocation)
+        assert b["kit_codes"] == k["kit_codes"] == s.kit_codes
+        assert b["spans"] == k["spans"] and b["start_date"] == k["start_date"] == START
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_the_key_records_the_draw_it_was_written_from(tmp_path, n):
+    from nof1.files.unblinding_key import read_key_draw
+
+    pf = read_protocol("ldn-nof1-multicycle")
+    schedules = write_schedule(tmp_path, n=n, seed=11)
+    name = "series-unblinding-key.json" if n > 1 else "P01-unblinding-key.json"
+    d = read_key_draw(tmp_path / name, pf)
+    assert (d.ids, d.start, d.seed, d.secret) == (
+        [s.patient_id for s in schedules],
+        START,
+        11,
+        schedules[0].secret,
+    )
+    assert d.recorded == json.loads((tmp_path / name).read_text())

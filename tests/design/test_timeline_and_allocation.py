@@ -16,7 +16,7 @@ from nof1.design.allocation import (
     sample_allocations,
     series_allocations,
 )
-from nof1.design.timeline import build_timeline, included_conditions, segments
+from nof1.design.timeline import build_timeline, included_conditions, period_bounds, segments
 from nof1.protocol import load_protocol
 
 
@@ -173,3 +173,22 @@ def test_the_vectorized_included_days_equal_the_timeline_for_every_allocation(pr
         t = build_timeline(p, allocation)
         expected = np.where(t.included, (t.condition == "active").astype(int), -1)
         assert (row == expected).all()
+
+
+@pytest.mark.parametrize(
+    "protocol",
+    [
+        load_protocol("ldn-fibromyalgia-2013"),
+        load_protocol("ldn-nof1-multicycle"),
+        vary("ldn-nof1-multicycle", schedule={"washout_days": 3, "placebo_days": 21}),
+    ],
+    ids=["2013", "multicycle", "washout and unequal periods"],
+)
+def test_period_bounds_are_the_treatment_segments_of_every_allocation(protocol):
+    allocations = enumerate_allocations(protocol)
+    first, last = period_bounds(protocol, allocations)
+    for allocation, f, la in zip(allocations, first, last, strict=True):
+        phases = segments(protocol, allocation)
+        treatment = [(s.first_day, s.last_day) for s in phases if s.phase == "treatment"]
+        assert list(zip(f.tolist(), la.tolist(), strict=True)) == treatment
+        assert phases[-1].last_day == protocol.total_days
