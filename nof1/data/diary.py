@@ -51,6 +51,8 @@ __all__ = [
     "MAX_PERIOD",
     "Diary",
     "PatientTable",
+    "diary_from_raw",
+    "patients_from_raw",
     "read_diary",
     "read_diary_table",
     "read_patients",
@@ -266,6 +268,24 @@ def read_patients(
         raw = read_raw(path, expected_header(protocol))
         if raw.column("patient_id") is None:
             raise DiaryError(raw.source, ["has no patient_id column (needed for several patients)"])
+        days, patient_of, problems = records(raw, protocol)
+        return _per_patient(raw, days, patient_of, problems, protocol, allocations)
+
+
+def diary_from_raw(
+    raw: RawTable, protocol: Protocol, allocation: AllocationFile | None = None, patient_id=None
+) -> Diary:
+    """:func:`read_diary` of a table already in cells (a DataFrame's: ``nof1.data.frame``)."""
+    with paused_gc():
+        days, patient_of, problems = records(raw, protocol)
+        return _one(raw, days, patient_of, problems, protocol, allocation, patient_id)
+
+
+def patients_from_raw(raw: RawTable, protocol: Protocol, allocations=None) -> PatientTable:
+    """:func:`read_patients` of a table already in cells (a DataFrame's: ``nof1.data.frame``)."""
+    if raw.column("patient_id") is None:
+        raise DiaryError(raw.source, ["has no patient_id column (needed for several patients)"])
+    with paused_gc():
         days, patient_of, problems = records(raw, protocol)
         return _per_patient(raw, days, patient_of, problems, protocol, allocations)
 
