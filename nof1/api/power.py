@@ -84,7 +84,7 @@ def power(
     1       2   -10.0            0.66
     2       3     0.0            0.14
     3       3   -10.0            0.72
-    >>> run.recommendation[:52]
+    >>> run.recommendation[:53]
     'No design tried reaches 80% power; the best, 3 cycles'
     """
     import secrets
