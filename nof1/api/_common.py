@@ -11,6 +11,7 @@ from nof1.errors import Nof1Error
 from nof1.protocol.load import ProtocolFile, read_protocol
 
 __all__ = [
+    "arm_labels",
     "cell",
     "interval_words",
     "protocol_file",
@@ -94,3 +95,13 @@ def table_html(headers: list[str], rows: list[list[str]], caption: str | None = 
         out.append("<tr>" + "".join(f"<td>{esc(str(c))}</td>" for c in row) + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
+
+
+def arm_labels(results: dict) -> tuple[str, str]:
+    """(treated, control) as people read them: "LDN 4.5 mg", "Placebo" or "group B"..."""
+    comparison = results.get("comparison") or {}  # contract nof1.results/2 has it
+    if "treated_label" in comparison and "control_label" in comparison:
+        return comparison["treated_label"], comparison["control_label"]
+    treated, control = ("B", "A") if results["blinded"] else ("active", "placebo")
+    labels = results["labels"]
+    return labels.get(treated, treated), labels.get(control, control)

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from nof1.api._common import cell, interval_words, protocol_file, table_html, write_report
+from nof1.api._common import (
+    arm_labels,
+    cell,
+    interval_words,
+    protocol_file,
+    table_html,
+    write_report,
+)
 from nof1.api.effects import effects_frame
 from nof1.protocol.load import ProtocolFile
 
@@ -152,7 +159,10 @@ class AnalysisResult:
         self._csv = aligned_csv
         self.protocol = protocol
         self._inputs = dict(inputs or {})
-        self._results = json.loads(results_json)
+
+    @cached_property
+    def _results(self) -> dict:
+        return json.loads(self._json)
 
     def to_dict(self) -> dict:
         """results.json (a fresh copy): exactly what ``nof1 analyze`` writes, but for
@@ -233,14 +243,12 @@ class AnalysisResult:
         from nof1.analysis.registry import METHODS
 
         ci = interval_words(r, p)
-        treated, control = _arms(r)
-        labels = r["labels"]
-        vs = f"{labels.get(treated, treated)} minus {labels.get(control, control)}"
+        vs = "{} minus {}".format(*arm_labels(r))
         primary = next(o for o in r["outcomes"] if o["primary"])
         rows = []
         for key, effect in primary["effects"].items():
             method = METHODS.get(key)
-            rows.append(_effect_row(method.name if method else key, effect))
+            rows.append(_effect_row(method.name if method else key, effect, method))
         first = table_html(
             ["Method", "Estimate", ci, "p-value", "Note"],
             rows,
@@ -260,14 +268,7 @@ class AnalysisResult:
         return first + every
 
 
-def _arms(results: dict) -> tuple[str, str]:
-    comparison = results.get("comparison") or {}
-    if "treated" in comparison and "control" in comparison:
-        return comparison["treated"], comparison["control"]
-    return ("B", "A") if results["blinded"] else ("active", "placebo")
-
-
-def _effect_row(name, effect: dict) -> list:
+def _effect_row(name, effect: dict, method=None) -> list:
     """Method, estimate, interval, p-value and a note, as table cells."""
     from nof1.report.html import fmt_p, fmt_prob
 
@@ -280,5 +281,7 @@ def _effect_row(name, effect: dict) -> list:
         note = f"P(benefit) {fmt_prob(effect['p_benefit'])}"
     elif effect.get("min_p") is not None:
         note = f"smallest attainable p {effect['min_p']:.3g}"
+    elif method is not None and not method.outcome_units:
+        note = f"a probability ({method.null:g} = no difference)"
     p_value = effect.get("p_value")
     return [name, cell(effect.get("estimate")), interval, fmt_p(p_value), note]

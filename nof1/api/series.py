@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from nof1.api._common import (
+    arm_labels,
     cell,
     interval_words,
     protocol_file,
@@ -255,10 +256,7 @@ class SeriesResult:
         s = self._series
         p = self.protocol.protocol
         counts = s["counts"]
-        comparison = s["comparison"]
-        labels = s["labels"]
-        treated, control = comparison["treated"], comparison["control"]
-        vs = f"{labels.get(treated, treated)} minus {labels.get(control, control)}"
+        vs = "{} minus {}".format(*arm_labels(s))
         ci = interval_words(s, p)
         rows = []
         for outcome in s["outcomes"]:
