@@ -34,9 +34,9 @@ Examples
 6       bayes_ar1    -8.906      NaN
 """
 
-import importlib as _importlib
 import sys as _sys
-import types as _types
+
+_ModuleType = type(_sys)  # types.ModuleType, without importing types (or importlib) now
 
 __version__ = "0.1.0"
 
@@ -63,8 +63,10 @@ _CALLABLE = {"series": "nof1.api.series:series", "power": "nof1.api.power:power"
 
 
 def _load(target: str):
+    import importlib
+
     module, name = target.split(":")
-    return getattr(_importlib.import_module(module), name)
+    return getattr(importlib.import_module(module), name)
 
 
 def __getattr__(name: str):
@@ -72,7 +74,9 @@ def __getattr__(name: str):
         value = globals()[name] = _load(_LAZY[name])
         return value
     if name in _CALLABLE:
-        return _importlib.import_module(f"{__name__}.{name}")  # made callable as it is bound
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")  # made callable as it is bound
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -81,7 +85,7 @@ def __dir__():
     return sorted(public | set(__all__))
 
 
-class _CallablePackage(_types.ModuleType):
+class _CallablePackage(_ModuleType):
     """``nof1.series`` and ``nof1.power``: packages that run their API function when called."""
 
     def __call__(self, *args, **kwargs):
@@ -95,7 +99,7 @@ class _CallablePackage(_types.ModuleType):
         return inspect.signature(_load(_CALLABLE[self.__name__.rpartition(".")[2]]))
 
 
-class _Package(_types.ModuleType):
+class _Package(_ModuleType):
     """The ``nof1`` module: binding the subpackage ``series`` or ``power`` makes it callable."""
 
     def __setattr__(self, name, value):
