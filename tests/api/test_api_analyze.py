@@ -148,6 +148,14 @@ def test_dates_as_timestamps_or_as_the_index_read_the_same(from_frame):
         pd.testing.assert_frame_equal(got.effects, from_frame.effects)
 
 
+def test_a_condition_column_instead_of_an_allocation_gives_the_same_effects(from_file):
+    aligned = from_file.aligned
+    frame = aligned.loc[aligned["observed"]].drop(columns=["day", "phase", "cycle", "period"])
+    frame = frame.drop(columns=["included", "observed"])  # date, condition and the outcomes
+    got = nof1.analyze(frame, PROTOCOL)  # no allocation: the diary says each day's condition
+    pd.testing.assert_frame_equal(got.effects, from_file.effects)
+
+
 def test_columns_a_file_could_not_have_are_errors():
     frame = pd.read_csv(DIARY)
     frame.insert(4, "Pain ", frame["pain"])
