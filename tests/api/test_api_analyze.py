@@ -156,6 +156,18 @@ def test_a_condition_column_instead_of_an_allocation_gives_the_same_effects(from
     pd.testing.assert_frame_equal(got.effects, from_file.effects)
 
 
+def test_one_patient_of_a_series_frame_with_the_series_allocation():
+    folder = ROOT / "sample_data" / "ldn-fibromyalgia-2013-series"
+    frame = pd.read_csv(folder / "series-diary.csv")
+    key = folder / "series-unblinding-key.json"
+    alone = nof1.analyze(frame[frame["patient_id"] == "P02"], "ldn-fibromyalgia-2013", key)
+    picked = nof1.analyze(frame, "ldn-fibromyalgia-2013", key, patient_id="P02")
+    assert alone.patient_id == picked.patient_id == "P02"
+    pd.testing.assert_frame_equal(alone.effects, picked.effects)
+    with pytest.raises(DiaryError, match=r"holds 31 patients .*pick one with patient_id"):
+        nof1.analyze(frame, "ldn-fibromyalgia-2013", key)
+
+
 def test_columns_a_file_could_not_have_are_errors():
     frame = pd.read_csv(DIARY)
     frame.insert(4, "Pain ", frame["pain"])
