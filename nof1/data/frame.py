@@ -80,11 +80,12 @@ def frame_table(frame: pd.DataFrame, source: str = SOURCE) -> RawTable:
     if any(name is not None for name in frame.index.names):
         frame = frame.reset_index()  # a date (or patient_id) index is a column of the file
     names = ["" if _missing(n) else str(n).strip() for n in frame.columns]
-    rows = []
-    for number, record in enumerate(frame.itertuples(index=False, name=None), 2):
-        cells = [_cell(value) for value in record]
-        if any(not is_missing(c) for c in cells):  # a blank row is no row, as in a file
-            rows.append((number, cells))
+    cells = [_column_cells(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    rows = [
+        (number, list(record))
+        for number, record in enumerate(zip(*cells, strict=True), 2)
+        if any(c is not None and not is_missing(c) for c in record)  # a blank row is no row
+    ]
     columns = [normalize_name(n) for n in names]
     keep = [i for i, c in enumerate(columns) if c or any(not is_missing(r[i]) for _, r in rows)]
     problems: list[str] = []
@@ -194,12 +195,21 @@ def _missing(value) -> bool:
     )
 
 
+def _column_cells(column: pd.Series) -> list:
+    """A column's values as cells: plain Python values, None where missing."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "fiub":
+        return column.tolist()  # Python numbers; a NaN float is a missing cell
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind == "M":
+        return [None if v is pd.NaT else v.to_pydatetime() for v in column.tolist()]
+    return [_cell(v) for v in column.tolist()]
+
+
 def _cell(value):
     """A pandas value as a cell of a file: None when missing, else plain Python values."""
+    if value.__class__ is str:
+        return value.strip()
     if _missing(value):
         return None
-    if isinstance(value, str):
-        return value.strip()
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
     if isinstance(value, np.datetime64):
