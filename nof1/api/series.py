@@ -93,34 +93,24 @@ def series(
     >>> print(len(s.patients), round(s.patients["P01"].effects.at[0, "estimate"], 2))
     31 4.79
     """
-    from nof1.series import analyze_series, load_series
+    from nof1.series import SeriesError, analyze_series
 
     pf = protocol_file(protocol)
-    if isinstance(diaries, pd.DataFrame):
-        data = _frame_series(diaries, pf.protocol, allocations, skip_bad)
-        inputs = {}
-    elif isinstance(diaries, str | os.PathLike):
-        data = load_series(diaries, pf.protocol, allocations=allocations, skip_bad=skip_bad)
-        inputs = {"diary": [diaries, *(d.source for d in data.diaries.values())]}
-        # series.json is shared: it names its inputs by file name, as the command line does
-        data = replace(
+    try:
+        data, inputs = _series_input(diaries, pf.protocol, allocations, skip_bad)
+        results = analyze_series(
             data,
-            source=shown_name(data.source),
-            allocation_sources=tuple(shown_name(a) for a in data.allocation_sources),
+            pf,
+            skip_bad=skip_bad,
+            workers=workers,
+            seed=seed,
+            command=None,
+            allow_protocol_change=allow_protocol_change,
         )
-    else:
-        raise TypeError(
-            f"diaries must be a file, a folder or a pandas DataFrame, got {type(diaries).__name__}"
-        )
-    results = analyze_series(
-        data,
-        pf,
-        skip_bad=skip_bad,
-        workers=workers,
-        seed=seed,
-        command=None,
-        allow_protocol_change=allow_protocol_change,
-    )
+    except SeriesError as exc:
+        if not skip_bad:
+            exc.add_note("(skip_bad=True analyses the other patients and lists these as skipped)")
+        raise
     text = json.dumps(results.to_dict(), indent=2, allow_nan=False) + "\n"
     inputs |= {"--allocations": allocations, "--protocol": pf.path}
     patients = {
@@ -128,6 +118,28 @@ def series(
         for pid, files in results.patient_files.items()
     }
     return SeriesResult(text, patients, pf, inputs)
+
+
+def _series_input(diaries, protocol, allocations, skip_bad: bool):
+    """The :class:`~nof1.series.SeriesInput` of a file, a folder or a DataFrame, and the
+    input files (that a report must never replace)."""
+    from nof1.series import load_series
+
+    if isinstance(diaries, pd.DataFrame):
+        return _frame_series(diaries, protocol, allocations, skip_bad), {}
+    if not isinstance(diaries, str | os.PathLike):
+        raise TypeError(
+            f"diaries must be a file, a folder or a pandas DataFrame, got {type(diaries).__name__}"
+        )
+    data = load_series(diaries, protocol, allocations=allocations, skip_bad=skip_bad)
+    inputs = {"diary": [diaries, *(d.source for d in data.diaries.values())]}
+    # series.json is shared: it names its inputs by file name, as the command line does
+    data = replace(
+        data,
+        source=shown_name(data.source),
+        allocation_sources=tuple(shown_name(a) for a in data.allocation_sources),
+    )
+    return data, inputs
 
 
 def _frame_series(frame, protocol, allocations, skip_bad: bool):

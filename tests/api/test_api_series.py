@@ -102,6 +102,7 @@ def test_bad_patients_are_named_or_skipped(inputs):
         nof1.series(frame, PROTOCOL, allocations=inputs[1])
     assert caught.value.source == "DataFrame (row 1 is the header)"
     assert len(caught.value.problems) == 1 and "value 500 on row" in caught.value.problems[0]
+    assert "skip_bad=True analyses the other patients" in caught.value.__notes__[0]
     kept = nof1.series(frame, PROTOCOL, allocations=inputs[1], skip_bad=True)
     assert list(kept.patients) == ["P01", "P02", "P04", "P05"]
     assert kept.skipped["patient_id"].tolist() == ["P03"]
