@@ -2,7 +2,8 @@
 
 The Python API (the same analyses as the ``nof1`` command line, for notebooks):
 
-- :func:`read_protocol`: a shipped protocol id or a YAML file, validated;
+- :func:`read_protocol`: a shipped protocol id or a YAML file, validated (it shows its
+  summary, as ``nof1 protocols show``);
 - :func:`analyze`: one patient's diary (a file or a pandas DataFrame) -> an
   :class:`~nof1.api.analysis.AnalysisResult` (``.effects``, ``.verdict``, ``.report()``);
 - :func:`series`: many patients -> a :class:`~nof1.api.series.SeriesResult`
@@ -52,7 +53,7 @@ __all__ = [
 
 # Loaded on first use (module __getattr__), so that `nof1 --help` does not pay for pandas.
 _LAZY = {
-    "read_protocol": "nof1.protocol.load:read_protocol",
+    "read_protocol": "nof1.api.protocol:read_protocol",
     "analyze": "nof1.api.analysis:analyze",
     "AnalysisResult": "nof1.api.analysis:AnalysisResult",
     "SeriesResult": "nof1.api.series:SeriesResult",

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from nof1.errors import Nof1Error
-from nof1.protocol.load import ProtocolFile, read_protocol
+from nof1.protocol.load import ProtocolFile
 
 __all__ = [
     "arm_labels",
@@ -36,6 +36,8 @@ def protocol_file(protocol) -> ProtocolFile:
     if isinstance(protocol, ProtocolFile):
         return protocol
     if isinstance(protocol, str | os.PathLike):
+        from nof1.api.protocol import read_protocol
+
         return read_protocol(protocol)
     raise TypeError(
         "protocol must be a shipped protocol id, a path to a YAML file or what "

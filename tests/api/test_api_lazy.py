@@ -59,8 +59,13 @@ def test_series_is_callable_however_it_was_first_imported():
     assert out.stdout.strip() == "True True"
 
 
-def test_read_protocol_is_the_protocol_reader():
-    from nof1.protocol import read_protocol
+def test_read_protocol_gives_a_protocol_file_that_shows_its_summary():
+    from nof1.protocol import ProtocolFile, read_protocol
 
-    assert nof1.read_protocol is read_protocol
-    assert nof1.read_protocol("ldn-nof1-multicycle").protocol.id == "ldn-nof1-multicycle"
+    pf = nof1.read_protocol("ldn-nof1-multicycle")
+    plain = read_protocol("ldn-nof1-multicycle")
+    assert isinstance(pf, ProtocolFile) and pf.protocol == plain.protocol
+    assert (pf.path, pf.text, pf.sha256) == (plain.path, plain.text, plain.sha256)
+    assert "id: ldn-nof1-multicycle (version 1)" in pf.summary()
+    assert pf.text not in repr(pf) and len(repr(pf)) < 300
+    assert pf._repr_html_().startswith('<pre class="nof1-protocol">Low-dose naltrexone')

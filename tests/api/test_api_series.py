@@ -74,6 +74,12 @@ def test_a_dataframe_gives_what_its_file_gives(inputs, from_file):
     pd.testing.assert_frame_equal(from_frame.effects, from_file.effects)
 
 
+def test_worker_processes_give_the_same_results(inputs, from_file):
+    protocol = nof1.read_protocol(PROTOCOL)  # what read_protocol returns goes to the workers
+    two = nof1.series(inputs[0], protocol, allocations=inputs[1], workers=2)
+    assert two.to_dict() == from_file.to_dict()
+
+
 def test_meta_analysis_is_one_row_per_outcome(from_file):
     meta = from_file.meta_analysis
     outcomes = from_file.to_dict()["outcomes"]
