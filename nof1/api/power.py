@@ -17,6 +17,8 @@ from nof1.protocol.load import ProtocolFile
 
 __all__ = ["PowerResult", "power"]
 
+_SHOWN = 40  # designs in the notebook table (every one is in .results)
+
 
 def power(
     protocol,
@@ -204,21 +206,26 @@ class PowerResult:
         d = self._data
         inputs = d["inputs"]
         main = inputs["primary_method"]
-        rows = []
+        effects = inputs["effects"]
+        rate = {}
         for r in d["results"]:
-            if r["method"] != main:
-                continue
-            rate = "–" if r["rejection_rate"] is None else f"{r['rejection_rate']:.0%}"
-            se = "" if r["mc_se"] is None else f" ± {r['mc_se']:.0%}"
-            label = next(
-                (x["label"] for x in d["designs"] if _same_design(x, r)), f"{r['cycles']} cycles"
-            )
-            rows.append([label, f"{r['effect']:g}", rate + se, r["reason"] or ""])
+            if r["method"] == main:
+                key = (_design_key(r), r["effect"])
+                rate[key] = "–" if r["rejection_rate"] is None else f"{r['rejection_rate']:.0%}"
+                if r["mc_se"] is not None:
+                    rate[key] += f" ± {r['mc_se']:.0%}"
+        designs = d["designs"]
+        rows = [
+            [x["label"], *(rate.get((_design_key(x), e), "–") for e in effects)]
+            for x in designs[:_SHOWN]
+        ]
+        if len(designs) > _SHOWN:
+            rows.append([f"... and {len(designs) - _SHOWN} more designs", *[""] * len(effects)])
         table = table_html(
-            ["Design", "Effect", "Rejection rate (power; type I error at 0)", "Note"],
+            ["Design", *(f"effect {e:g}" for e in effects)],
             rows,
-            f"{main}, {inputs['sims']} simulated trials per design and effect, seed "
-            f"{inputs['seed']}",
+            f"Rejection rate of {main} ± its Monte Carlo SE (power; the type I error at effect "
+            f"0), {inputs['sims']} simulated trials per design and effect, seed {inputs['seed']}",
         )
         return (
             '<div class="nof1-result">'
@@ -230,6 +237,6 @@ class PowerResult:
         )
 
 
-def _same_design(design: dict, row: dict) -> bool:
-    keys = ("cycles", "active_days", "placebo_days", "analytic_washout_days")
-    return all(design[k] == row[k] for k in keys)
+def _design_key(row: dict) -> tuple:
+    """What tells the designs of a grid apart, in power.json's designs and results."""
+    return tuple(row[k] for k in ("cycles", "active_days", "placebo_days", "analytic_washout_days"))

@@ -81,3 +81,18 @@ def test_repr_html_and_report(tmp_path, run):
     assert "<!DOCTYPE html>" in target.read_text()[:100]
     with pytest.raises(Nof1Error, match="pass overwrite=True"):
         run.report(target)
+
+
+def test_repr_html_of_a_large_grid_stays_small(run):
+    from nof1.api.power import PowerResult
+
+    data = run.to_dict()
+    design, row = data["designs"][0], data["results"][0]
+    data["designs"] = [design | {"cycles": c, "label": f"{c} cycles"} for c in range(1, 501)]
+    data["inputs"]["effects"] = [float(e) for e in range(-20, 1)]
+    data["results"] = [
+        row | {"cycles": c, "effect": e} for c in range(1, 501) for e in data["inputs"]["effects"]
+    ]
+    page = PowerResult(json.dumps(data), run.protocol)._repr_html_()
+    assert len(page.encode("utf-8")) < 100_000
+    assert "... and 460 more designs" in page and "effect -20" in page
