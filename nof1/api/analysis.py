@@ -152,6 +152,8 @@ class AnalysisResult:
     aligned : pandas.DataFrame
         aligned.csv: one row per planned day, which day counted for what.
     protocol : ProtocolFile
+
+    The tables are fresh copies on each access: changing one changes nothing here.
     """
 
     def __init__(self, results_json: str, aligned_csv: str, protocol: ProtocolFile, inputs=None):
@@ -177,12 +179,20 @@ class AnalysisResult:
     def patient_id(self) -> str | None:
         return self._results["patient_id"]
 
-    @cached_property
+    @property
     def effects(self) -> pd.DataFrame:
+        return self._effects.copy()  # a copy: changing it changes nothing here
+
+    @property
+    def aligned(self) -> pd.DataFrame:
+        return self._aligned.copy()
+
+    @cached_property
+    def _effects(self) -> pd.DataFrame:
         return effects_frame(self._results["outcomes"])
 
     @cached_property
-    def aligned(self) -> pd.DataFrame:
+    def _aligned(self) -> pd.DataFrame:
         import io
 
         from nof1.data import read_aligned_csv

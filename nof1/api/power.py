@@ -179,8 +179,12 @@ class PowerResult:
     def recommendation(self) -> str:
         return self._data["recommendation"]
 
-    @cached_property
+    @property
     def results(self) -> pd.DataFrame:
+        return self._results.copy()  # a copy: changing it changes nothing here
+
+    @cached_property
+    def _results(self) -> pd.DataFrame:
         return pd.DataFrame(self._data["results"])
 
     def report(self, path, *, overwrite: bool = False) -> Path:

@@ -217,8 +217,16 @@ class SeriesResult:
         ``software.command`` (None)."""
         return json.loads(self._json)
 
-    @cached_property
+    @property
     def meta_analysis(self) -> pd.DataFrame:
+        return self._meta_analysis.copy()  # a copy: changing it changes nothing here
+
+    @property
+    def effects(self) -> pd.DataFrame:
+        return self._effects.copy()
+
+    @cached_property
+    def _meta_analysis(self) -> pd.DataFrame:
         rows = []
         for outcome in self._series["outcomes"]:
             meta = outcome["meta_analysis"]
@@ -231,7 +239,7 @@ class SeriesResult:
         return frame
 
     @cached_property
-    def effects(self) -> pd.DataFrame:
+    def _effects(self) -> pd.DataFrame:
         from nof1.api.effects import effects_frame
 
         frames = [

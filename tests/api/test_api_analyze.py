@@ -100,10 +100,13 @@ def test_effects_are_one_row_per_outcome_and_method_in_registry_order(from_file)
     assert effects["estimate"].dtype == float and effects["exact"].dtype == "boolean"
 
 
-def test_to_dict_is_a_fresh_copy(from_file):
+def test_to_dict_and_the_tables_are_fresh_copies(from_file):
     first = from_file.to_dict()
     first["verdict"] = "changed"
     assert from_file.to_dict()["verdict"] != "changed"
+    effects = from_file.effects
+    effects.loc[0, "estimate"] = 99.0
+    assert from_file.effects.loc[0, "estimate"] != 99.0
 
 
 def test_a_frame_without_a_date_column_fails_as_the_cli_does(tmp_path):
