@@ -11,8 +11,10 @@ from nof1.errors import Nof1Error
 from nof1.protocol.load import ProtocolFile
 
 __all__ = [
+    "FRAME",
     "arm_labels",
     "cell",
+    "diary_frame",
     "interval_words",
     "protocol_file",
     "shown_name",
@@ -21,6 +23,8 @@ __all__ = [
 ]
 
 _FORCE = "(use --force to replace)"
+#: How messages name a diary given as a DataFrame (as ``nof1.data.reading`` does).
+FRAME = "<DataFrame>"
 
 
 def protocol_file(protocol) -> ProtocolFile:
@@ -43,6 +47,29 @@ def protocol_file(protocol) -> ProtocolFile:
         "protocol must be a shipped protocol id, a path to a YAML file or what "
         f"nof1.read_protocol returns, got {type(protocol).__name__}"
     )
+
+
+def diary_frame(frame):
+    """A DataFrame as the diary readers take it: a named index becomes a column.
+
+    ``frame.set_index("date")`` keeps the dates as the index; the readers read columns.
+
+    Raises
+    ------
+    DiaryError
+        A column MultiIndex (several header rows).
+    """
+    import pandas as pd
+
+    from nof1.errors import DiaryError
+
+    if isinstance(frame.columns, pd.MultiIndex):
+        raise DiaryError(
+            FRAME, ["has several header rows (a column MultiIndex): give one name per column"]
+        )
+    if any(name is not None for name in frame.index.names):
+        frame = frame.reset_index()
+    return frame
 
 
 def write_report(path, text: str, overwrite: bool, inputs: dict) -> Path:

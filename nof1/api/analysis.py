@@ -13,6 +13,7 @@ import pandas as pd
 from nof1.api._common import (
     arm_labels,
     cell,
+    diary_frame,
     interval_words,
     protocol_file,
     table_html,
@@ -30,7 +31,8 @@ def analyze(
     allocation=None,
     *,
     patient_id: str | None = None,
-    studyu_map=None,
+    mapping=None,
+    date_format: str | None = None,
     seed: int = 0,
     allow_protocol_change: bool = False,
 ) -> AnalysisResult:
@@ -42,10 +44,11 @@ def analyze(
     Parameters
     ----------
     diary : str, path or pandas.DataFrame
-        A diary file (CSV or XLSX, wide or long), or a DataFrame with the same columns
-        (``date`` and one column per outcome; optionally ``patient_id``, ``day``,
-        ``condition``, ``period``, ``note``; see :mod:`nof1.data.frame`), e.g. the diary
-        template ``nof1 schedule`` writes, filled in and read with ``pandas.read_csv``.
+        A diary file (CSV or XLSX, wide or long; docs/input-formats.md), or a DataFrame
+        with the same columns (``date`` and one column per outcome; optionally
+        ``patient_id``, ``day``, ``condition``, ``period``, ``note``), e.g. the diary
+        template ``nof1 schedule`` writes, filled in and read with ``pandas.read_csv``. A
+        named index (``set_index("date")``) is read as a column.
     protocol : str, path or ProtocolFile
         A shipped protocol id, a YAML file, or what :func:`nof1.read_protocol` returns.
     allocation : str or path, optional
@@ -54,8 +57,11 @@ def analyze(
         when the diary has a ``condition`` column.
     patient_id : str, optional
         Which patient, when the diary or the allocation holds several.
-    studyu_map : str or path, optional
-        Read ``diary`` (a file) as a StudyU export with this mapping file.
+    mapping : str or path, optional
+        A mapping file for a diary not in nof1's columns (``nof1 analyze --map``).
+    date_format : str, optional
+        ``day-first``, ``month-first`` or a ``strptime`` pattern, for dates whose order
+        the data does not settle (``--date-format``).
     seed : int
         Seed of the Monte Carlo randomization test (schemes of over 100 000 allocations).
     allow_protocol_change : bool
@@ -95,30 +101,25 @@ def analyze(
     >>> nof1.analyze(frame.drop(columns="date"), "ldn-nof1-multicycle")
     Traceback (most recent call last):
     ...
-    nof1.errors.DiaryError: DataFrame: 1 problem(s)
+    nof1.errors.DiaryError: <DataFrame>: 1 problem(s)
       - no date column (expected a header row: date, then one column per outcome (pain, ...
     """
     from nof1.analysis.patient import analyze_patient
-    from nof1.data import load_aligned
+    from nof1.data import ReadOptions, load_aligned
     from nof1.data.align import nothing_to_compare
-    from nof1.data.frame import load_aligned_frame
     from nof1.errors import DiaryError
 
     pf = protocol_file(protocol)
     if isinstance(diary, pd.DataFrame):
-        if studyu_map is not None:
-            raise TypeError("studyu_map reads a StudyU export file; diary is a DataFrame")
-        aligned = load_aligned_frame(diary, pf.protocol, allocation, patient_id)
-        inputs = {}
+        diary, inputs = diary_frame(diary), {}
     elif isinstance(diary, str | os.PathLike):
-        aligned = load_aligned(
-            diary, pf.protocol, allocation, patient_id=patient_id, studyu_map=studyu_map
-        )
-        inputs = {"diary": diary, "--studyu-map": studyu_map}
+        inputs = {"diary": diary, "--map": mapping}
     else:
         raise TypeError(
             f"diary must be a file path or a pandas DataFrame, got {type(diary).__name__}"
         )
+    options = ReadOptions(mapping=mapping, date_format=date_format)
+    aligned = load_aligned(diary, pf.protocol, allocation, patient_id=patient_id, options=options)
     empty = nothing_to_compare(aligned)
     if empty:
         raise DiaryError(aligned.source, [empty])
@@ -127,7 +128,7 @@ def analyze(
     ).to_dict()
     text = json.dumps(results, indent=2, ensure_ascii=False) + "\n"
     inputs |= {"--allocation": allocation, "--protocol": pf.path}
-    return AnalysisResult(text, aligned.to_csv(), pf, inputs)
+    return AnalysisResult(text, aligned.to_csv(), pf, inputs, notes=aligned.notes)
 
 
 class AnalysisResult:
@@ -152,15 +153,21 @@ class AnalysisResult:
     aligned : pandas.DataFrame
         aligned.csv: one row per planned day, which day counted for what.
     protocol : ProtocolFile
+    notes : tuple of str
+        How the diary was read when not as nof1's own template (a REDCap export, a
+        mapping file, the date order...): what ``nof1 analyze`` prints as ``Note:``.
 
     The tables are fresh copies on each access: changing one changes nothing here.
     """
 
-    def __init__(self, results_json: str, aligned_csv: str, protocol: ProtocolFile, inputs=None):
+    def __init__(
+        self, results_json: str, aligned_csv: str, protocol: ProtocolFile, inputs=None, notes=()
+    ):
         self._json = results_json
         self._csv = aligned_csv
         self.protocol = protocol
         self._inputs = dict(inputs or {})
+        self.notes = tuple(dict.fromkeys(notes))
 
     @cached_property
     def _results(self) -> dict:
@@ -242,7 +249,8 @@ class AnalysisResult:
             f"protocol {html.escape(r['protocol']['id'])} · {quality['days_observed']} of "
             f"{quality['days_planned']} planned days observed</p>"
         )
-        body = [head, f"<p>{html.escape(self.verdict)}</p>", self._tables(r, p)]
+        body = [head, *(f"<p>Note: {html.escape(n)}.</p>" for n in self.notes)]
+        body += [f"<p>{html.escape(self.verdict)}</p>", self._tables(r, p)]
         body.append(
             '<p style="color:#666">Every outcome and method: <code>.effects</code> '
             "(a DataFrame); the full report: <code>.report(&quot;report.html&quot;)</code>.</p>"

@@ -14,6 +14,7 @@ import pandas as pd
 from nof1.api._common import (
     arm_labels,
     cell,
+    diary_frame,
     interval_words,
     protocol_file,
     shown_name,
@@ -37,6 +38,8 @@ def series(
     workers: int | None = None,
     seed: int = 0,
     allow_protocol_change: bool = False,
+    mapping=None,
+    date_format: str | None = None,
 ) -> SeriesResult:
     """Analyse a series of n-of-1 trials: every patient, then pooled across patients.
 
@@ -65,6 +68,10 @@ def series(
         Seed of each patient's Monte Carlo randomization test (large schemes only).
     allow_protocol_change : bool
         Analyse even when the allocations were made from another version of the protocol.
+    mapping : str or path, optional
+        A mapping file for diaries not in nof1's columns (``nof1 series --map``).
+    date_format : str, optional
+        ``day-first``, ``month-first`` or a ``strptime`` pattern (``--date-format``).
 
     Returns
     -------
@@ -93,11 +100,13 @@ def series(
     >>> print(len(s.patients), round(s.patients["P01"].effects.at[0, "estimate"], 2))
     31 4.79
     """
+    from nof1.data import ReadOptions
     from nof1.series import SeriesError, analyze_series
 
     pf = protocol_file(protocol)
     try:
-        data, inputs = _series_input(diaries, pf.protocol, allocations, skip_bad)
+        reading = ReadOptions(mapping=mapping, date_format=date_format)
+        data, inputs = _series_input(diaries, pf.protocol, allocations, skip_bad, reading)
         results = analyze_series(
             data,
             pf,
@@ -117,22 +126,23 @@ def series(
         pid: AnalysisResult(files["results.json"], files["aligned.csv"], pf, inputs)
         for pid, files in results.patient_files.items()
     }
-    return SeriesResult(text, patients, pf, inputs)
+    return SeriesResult(text, patients, pf, inputs, notes=data.notes)
 
 
-def _series_input(diaries, protocol, allocations, skip_bad: bool):
+def _series_input(diaries, protocol, allocations, skip_bad: bool, options):
     """The :class:`~nof1.series.SeriesInput` of a file, a folder or a DataFrame, and the
     input files (that a report must never replace)."""
     from nof1.series import load_series
 
     if isinstance(diaries, pd.DataFrame):
-        return _frame_series(diaries, protocol, allocations, skip_bad), {}
+        return _frame_series(diary_frame(diaries), protocol, allocations, skip_bad, options), {}
     if not isinstance(diaries, str | os.PathLike):
         raise TypeError(
             f"diaries must be a file, a folder or a pandas DataFrame, got {type(diaries).__name__}"
         )
-    data = load_series(diaries, protocol, allocations=allocations, skip_bad=skip_bad)
+    data = load_series(diaries, protocol, allocations, skip_bad=skip_bad, options=options)
     inputs = {"diary": [diaries, *(d.source for d in data.diaries.values())]}
+    inputs["--map"] = options.mapping
     # series.json is shared: it names its inputs by file name, as the command line does
     data = replace(
         data,
@@ -142,11 +152,11 @@ def _series_input(diaries, protocol, allocations, skip_bad: bool):
     return data, inputs
 
 
-def _frame_series(frame, protocol, allocations, skip_bad: bool):
-    """A series' :class:`~nof1.series.SeriesInput` from one DataFrame of every patient."""
-    from nof1.data import read_allocations
+def _frame_series(frame, protocol, allocations, skip_bad: bool, options):
+    """A series' :class:`~nof1.series.SeriesInput` from one DataFrame of every patient, as
+    ``nof1.series.load_series`` reads a diary table."""
+    from nof1.data import read_allocations, read_patients
     from nof1.data._tabular import with_row_note
-    from nof1.data.frame import SOURCE, read_patients_frame
     from nof1.errors import DiaryError
     from nof1.series import SeriesError, SeriesInput
 
@@ -161,7 +171,7 @@ def _frame_series(frame, protocol, allocations, skip_bad: bool):
                 ],
             )
         allocs, sources = read_allocations(allocations), (shown_name(allocations),)
-    table = read_patients_frame(frame, protocol, allocs)
+    table = read_patients(frame, protocol, allocs, options)
     bad = []
     if table.problems:
         if not skip_bad:
@@ -176,7 +186,8 @@ def _frame_series(frame, protocol, allocations, skip_bad: bool):
         for pid, exc in table.errors.items():
             bad.append({"patient_id": pid, "reason": exc.one_line(), "error": exc})
     sha = next(iter(table.diaries.values())).sha256 if table.diaries else None
-    return SeriesInput(SOURCE, sha, table.diaries, allocs, sources, tuple(bad))
+    notes = tuple(dict.fromkeys(n for d in table.diaries.values() for n in d.notes))
+    return SeriesInput(table.source, sha, table.diaries, allocs, sources, tuple(bad), notes)
 
 
 class SeriesResult:
@@ -203,14 +214,20 @@ class SeriesResult:
     skipped : pandas.DataFrame
         ``patient_id`` and ``reason`` of each patient not analysed (with ``skip_bad``).
     protocol : ProtocolFile
+    notes : tuple of str
+        How the diaries were read when not as nof1's own template (``Note:`` lines of
+        ``nof1 series``).
     """
 
-    def __init__(self, series_json: str, patients: dict, protocol: ProtocolFile, inputs=None):
+    def __init__(
+        self, series_json: str, patients: dict, protocol: ProtocolFile, inputs=None, notes=()
+    ):
         self._json = series_json
         self._series = json.loads(series_json)
         self.patients: dict[str, AnalysisResult] = dict(patients)
         self.protocol = protocol
         self._inputs = dict(inputs or {})
+        self.notes = tuple(dict.fromkeys(notes))
 
     def to_dict(self) -> dict:
         """series.json (a fresh copy), as ``nof1 series`` writes it but for
@@ -306,6 +323,7 @@ class SeriesResult:
             f"{counts['analysed']} patients analysed, {counts['skipped']} skipped"
             + (" · blinded: effects are B minus A" if s["blinded"] else "")
             + "</p>",
+            *(f"<p>Note: {html.escape(n)}.</p>" for n in self.notes),
             table,
         ]
         if s["skipped"]:

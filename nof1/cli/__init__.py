@@ -49,6 +49,7 @@ class Nof1Group(click.Group):
     cls=Nof1Group,
     lazy_subcommands={
         "analyze": "nof1.cli.analyze:analyze",
+        "import": "nof1.cli.import_:import_group",
         "protocols": "nof1.cli.protocols:protocols",
         "power": "nof1.cli.power:power",
         "report": "nof1.cli.report:report",

@@ -8,6 +8,8 @@ import click
 
 __all__ = [
     "BadValueExitsOne",
+    "echo_notes",
+    "read_options",
     "allow_protocol_change_option",
     "claim_out",
     "force_option",
@@ -25,6 +27,31 @@ __all__ = [
     "seed_option",
     "warn_visible_differences",
 ]
+
+
+def read_options(command):
+    """``--map FILE`` and ``--date-format ORDER``: reading diaries not in nof1's template."""
+    command = click.option(
+        "--date-format",
+        metavar="ORDER",
+        help="The order of dates like 05/01/2026 when the data does not settle it: "
+        "day-first, month-first, or a strptime pattern such as '%d/%m/%Y %H:%M'.",
+    )(command)
+    return click.option(
+        "--map",
+        "map_file",
+        type=click.Path(dir_okay=False),
+        metavar="FILE",
+        help="A mapping file (YAML) saying which column is the patient, the date and each "
+        "outcome, for files such as a Google or Microsoft Forms sheet (schema: "
+        "nof1/schemas/map.schema.json; see docs/input-formats.md).",
+    )(command)
+
+
+def echo_notes(notes) -> None:
+    """How a diary was read (REDCap, a map, the date order...), one line each on stderr."""
+    for note in dict.fromkeys(notes):
+        click.echo(f"Note: {note}.", err=True)
 
 
 def patient_options(series_help: str):

@@ -7,10 +7,12 @@ import click
 from nof1.cli._common import (
     allow_protocol_change_option,
     claim_out,
+    echo_notes,
     force_option,
     out_option,
     problems_option,
     protocol_word,
+    read_options,
     recorded_command,
 )
 
@@ -40,13 +42,7 @@ __all__ = ["analyze"]
     metavar="ID",
     help="Which patient, when the diary or allocation file holds several.",
 )
-@click.option(
-    "--studyu-map",
-    type=click.Path(dir_okay=False),
-    metavar="FILE",
-    help="Read DIARY as a StudyU participant export, with this mapping of its "
-    "questions and interventions to the protocol's outcomes and conditions.",
-)
+@read_options
 @click.option(
     "--seed",
     type=click.IntRange(0),
@@ -64,7 +60,8 @@ def analyze(
     protocol,
     allocation,
     patient_id,
-    studyu_map,
+    map_file,
+    date_format,
     seed,
     allow_protocol_change,
     out_dir,
@@ -72,6 +69,10 @@ def analyze(
     problems_file,
 ):
     """Analyse one patient's DIARY (CSV or XLSX) with the protocol's pre-specified methods.
+
+    DIARY is nof1's diary template, a REDCap export (raw or labels), a spreadsheet from
+    any locale, or any table with --map. A StudyU export is imported first (`nof1
+    import studyu`).
 
     \b
     Writes DIR/results.json (every method, per outcome; contract nof1.results/1),
@@ -83,7 +84,7 @@ def analyze(
     from pathlib import Path
 
     from nof1.analysis.patient import analyze_patient
-    from nof1.data import load_aligned
+    from nof1.data import ReadOptions, load_aligned
     from nof1.data.align import nothing_to_compare
     from nof1.data.problems import problems_csv
     from nof1.errors import DiaryError
@@ -92,12 +93,14 @@ def analyze(
 
     out = claim_out(out_dir, force, "analyze")
     pf = read_protocol(protocol)
-    inputs = {"diary": diary, "--allocation": allocation, "--studyu-map": studyu_map}
+    inputs = {"diary": diary, "--allocation": allocation, "--map": map_file}
     inputs |= {"--protocol": pf.path}
     try:
+        options = ReadOptions(mapping=map_file, date_format=date_format)
         aligned = load_aligned(
-            diary, pf.protocol, allocation=allocation, patient_id=patient_id, studyu_map=studyu_map
+            diary, pf.protocol, allocation=allocation, patient_id=patient_id, options=options
         )
+        echo_notes(aligned.notes)
         empty = nothing_to_compare(aligned)
         if empty:
             raise DiaryError(aligned.source, [empty])
@@ -110,7 +113,8 @@ def analyze(
         ("--protocol", protocol_word(protocol)),
         ("--allocation", allocation and Path(allocation)),
         ("--patient", patient_id),
-        ("--studyu-map", studyu_map and Path(studyu_map)),
+        ("--map", map_file and Path(map_file)),
+        ("--date-format", date_format),
         ("--seed", seed),
         ("--out", Path(out_dir)),
         ("--problems", problems_file and Path(problems_file)),

@@ -10,10 +10,12 @@ import click
 from nof1.cli._common import (
     allow_protocol_change_option,
     claim_out,
+    echo_notes,
     force_option,
     out_option,
     problems_option,
     protocol_word,
+    read_options,
     recorded_command,
     recorded_path,
 )
@@ -69,6 +71,7 @@ _HINT = "(--skip-bad analyses the other patients and lists these as skipped)"
     help="Also write each patient's report.html in patients/ID/ (about 1.7 MB each: every "
     "page carries its own plotly.js so that it opens alone, offline).",
 )
+@read_options
 @allow_protocol_change_option
 @out_option("series.json, series.html and patients/ID/")
 @force_option
@@ -81,6 +84,8 @@ def series(
     workers,
     seed,
     patient_reports,
+    map_file,
+    date_format,
     allow_protocol_change,
     out_dir,
     force,
@@ -88,9 +93,10 @@ def series(
 ):
     """Analyse a series of n-of-1 trials: every patient, then pooled across patients.
 
-    DIARY_OR_DIR is one diary table (CSV or XLSX, wide or long) with a patient_id column,
-    or a folder of per-patient diaries named ID-diary.csv (e.g. the folder `nof1 simulate
-    --patients N` writes).
+    DIARY_OR_DIR is one diary table (CSV or XLSX, wide or long; a REDCap export; any table
+    with --map) with a patient_id column, or a folder of per-patient diaries named
+    ID-diary.csv (e.g. the folder `nof1 simulate --patients N` or `nof1 import studyu`
+    writes).
 
     \b
     Writes DIR/series.json (contract nof1.series/1): per outcome a random-effects
@@ -103,6 +109,7 @@ def series(
     import json
     from dataclasses import replace
 
+    from nof1.data import ReadOptions
     from nof1.data.problems import problems_csv
     from nof1.errors import DiaryError
     from nof1.protocol import read_protocol
@@ -115,6 +122,7 @@ def series(
     pf = read_protocol(protocol)
     options = [("--protocol", protocol_word(protocol))]
     options += [("--allocations", allocations and Path(allocations)), ("--seed", seed)]
+    options += [("--map", map_file and Path(map_file)), ("--date-format", date_format)]
     options += [("--out", Path(out_dir)), ("--problems", problems_file and Path(problems_file))]
     flags = ["--skip-bad"] * skip_bad + ["--patient-reports"] * patient_reports
     flags += ["--allow-protocol-change"] * allow_protocol_change
@@ -127,8 +135,13 @@ def series(
     if patient_reports:
         run["files"] = series_patient_files
     typed_inputs = {"diary": source, "--allocations": allocations, "--protocol": pf.path}
+    typed_inputs["--map"] = map_file
+    reading = ReadOptions(mapping=map_file, date_format=date_format)
     try:
-        data = load_series(source, pf.protocol, allocations=allocations, skip_bad=skip_bad)
+        data = load_series(
+            source, pf.protocol, allocations=allocations, skip_bad=skip_bad, options=reading
+        )
+        echo_notes(data.notes)
         shared = replace(  # series.json names its inputs as the command line does
             data,
             source=recorded_path(data.source, out_dir),
@@ -157,6 +170,7 @@ def series(
         "diary": [source, *(d.source for d in data.diaries.values())],
         "--allocations": data.allocation_sources,
         "--protocol": pf.path,
+        "--map": map_file,
     }
     written = out.write(files, inputs)
     if problems_file:

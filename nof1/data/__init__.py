@@ -1,5 +1,6 @@
-"""Diary data in: allocation files, diaries (CSV/XLSX, wide/long), StudyU exports, and
-the aligned table every analysis reads.
+"""Diary data in: allocation files, diaries (CSV/XLSX/DataFrame, wide/long, REDCap, any
+table through a mapping file), StudyU exports (``nof1.data.studyu``), and the aligned
+table every analysis reads.
 
 Typical use::
 
@@ -26,7 +27,8 @@ from nof1.data.diary import (
     read_diary_table,
     read_patients,
 )
-from nof1.data.studyu import StudyUMapping, read_studyu, read_studyu_mapping, read_studyu_table
+from nof1.data.mapping import DiaryMap, read_map
+from nof1.data.reading import ReadOptions
 
 __all__ = [
     "ALIGNED_COLUMNS",
@@ -35,7 +37,8 @@ __all__ = [
     "AllocationFile",
     "Diary",
     "PatientTable",
-    "StudyUMapping",
+    "DiaryMap",
+    "ReadOptions",
     "align",
     "load_aligned",
     "read_aligned_csv",
@@ -44,8 +47,6 @@ __all__ = [
     "read_diary",
     "read_diary_table",
     "read_patients",
-    "read_studyu",
-    "read_studyu_mapping",
-    "read_studyu_table",
+    "read_map",
     "schedule_problems",
 ]

@@ -13,17 +13,25 @@ silently dropped); a workbook may inflate to at most ``nof1.data._xlsx.MAX_UNCOM
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import gc
 import hashlib
 import io
-import math
-import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from nof1.data._cells import (
+    MISSING,
+    cell_text,
+    column_letter,
+    is_missing,
+    is_plain_number_text,
+    normalize_name,
+    parse_date,
+    parse_int,
+    parse_number,
+)
 from nof1.errors import DiaryError, Problem
 from nof1.inputs import MAX_FILE_BYTES, read_input
 
@@ -46,6 +54,7 @@ __all__ = [
     "paused_gc",
     "read_file_bytes",
     "read_raw",
+    "twice_message",
 ]
 
 #: Largest input file read, in bytes.
@@ -55,11 +64,6 @@ MAX_ROWS = 1_048_576
 MAX_COLUMNS = 1024
 #: Added to a file name in messages that cite rows.
 ROW_NOTE = " (row 1 is the header)"
-
-#: Cell texts read as a missing value (case-insensitive), besides an empty cell.
-MISSING = ("", "na", "n/a", "nan", "null")
-_MISSING = frozenset(MISSING)
-_ISO_DATE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ][0-9:.]+)?")
 
 # Magic numbers of files people attach by mistake, for a clearer message.
 _SIGNATURES = {
@@ -106,6 +110,13 @@ class RawTable:
     names: list[str]
     columns: list[str]
     rows: list[tuple[int, list]]
+    #: The CSV field separator (``","`` for a workbook): ``";"`` usually means decimal commas.
+    delimiter: str = ","
+    #: How the file was read, for the user (e.g. which sheet of a workbook); "" if plainly.
+    note: str = ""
+    #: Columns whose name is in the header twice: (name, first index, second index), when
+    #: the reader was asked to leave them to the caller (``duplicates="keep"``).
+    duplicates: tuple = ()
 
     def column(self, name: str) -> int | None:
         """Index of the (normalized) column ``name``, or None."""
@@ -114,148 +125,6 @@ class RawTable:
     @cached_property
     def _index(self) -> dict[str, int]:
         return {name: i for i, name in enumerate(self.columns)}
-
-
-def normalize_name(name) -> str:
-    """Column names are matched ignoring case, outer spaces, and spaces or hyphens inside.
-
-    Examples
-    --------
-    >>> normalize_name("  Sleep quality "), normalize_name("Follow-Up")
-    ('sleep_quality', 'follow_up')
-    """
-    return re.sub(r"[\s\-]+", "_", str(name if name is not None else "").strip().lower())
-
-
-def column_letter(index: int) -> str:
-    """Spreadsheet letter of a 0-based column index.
-
-    Examples
-    --------
-    >>> column_letter(0), column_letter(25), column_letter(27)
-    ('A', 'Z', 'AB')
-    """
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def cell_text(cell) -> str:
-    """A cell as stripped text; "" when missing.
-
-    Examples
-    --------
-    >>> cell_text(" P01 "), cell_text(None), cell_text(3)
-    ('P01', '', '3')
-    """
-    return "" if is_missing(cell) else str(cell).strip()
-
-
-def is_missing(cell) -> bool:
-    """An empty cell, or one of the :data:`MISSING` texts.
-
-    Examples
-    --------
-    >>> is_missing(""), is_missing(" NA "), is_missing(None), is_missing("0")
-    (True, True, True, False)
-    """
-    if cell is None:
-        return True
-    if isinstance(cell, str):
-        return cell.strip().lower() in _MISSING
-    return isinstance(cell, float) and math.isnan(cell)
-
-
-def parse_date(cell) -> dt.date:
-    """A date from an ISO text (``YYYY-MM-DD``, a time after it is ignored) or a workbook date.
-
-    Day-first or month-first texts (``05/01/2026``) are refused: they are ambiguous.
-
-    Raises
-    ------
-    ValueError
-
-    Examples
-    --------
-    >>> parse_date("2026-01-05"), parse_date("2026-01-05T08:30")
-    (datetime.date(2026, 1, 5), datetime.date(2026, 1, 5))
-    >>> parse_date(dt.datetime(2026, 1, 5, 0, 0))
-    datetime.date(2026, 1, 5)
-    """
-    if isinstance(cell, dt.datetime):
-        return cell.date()
-    if isinstance(cell, dt.date):
-        return cell
-    if cell.__class__ is str and len(cell) == 10 and cell[4] == cell[7] == "-":
-        try:  # the usual YYYY-MM-DD, without the regular expression
-            return dt.date.fromisoformat(cell)
-        except ValueError:
-            pass  # the general path says what is wrong
-    text = str(cell).strip()
-    match = _ISO_DATE.fullmatch(text)
-    if not match:
-        raise ValueError(text)
-    return dt.date.fromisoformat(match.group(1))
-
-
-def parse_number(cell) -> float:
-    """A finite number from a text or a workbook number.
-
-    Raises
-    ------
-    ValueError
-
-    Examples
-    --------
-    >>> parse_number(" 45 "), parse_number(7.5)
-    (45.0, 7.5)
-    """
-    if isinstance(cell, bool):
-        raise ValueError(cell)
-    if not isinstance(cell, int | float):
-        cell = str(cell)
-        if not is_plain_number_text(cell):
-            raise ValueError(cell)
-    value = float(cell)
-    if not math.isfinite(value):
-        raise ValueError(cell)
-    return value
-
-
-def is_plain_number_text(text: str) -> bool:
-    """Whether ``float(text)`` reads the text as written: ASCII digits, no ``_``.
-
-    Python's ``float`` also reads ``1_0`` as 10, Arabic-Indic ``٣٣`` and full-width
-    ``５５`` as 33 and 55: a diary accepts ASCII decimal numbers only. (``inf`` and
-    ``nan`` pass here; callers refuse what is not finite.)
-
-    Examples
-    --------
-    >>> [is_plain_number_text(t) for t in ("63", "-1.5e3", "1_0", "٣٣", "５５")]
-    [True, True, False, False, False]
-    """
-    return text.isascii() and "_" not in text
-
-
-def parse_int(cell) -> int:
-    """A whole number (``3``, ``3.0``) from a text or a workbook number.
-
-    Raises
-    ------
-    ValueError
-
-    Examples
-    --------
-    >>> parse_int("3"), parse_int(3.0)
-    (3, 3)
-    """
-    value = parse_number(cell)
-    if value != int(value):
-        raise ValueError(cell)
-    return int(value)
 
 
 @contextmanager
@@ -280,7 +149,12 @@ def read_file_bytes(path: str | Path, source: str | None = None) -> bytes:
     return read_input(path, DiaryError, source)
 
 
-def read_raw(path: str | Path, expected: str) -> RawTable:
+def read_raw(
+    path: str | Path,
+    expected: str,
+    duplicates: str = "refuse",
+    sheet_wants: frozenset = frozenset(),
+) -> RawTable:
     """Read a CSV or XLSX file into a :class:`RawTable`.
 
     Parameters
@@ -289,6 +163,12 @@ def read_raw(path: str | Path, expected: str) -> RawTable:
     expected : str
         What the header should hold, for the message when there is none
         (e.g. "date, then one column per outcome").
+    duplicates : {"refuse", "keep"}
+        A column name twice in the header is a problem, or is left to the caller
+        (listed in ``RawTable.duplicates``; a REDCap labels export repeats "Complete?").
+    sheet_wants : frozenset of str
+        Normalized column names that mark the sheet to read in a workbook of several: the
+        first sheet whose header has one of them (else the first sheet).
 
     Raises
     ------
@@ -304,15 +184,24 @@ def read_raw(path: str | Path, expected: str) -> RawTable:
     if data.startswith(b"PK\x03\x04"):
         from nof1.data._xlsx import xlsx_rows
 
-        cells = xlsx_rows(data, source, MAX_ROWS, MAX_COLUMNS)
-        return _table(source, digest, cells, expected, from_csv=False)
+        cells, note = xlsx_rows(data, source, MAX_ROWS, MAX_COLUMNS, _wanted(sheet_wants))
+        return _table(source, digest, cells, expected, False, duplicates=duplicates, note=note)
     for magic, kind in _SIGNATURES.items():
         if data.startswith(magic):
             raise DiaryError(source, [f"is not a CSV or XLSX file (it is {kind})"])
     if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
         raise DiaryError(source, ["has an .xlsx name but is not an XLSX workbook"])
-    cells = _csv_rows(_decode(data, source), source)
-    return _table(source, digest, cells, expected, from_csv=True)
+    delimiter, cells = _csv_rows(_decode(data, source), source)
+    return _table(source, digest, cells, expected, True, delimiter, duplicates)
+
+
+def _wanted(names: frozenset):
+    """Whether a sheet's first rows hold a header with one of ``names``."""
+
+    def wanted(rows) -> bool:
+        return any(normalize_name(c) in names for _, row in rows[:1] for c in row if c)
+
+    return wanted if names else None
 
 
 def _decode(data: bytes, source: str) -> str:
@@ -329,10 +218,41 @@ def _decode(data: bytes, source: str) -> str:
         raise DiaryError(source, ["is not a UTF-8 (or Windows-1252) text file"]) from None
 
 
-def _csv_rows(text: str, source: str) -> list[tuple[int, list]]:
-    first_line = re.split(r"\r\n|\r|\n", text.lstrip("\r\n"), maxsplit=1)[0]
-    # European spreadsheets save with ';' when ',' is the decimal mark.
-    delimiter = max(",;\t", key=first_line.count) if first_line else ","
+def _delimiter(text: str) -> str:
+    """The field separator: the one that gives the first rows the header's width, and
+    most columns.
+
+    Quotes are respected (a quoted question may hold commas); European spreadsheets save
+    with ';' when ',' is the decimal mark. Ties go to ','.
+
+    Examples
+    --------
+    >>> _delimiter('"Pain, today, 0-100";date\\n50;2026-01-05\\n')
+    ';'
+    """
+    head = text.lstrip("\r\n")[:65536]
+    best, score = ",", (False, 1)
+    for candidate in ",;\t":
+        if candidate not in head:
+            continue
+        try:
+            reader = csv.reader(io.StringIO(head, newline=None), delimiter=candidate)
+            records = [r for _, r in zip(range(6), reader, strict=False)]
+        except csv.Error:
+            continue
+        if not records:
+            continue
+        width = len(records[0])
+        # The separator that gives every row the header's width, then the most columns.
+        rows = [r for r in records[1:5] if r]
+        fits = bool(rows) and all(len(r) == width for r in rows)
+        if (fits, width) > score:
+            best, score = candidate, (fits, width)
+    return best
+
+
+def _csv_rows(text: str, source: str) -> tuple[str, list[tuple[int, list]]]:
+    delimiter = _delimiter(text)
     out = []
     try:
         # newline=None: rows may end in \n, \r\n or a lone \r (old Mac files).
@@ -356,7 +276,7 @@ def _csv_rows(text: str, source: str) -> list[tuple[int, list]]:
         raise DiaryError(source, [f"is not a readable CSV file ({exc})"]) from None
     if out and not text.endswith(("\n", "\r")):
         out[-1] = (_Unterminated(out[-1][0]), out[-1][1])
-    return out
+    return delimiter, out
 
 
 class _Unterminated(int):
@@ -364,7 +284,14 @@ class _Unterminated(int):
 
 
 def _table(
-    source: str, digest: str, cells: list[tuple[int, list]], expected: str, from_csv: bool
+    source: str,
+    digest: str,
+    cells: list[tuple[int, list]],
+    expected: str,
+    from_csv: bool,
+    delimiter: str = ",",
+    duplicates: str = "refuse",
+    note: str = "",
 ) -> RawTable:
     cells = [(n, row) for n, row in cells if _has_value(row)]
     if not cells:
@@ -394,12 +321,12 @@ def _table(
         if not columns[i]:
             problems.append(f"column {column_letter(i)} has values but no name in row 1")
     seen: dict[str, int] = {}
+    twice = []
     for i in keep:
         if columns[i] and columns[i] in seen:
-            problems.append(
-                f"column '{names[i]}' appears twice (columns {column_letter(seen[columns[i]])}"
-                f" and {column_letter(i)})"
-            )
+            twice.append((names[i], keep.index(seen[columns[i]]), keep.index(i)))
+            if duplicates == "refuse":
+                problems.append(twice_message(names[i], seen[columns[i]], i))
         seen.setdefault(columns[i], i)
     if not from_csv:
         problems += _uncomputed(rows, keep, names)
@@ -413,6 +340,17 @@ def _table(
         names=[names[i] for i in keep],
         columns=[columns[i] for i in keep],
         rows=rows,
+        delimiter=delimiter,
+        note=note,
+        duplicates=tuple(twice),
+    )
+
+
+def twice_message(name: str, first: int, second: int) -> str:
+    """The problem of a column name given twice (0-based column indexes)."""
+    return (
+        f"column '{name}' appears twice (columns {column_letter(first)} and "
+        f"{column_letter(second)})"
     )
 
 

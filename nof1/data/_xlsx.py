@@ -1,4 +1,6 @@
-"""Reading a workbook's first sheet as rows of cells, with bounded memory and time.
+"""Reading a workbook sheet as rows of cells, with bounded memory and time.
+
+The sheet is the first, or with several the first whose header has a date column.
 
 A small streaming reader of the XLSX format rather than openpyxl's workbook loader, which
 trusts the sheet's declared size (one stray cell at XFD1048576 made it build 17 billion
@@ -59,11 +61,17 @@ class _Stop(Exception):
     """A limit was reached: the message for the user."""
 
 
-def xlsx_rows(data: bytes, source: str, max_rows: int, max_columns: int) -> list[tuple[int, list]]:
-    """The first sheet's rows: (spreadsheet row number, cells), rows without values left out.
+def xlsx_rows(
+    data: bytes, source: str, max_rows: int, max_columns: int, wanted=None
+) -> tuple[list[tuple[int, list]], str]:
+    """A sheet's rows: (spreadsheet row number, cells), rows without values left out.
 
     Cells are str (stripped), int, float, bool, datetime.datetime, :class:`Uncomputed`,
     or None (no value); a row's list ends at its last cell that has a value.
+
+    The sheet is the first one, or with ``wanted`` (a function of a sheet's rows) and
+    several sheets, the first for which ``wanted`` is true (else the first). Returns the
+    rows and a note naming the sheet read when the workbook has several ("" otherwise).
 
     Raises
     ------
@@ -73,7 +81,19 @@ def xlsx_rows(data: bytes, source: str, max_rows: int, max_columns: int) -> list
     try:
         book = zipfile.ZipFile(io.BytesIO(data))
         _check_sizes(book)
-        return _Workbook(book).first_sheet_rows(max_rows, max_columns)
+        workbook = _Workbook(book)
+        if not workbook.sheets:
+            raise KeyError("the workbook lists no sheets")
+        rows = workbook.sheet_rows(0, max_rows, max_columns)
+        if len(workbook.sheets) == 1:
+            return rows, ""
+        if wanted is not None and not wanted(rows):
+            for index in range(1, len(workbook.sheets)):
+                other = workbook.sheet_rows(index, max_rows, max_columns)
+                if wanted(other):
+                    name = workbook.sheet_names[index]
+                    return other, f"read sheet '{name}', the first with a date column"
+        return rows, f"read sheet '{workbook.sheet_names[0]}', the first of {len(workbook.sheets)}"
     except _Stop as exc:
         raise DiaryError(source, [str(exc)]) from None
     except (
@@ -117,6 +137,7 @@ class _Workbook:
         self.base = posixpath.dirname(main)
         rels = self._relationships(main)
         self.sheets = []  # targets of the sheets, in the workbook's order
+        self.sheet_names = []
         self.date1904 = False
         for _, element in self._parse_whole(main):
             name = _local(element.tag)
@@ -126,6 +147,7 @@ class _Workbook:
                 rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), None)
                 if rid in rels:
                     self.sheets.append(rels[rid][1])
+                    self.sheet_names.append(element.get("name", f"sheet {len(self.sheets)}"))
         by_type = {kind.rpartition("/")[2]: target for kind, target in rels.values()}
         self.strings = self._shared_strings(by_type.get("sharedStrings"))
         self.date_styles = self._date_styles(by_type.get("styles"))
@@ -207,12 +229,10 @@ class _Workbook:
 
     # --- the sheet, streamed ---------------------------------------------------------
 
-    def first_sheet_rows(self, max_rows: int, max_columns: int) -> list[tuple[int, list]]:
-        if not self.sheets:
-            raise KeyError("the workbook lists no sheets")
+    def sheet_rows(self, index: int, max_rows: int, max_columns: int) -> list[tuple[int, list]]:
         rows: list[tuple[int, list]] = []
         number = 0
-        with self.book.open(self.sheets[0]) as stream:
+        with self.book.open(self.sheets[index]) as stream:
             parent = row_element = None
             cells: dict[int, object] = {}
             column = -1

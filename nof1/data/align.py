@@ -8,7 +8,7 @@ from its start date) or, without one, from the diary's own ``condition`` column.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +66,8 @@ class Aligned:
         Planned days outside washout and follow-up with no observation.
     schedule : AllocationFile or None
         The allocation file the conditions came from (None for a condition column).
+    notes : tuple of str
+        How the diary was read, when not as nof1's template (``Diary.notes``).
     """
 
     table: pd.DataFrame
@@ -78,6 +80,7 @@ class Aligned:
     rows: int
     missing_days: list[dt.date]
     schedule: AllocationFile | None = None
+    notes: tuple = ()
 
     @property
     def arms(self) -> tuple[str, str]:
@@ -216,22 +219,22 @@ def load_aligned(
     protocol: Protocol,
     allocation: str | Path | None = None,
     patient_id: str | None = None,
-    studyu_map: str | Path | None = None,
+    options=None,
 ) -> Aligned:
     """Read, validate and align one patient's diary from files (what ``nof1 analyze`` does).
 
     Parameters
     ----------
     path : str or Path
-        The diary (CSV or XLSX), or a StudyU export when ``studyu_map`` is given.
+        The diary (CSV or XLSX, or a pandas DataFrame).
     protocol : Protocol
     allocation : str or Path, optional
         Blinded allocation CSV or unblinding key JSON (one patient or a series).
     patient_id : str, optional
         Which patient, when the diary or the allocation holds several. Without it, a
         series allocation file is narrowed to the diary's patient.
-    studyu_map : str or Path, optional
-        The StudyU mapping file (see ``nof1.data.studyu``).
+    options : nof1.data.ReadOptions, optional
+        A mapping file and the date order, for files not in nof1's template.
 
     Returns
     -------
@@ -242,16 +245,11 @@ def load_aligned(
         found = read_allocations(allocation)
         if patient_id is not None or len(found) == 1:
             alloc = read_allocation(allocation, patient_id)
-    if studyu_map is not None:
-        from nof1.data.studyu import read_studyu
-
-        diary = read_studyu(path, studyu_map, protocol, allocation=alloc, patient_id=patient_id)
-    else:
-        diary = read_diary(path, protocol, allocation=alloc, patient_id=patient_id)
+    diary = read_diary(path, protocol, allocation=alloc, patient_id=patient_id, options=options)
     if allocation is not None and alloc is None:
         # A series allocation: the diary says whose it is.
         alloc = read_allocation(allocation, diary.patient_id)
-    return align(diary, protocol, alloc)
+    return replace(align(diary, protocol, alloc), notes=diary.notes)
 
 
 def read_aligned_csv(path: str | Path) -> pd.DataFrame:

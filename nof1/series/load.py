@@ -73,9 +73,13 @@ class SeriesInput:
     allocations: dict[str, AllocationFile]
     allocation_sources: tuple[str, ...] = ()
     bad: tuple[dict, ...] = ()
+    #: How the diaries were read, when not as nof1's template (REDCap, a map...).
+    notes: tuple[str, ...] = ()
 
 
-def load_series(path, protocol, allocations=None, skip_bad: bool = False) -> SeriesInput:
+def load_series(
+    path, protocol, allocations=None, skip_bad: bool = False, options=None
+) -> SeriesInput:
     """Read a series' diaries and allocations.
 
     Parameters
@@ -95,6 +99,9 @@ def load_series(path, protocol, allocations=None, skip_bad: bool = False) -> Ser
     skip_bad : bool
         When a diary table has problems, find which patients they belong to so that the
         others can be analysed (the file is read once either way).
+    options : nof1.data.ReadOptions, optional
+        A mapping file and the date order, for diaries not in nof1's template (every
+        diary of a folder is read with them).
 
     Returns
     -------
@@ -111,12 +118,13 @@ def load_series(path, protocol, allocations=None, skip_bad: bool = False) -> Ser
     allocs, sources = _read_allocations(Path(allocations)) if allocations else ({}, ())
     path = Path(path)
     if path.is_dir():
-        diaries, bad = _read_folder(path, protocol, allocs)
+        diaries, bad = _read_folder(path, protocol, allocs, options)
         sha = None
     else:
-        diaries, bad = _read_table(path, protocol, allocs, skip_bad)
+        diaries, bad = _read_table(path, protocol, allocs, skip_bad, options)
         sha = next(iter(diaries.values())).sha256 if diaries else None
-    return SeriesInput(str(path), sha, diaries, allocs, sources, tuple(bad))
+    notes = tuple(dict.fromkeys(n for d in diaries.values() for n in d.notes))
+    return SeriesInput(str(path), sha, diaries, allocs, sources, tuple(bad), notes)
 
 
 def _read_allocations(path: Path) -> tuple[dict[str, AllocationFile], tuple[str, ...]]:
@@ -147,8 +155,10 @@ def _read_allocations(path: Path) -> tuple[dict[str, AllocationFile], tuple[str,
     return out, tuple(str(f) for f in found)
 
 
-def _read_table(path: Path, protocol, allocs, skip_bad: bool):
-    table = read_patients(path, protocol, allocs)  # the file is read once, whatever happens
+def _read_table(path: Path, protocol, allocs, skip_bad: bool, options):
+    table = read_patients(
+        path, protocol, allocs, options
+    )  # the file is read once, whatever happens
     if not table.problems:
         return table.diaries, []
     source = with_row_note(table.source)
@@ -164,7 +174,7 @@ def _read_table(path: Path, protocol, allocs, skip_bad: bool):
     return table.diaries, bad
 
 
-def _read_folder(path: Path, protocol, allocs):
+def _read_folder(path: Path, protocol, allocs, options):
     files = sorted(
         p
         for p in path.rglob("*")
@@ -177,7 +187,7 @@ def _read_folder(path: Path, protocol, allocs):
     for file in files:
         guess = re.sub(r"[-_]?diary$", "", file.stem, flags=re.IGNORECASE) or file.parent.name
         try:
-            diary = read_diary(file, protocol)
+            diary = read_diary(file, protocol, options=options)
             if diary.patient_id is None:
                 raise DiaryError(
                     str(file), ["has no patient_id column (add one: the patient's id on each row)"]
@@ -191,7 +201,9 @@ def _read_folder(path: Path, protocol, allocs):
                     ],
                 )
             if diary.patient_id in allocs:  # read again, checked against the schedule
-                diary = read_diary(file, protocol, allocation=allocs[diary.patient_id])
+                diary = read_diary(
+                    file, protocol, allocation=allocs[diary.patient_id], options=options
+                )
             diaries[diary.patient_id] = diary
         except DiaryError as exc:
             bad.append({"patient_id": guess, "reason": _reason(exc), "error": exc})

@@ -117,8 +117,8 @@ def test_a_frame_without_a_date_column_fails_as_the_cli_does(tmp_path):
     with pytest.raises(DiaryError) as caught:
         nof1.analyze(frame, PROTOCOL)
     message = str(caught.value)
-    assert message.startswith("DataFrame: 1 problem(s)\n  - no date column")
-    assert run.output == f"Error: {tmp_path / 'nodate.csv'}{message.removeprefix('DataFrame')}\n"
+    assert message.startswith("<DataFrame>: 1 problem(s)\n  - no date column")
+    assert run.output == f"Error: {tmp_path / 'nodate.csv'}{message.removeprefix('<DataFrame>')}\n"
 
 
 def test_a_wrong_protocol_id_fails_as_the_cli_does(tmp_path):
@@ -136,7 +136,7 @@ def test_bad_cells_are_named_by_spreadsheet_row():
     frame.loc[5, "fatigue"] = "lots"
     with pytest.raises(DiaryError) as caught:
         nof1.analyze(frame, PROTOCOL, KEY)
-    assert caught.value.source == "DataFrame (row 1 is the header)"
+    assert caught.value.source == "<DataFrame> (row 1 is the header)"
     assert caught.value.problems == [
         "outcome 'pain' value 160 on row 5 is above its maximum 100",
         "outcome 'fatigue' value 'lots' on row 7 is not a number",
@@ -174,7 +174,7 @@ def test_one_patient_of_a_series_frame_with_the_series_allocation():
 def test_columns_a_file_could_not_have_are_errors():
     frame = pd.read_csv(DIARY)
     frame.insert(4, "Pain ", frame["pain"])
-    with pytest.raises(DiaryError, match=r"column 'Pain' appears twice \(columns D 'pain' and E\)"):
+    with pytest.raises(DiaryError, match=r"column 'Pain' appears twice \(columns D and E\)"):
         nof1.analyze(frame, PROTOCOL, KEY)
 
 

@@ -67,9 +67,9 @@ def test_results_are_what_nof1_series_writes(tmp_path, inputs, from_file):
 def test_a_dataframe_gives_what_its_file_gives(inputs, from_file):
     frame = pd.read_csv(inputs[0])
     from_frame = nof1.series(frame, PROTOCOL, allocations=inputs[1])
-    differ = ("data.source", "data.sha256")  # "DataFrame" and the frame's CSV text's hash
+    differ = ("data.source", "data.sha256")  # "<DataFrame>" and the frame's CSV text's hash
     assert without(from_frame.to_dict(), *differ) == without(from_file.to_dict(), *differ)
-    assert from_frame.to_dict()["data"]["source"] == "DataFrame"
+    assert from_frame.to_dict()["data"]["source"] == "<DataFrame>"
     pd.testing.assert_frame_equal(from_frame.meta_analysis, from_file.meta_analysis)
     pd.testing.assert_frame_equal(from_frame.effects, from_file.effects)
 
@@ -106,7 +106,7 @@ def test_bad_patients_are_named_or_skipped(inputs):
     frame.loc[frame.index[frame["patient_id"] == "P03"][2], "pain"] = 500
     with pytest.raises(SeriesError) as caught:
         nof1.series(frame, PROTOCOL, allocations=inputs[1])
-    assert caught.value.source == "DataFrame (row 1 is the header)"
+    assert caught.value.source == "<DataFrame> (row 1 is the header)"
     assert len(caught.value.problems) == 1 and "value 500 on row" in caught.value.problems[0]
     assert "skip_bad=True analyses the other patients" in caught.value.__notes__[0]
     kept = nof1.series(frame, PROTOCOL, allocations=inputs[1], skip_bad=True)

@@ -164,7 +164,8 @@ def test_reading_leaves_the_input_file_byte_identical(tmp_path):
         ),
         (
             "date,pain\n05/01/2026,40\n",
-            "date '05/01/2026' on row 2 is not a date in the form YYYY-MM-DD",
+            "dates like '05/01/2026' (row 2) could be day/month or month/day: no day above 12 "
+            "settles it; give --date-format day-first or month-first",
         ),
         ("date,pain\n,40\n", "row 2 has no date"),
         (

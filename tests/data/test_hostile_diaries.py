@@ -181,12 +181,14 @@ def test_dev_zero_as_the_diary_is_refused_before_reading(tmp_path):
 
 
 def test_series_skip_bad_reads_the_table_once_whatever_its_problems(tmp_path, monkeypatch):
-    import nof1.data.diary as diary_module
+    import nof1.data.reading as reading_module
     from nof1.series import load_series
 
     reads = []
-    real = diary_module.read_raw
-    monkeypatch.setattr(diary_module, "read_raw", lambda *a: reads.append(a) or real(*a))
+    real = reading_module.read_raw
+    monkeypatch.setattr(
+        reading_module, "read_raw", lambda *a, **k: reads.append(a) or real(*a, **k)
+    )
     path, patient = _series_with_a_bad_row(tmp_path)
     data = load_series(path, load_protocol("ldn-fibromyalgia-2013"), skip_bad=True)
     assert len(reads) == 1

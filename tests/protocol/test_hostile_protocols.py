@@ -149,12 +149,12 @@ def test_schedule_with_a_hostile_protocol_exits_1_and_writes_nothing(tmp_path, o
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
 
 
-def test_a_studyu_mapping_file_is_read_by_the_same_strict_loader(tmp_path):
-    from nof1.data.studyu import read_studyu_mapping
+def test_a_mapping_file_is_read_by_the_same_strict_loader(tmp_path):
+    from nof1.data.mapping import read_map
     from nof1.protocol import load_protocol
 
     path = tmp_path / "map.yaml"
-    path.write_text("outcomes: {Pain: pain}\ninterventions: {LDN: active}\noutcomes: {P: pain}\n")
+    path.write_text("outcomes: {pain: Pain}\ndate: Timestamp\noutcomes: {pain: P}\n")
     with pytest.raises(DiaryError) as info:
-        read_studyu_mapping(path, load_protocol("ldn-nof1-multicycle"))
+        read_map(path, load_protocol("ldn-nof1-multicycle"))
     assert info.value.problems == ["outcomes: duplicate key on line 3 (first on line 1)"]
