@@ -88,17 +88,25 @@ def raw_from_frame(frame, source: str = "<DataFrame>") -> RawTable:
         cells = [_cell(c) for c in record]
         if any(c is not None and c != "" for c in cells):
             rows.append((number, cells))
+    columns = [normalize_name(n) for n in names]
+    first: dict[str, int] = {}
+    twice = []  # as a file's: refused by the reader, with the file's message
+    for i, column in enumerate(columns):
+        if column in first:
+            twice.append((names[i], first[column], i))
+        first.setdefault(column, i)
     return RawTable(
         source=source,
         sha256=digest,
         names=names,
-        columns=[normalize_name(n) for n in names],
+        columns=columns,
         rows=rows,
+        duplicates=tuple(twice),
     )
 
 
 def _cell(value):
-    if value is None:
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):  # pd.NA, pd.NaT
         return None
     if isinstance(value, str):
         return value.strip()
