@@ -195,7 +195,10 @@ class PowerResult:
         from nof1.report.power import power_html
 
         return write_report(
-            path, power_html(self.to_dict()), overwrite, {"--protocol": self.protocol.path}
+            path,
+            power_html(self.to_dict(), self.protocol.protocol),
+            overwrite,
+            {"--protocol": self.protocol.path},
         )
 
     def __repr__(self) -> str:
