@@ -155,7 +155,8 @@ class Method:
         ``p_value <= alpha``; ``p_benefit > 1 - alpha / 2``; or the interval excludes
         :attr:`null`.
     power_note : str or None
-        A caveat shown beside its power results.
+        A caveat shown beside its power results; ``{alpha}``, ``{threshold}`` (1 - alpha/2)
+        and ``{half_alpha}`` are filled in.
     null : float
         The estimate's value under no effect (0 for differences; 0.5 for NAP).
     outcome_units : bool
@@ -265,6 +266,11 @@ METHODS: dict[str, Method] = {
             kernel="nof1.analysis.bayes:bayes_ar1",
             may_be_primary=False,
             power_rule="p_benefit",
+            power_note=(
+                "claims benefit when P(benefit) > {threshold:g}: the benefit half of a "
+                "two-sided {alpha:g} test, so with no effect it errs about {half_alpha:.1%} of "
+                "the time, and it never rejects for harm"
+            ),
         ),
     ]
 }
