@@ -54,6 +54,7 @@ class GapSums(NamedTuple):
     def take(self, rows) -> GapSums:
         return GapSums(self.first[rows], self.sums[rows], self.counts[rows], self.gaps)
 
+
 def check_series(Y, day, treat):
     """Validate shapes and values; sort the columns by day."""
     Y = np.atleast_2d(np.asarray(Y, dtype=float))

@@ -200,8 +200,7 @@ def analyze_patients(
         return []
     names = [o.name for o in p.outcomes]
     patients = [
-        Patient(PatientDays.from_table(a.table, names), *_arms(a), bool(a.blinded))
-        for a in aligned
+        Patient(PatientDays.from_table(a.table, names), *_arms(a), bool(a.blinded)) for a in aligned
     ]
     compared = compared_trials(patients, p, seed)
     estimates = [m.run(compared) for m in registry.METHODS.values()]
@@ -322,9 +321,9 @@ _METHOD_WORDS = re.compile(r"\b(active|placebo)\b")
 def _in_words(effect: Effect, names: dict[str, str]) -> Effect:
     """The effect with its reason in the words of this comparison.
 
-    The kernels call their two arms "active" (1) and "placebo" (0) in their reasons; here they become
-    the conditions actually compared, so that a blinded analysis says group B and group A
-    and a comparison against baseline says baseline.
+    The kernels call their two arms "active" (1) and "placebo" (0) in their reasons; here
+    they become the conditions actually compared, so that a blinded analysis says group B
+    and group A and a comparison against baseline says baseline.
     """
     if effect.reason is None:
         return effect

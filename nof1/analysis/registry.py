@@ -89,7 +89,7 @@ class Trials:
     reference: Any = None
     n_grid: int = 200
     density: bool = True
-    cache: dict = field(default_factory=dict, repr=False, compare=False)
+    cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def m(self) -> int:

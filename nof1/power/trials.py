@@ -62,9 +62,7 @@ def simulated_trials(
     """
     m = len(y)
     outcome = protocol.primary_outcome
-    reference = Reference.build(
-        protocol, allocations, rng=rng, max_exact=MAX_EXACT, draws=DRAWS
-    )
+    reference = Reference.build(protocol, allocations, rng=rng, max_exact=MAX_EXACT, draws=DRAWS)
     return Trials(
         y=y,
         day=np.arange(1, protocol.total_days + 1),

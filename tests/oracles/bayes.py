@@ -12,8 +12,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy import optimize, special
 
-from oracles.ar1 import _U_MAX, _design, _prepare, _profile, _unavailable_reason
 from nof1.analysis.effect import Effect
+from oracles.ar1 import _U_MAX, _design, _prepare, _profile, _unavailable_reason
 
 __all__ = ["bayes_ar1"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize, special
 
-from oracles.classic import arms
 from nof1.analysis.effect import Effect
+from oracles.classic import arms
 
 __all__ = ["nap"]
 
