@@ -8,6 +8,7 @@ One small frozen dataclass for all methods (as lifelines' result objects): the J
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,9 +20,24 @@ __all__ = ["Effect", "METHOD_KEYS"]
 
 _CORE = ("estimate", "se", "df", "ci_low", "ci_high", "p_value")
 
+
+
+class _MethodKeys(Mapping):
+    """Method key -> the keys of its effect: a live view of the registry's fields."""
+
+    def __getitem__(self, key: str) -> tuple[str, ...]:
+        return METHODS[key].fields
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(METHODS)
+
+    def __len__(self) -> int:
+        return len(METHODS)
+
+
 #: Keys that :meth:`Effect.to_dict` emits per method (``"reason"`` is always added): a view
 #: of the registry's :attr:`~nof1.analysis.registry.Method.fields`.
-METHOD_KEYS: dict[str, tuple[str, ...]] = {key: m.fields for key, m in METHODS.items()}
+METHOD_KEYS: Mapping[str, tuple[str, ...]] = _MethodKeys()
 
 
 def _plain(value: Any) -> Any:

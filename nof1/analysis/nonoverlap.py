@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from nof1.analysis.inference import check_alpha
 from nof1.analysis.registry import Estimates, Trials
@@ -65,7 +65,7 @@ def nap(trials: Trials) -> Estimates:
     y, arm = trials.y, trials.arm
     sign = -better[:, None]  # work with "lower is better" throughout
     use = np.isfinite(y) & (arm >= 0)
-    ranks = stats.rankdata(np.where(use, sign * y, np.nan), axis=1, nan_policy="omit")
+    ranks = _midranks(sign * y, use)
     n_a = (use & (arm == 1)).sum(axis=1)
     n_p = (use & (arm == 0)).sum(axis=1)
     rank_p = np.where(use & (arm == 0), ranks, 0.0).sum(axis=1)
@@ -86,6 +86,28 @@ def nap(trials: Trials) -> Estimates:
         "ci_high": np.where(missing, np.nan, high),
     }
     return Estimates("nap", values, reason)
+
+
+def _midranks(x: np.ndarray, use: np.ndarray) -> np.ndarray:
+    """Ranks of the ``use`` entries within each row of ``x``, ties sharing their mean rank
+    (``scipy.stats.rankdata`` per row, without importing scipy.stats); NaN elsewhere."""
+    rows = np.broadcast_to(np.arange(x.shape[0])[:, None], x.shape)[use]
+    values = x[use]
+    order = np.lexsort((values, rows))
+    row, value = rows[order], values[order]
+    at = np.arange(value.size)
+    new_row = np.r_[True, row[1:] != row[:-1]]
+    new_tie = new_row | np.r_[True, value[1:] != value[:-1]]
+    starts = np.flatnonzero(new_tie)
+    ends = np.r_[starts[1:], value.size]  # one past the last of each tie group
+    group = np.cumsum(new_tie) - 1
+    first_of_row = np.maximum.accumulate(np.where(new_row, at, 0))
+    sorted_ranks = (starts[group] + ends[group] + 1) / 2 - first_of_row
+    ranks = np.empty(value.size)
+    ranks[order] = sorted_ranks
+    out = np.full(x.shape, np.nan)
+    out[use] = ranks
+    return out
 
 
 def _newcombe5(theta, m, n, alpha):
