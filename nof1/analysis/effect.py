@@ -21,7 +21,6 @@ __all__ = ["Effect", "METHOD_KEYS"]
 _CORE = ("estimate", "se", "df", "ci_low", "ci_high", "p_value")
 
 
-
 class _MethodKeys(Mapping):
     """Method key -> the keys of its effect: a live view of the registry's fields."""
 

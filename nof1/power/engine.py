@@ -198,12 +198,15 @@ def _design_point(design, effect, scenario, sims, patients, seed, n_grid, progre
         parts.append(_analyse(trials, effect, scenario, info))
         if progress is not None:
             progress(1)
-    trials = _combine(parts)
+    by_method = _combine(parts)
     if patients > 1:
-        trials["meta_analysis"] = _meta_analysis(trials["gls_ar1"], sims, patients, effect, alpha)
+        gls = by_method["gls_ar1"]
+        by_method["meta_analysis"] = (
+            gls if isinstance(gls, str) else _meta_analysis(gls, sims, patients, effect, alpha)
+        )
     common = {**design.to_dict(), "effect": effect, "estimand": effect * share / (sims * patients)}
     rows = []
-    for method, result in trials.items():
+    for method, result in by_method.items():
         n_patients = patients if method == "meta_analysis" else 1
         n = sims if method == "meta_analysis" else sims * patients
         row = {

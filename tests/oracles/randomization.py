@@ -1,4 +1,4 @@
-"""The randomization test: the p-value the trial's own randomization justifies.
+"""The randomization test, one patient at a time (the oracle of nof1.analysis.randomization).
 
 Statistic T = mean(active) - mean(placebo) over the included observed days. Its reference
 distribution is T under every allocation the protocol's scheme could have produced, with
@@ -16,7 +16,7 @@ from nof1.design.allocation import count_allocations, enumerate_allocations, sam
 from nof1.design.timeline import included_conditions
 from nof1.protocol.model import Protocol
 
-__all__ = ["attainable_min_p", "randomization_test", "randomization_tests", "smallest_p"]
+__all__ = ["attainable_min_p", "randomization_test", "randomization_tests"]
 
 
 def randomization_test(
@@ -161,57 +161,6 @@ def _statistics(conditions: np.ndarray, y: np.ndarray) -> np.ndarray:
         mean_active = (active @ values) / (active @ seen)
         mean_placebo = (placebo @ values) / (placebo @ seen)
     return mean_active - mean_placebo
-
-
-def smallest_p(
-    protocol: Protocol, allocation=None, *, max_exact: int = 100_000, n_monte_carlo: int = 19_999
-) -> float | None:
-    """The smallest two-sided p the randomization test can give for a design, whatever the data.
-
-    The one definition behind ``min_p`` in results (:func:`randomization_tests`), power and
-    ``nof1 protocols show``.
-
-    Parameters
-    ----------
-    protocol : Protocol
-    allocation : sequence of bool, optional
-        The allocation used; without it the scheme's first one. For the schemes nof1 has
-        the answer is the same for every allocation (see Notes).
-    max_exact, n_monte_carlo
-        As for :func:`randomization_test`.
-
-    Returns
-    -------
-    float or None
-        None for a fixed order (no randomization test).
-
-    Notes
-    -----
-    Exact: p = #{j : |T_j| >= |T_obs|} / N. The observed allocation always counts, and so
-    does its mirror image (every period swapped) when the scheme has it with the same
-    included days, which it does exactly when active and placebo periods last equally long
-    (then T_mirror = -T_obs for any data). So min_p is 2/N with equal periods, else 1/N.
-    Monte Carlo: 1/(m + 1).
-
-    Examples
-    --------
-    >>> from nof1.protocol import load_protocol
-    >>> smallest_p(load_protocol("ldn-nof1-multicycle"))  # 8 allocations, periods of 28 d
-    0.25
-    >>> smallest_p(load_protocol("ldn-fibromyalgia-2013"))  # 2 allocations, 84 d vs 28 d
-    0.5
-    """
-    if protocol.randomization.scheme == "fixed":
-        return None
-    n_allocations = count_allocations(protocol)
-    exact = n_allocations <= max_exact
-    if not exact:
-        return 1 / (n_monte_carlo + 1)
-    reference = enumerate_allocations(protocol)
-    observed = reference[:1] if allocation is None else np.asarray(allocation, bool)[None, :]
-    obs_days = included_conditions(protocol, observed)
-    ref_days = included_conditions(protocol, reference)
-    return float(attainable_min_p(obs_days, ref_days, n_allocations, exact)[0])
 
 
 def attainable_min_p(observed, reference, n_allocations: int, exact: bool) -> np.ndarray:
