@@ -34,7 +34,9 @@ def bayes_ar1(trials: Trials) -> Estimates:
         ``p_benefit`` = P(b1 < 0) where lower is better, else P(b1 > 0); ``p_mcid`` =
         P(b1 <= -mcid) or P(b1 >= mcid); ``phi`` = posterior mean of phi; ``density`` =
         ``{"x": [...], "y": [...]}``, the posterior density of b1 on 121 points over its
-        central 99.9% (None unless ``trials.density``). Reasons as :func:`gls_ar1`'s.
+        central 99.9% (None unless ``trials.density``). With a known ``trials.truth`` (a
+        simulation) ``covered`` (whether the interval holds it) instead of the interval's
+        ends and ``p_mcid``. Reasons as :func:`gls_ar1`'s.
 
     Examples
     --------
@@ -58,21 +60,26 @@ def bayes_ar1(trials: Trials) -> Estimates:
     batch = ar1_batch(trials)
     post = posterior_ar1_batch(batch, trials.n_grid)
     lower = better < 0  # P(benefit) = P(b1 < 0) when lower is better
-    p_benefit = np.where(lower, post.cdf(0.0), post.sf(0.0))
-    threshold = np.nan_to_num(mcid)
-    p_mcid = np.where(lower, post.cdf(-threshold), post.sf(threshold))
-    ok = np.flatnonzero(batch.ok)
-    density = np.full(trials.m, None, dtype=object)
-    if trials.density and ok.size:
-        density[ok] = post.density(ok)
     values = {
         "estimate": post.mean,
         "se": post.sd,
-        "ci_low": post.quantile(alpha / 2),
-        "ci_high": post.quantile(1 - alpha / 2),
-        "p_benefit": p_benefit,
-        "p_mcid": np.where(np.isnan(mcid), np.nan, p_mcid),
+        "p_benefit": np.where(lower, post.cdf(0.0), post.sf(0.0)),
         "phi": np.sum(post.weight * post.phi, axis=1),
-        "density": density,
     }
+    nan = np.full(trials.m, np.nan)
+    if np.isfinite(trials.truth):  # a simulation: whether the interval holds the truth
+        at_truth = post.cdf(trials.truth)
+        inside = (at_truth >= alpha / 2) & (at_truth <= 1 - alpha / 2)
+        values |= {"ci_low": nan, "ci_high": nan, "p_mcid": nan}
+        values["covered"] = np.where(np.isnan(at_truth), np.nan, inside)
+    else:
+        threshold = np.nan_to_num(mcid)
+        p_mcid = np.where(lower, post.cdf(-threshold), post.sf(threshold))
+        values["ci_low"] = post.quantile(alpha / 2)
+        values["ci_high"] = post.quantile(1 - alpha / 2)
+        values["p_mcid"] = np.where(np.isnan(mcid), np.nan, p_mcid)
+    ok = np.flatnonzero(batch.ok)
+    values["density"] = np.full(trials.m, None, dtype=object)
+    if trials.density and ok.size:
+        values["density"][ok] = post.density(ok)
     return Estimates("bayes_ar1", values, np.array(batch.reason, dtype=object))

@@ -74,6 +74,11 @@ class Trials:
     density : bool, default True
         Whether kernels return per-row curves (the Bayesian posterior density for the
         report); ``nof1 power`` needs none.
+    truth : float, default NaN
+        The true treated-minus-control effect, known only for simulated rows (``nof1
+        power``). A kernel may then report ``covered`` (1/0: its interval holds the truth)
+        and leave out what only results.json reads (interval ends that need root finding,
+        ``p_mcid``).
     cache : dict
         Work shared between kernels on these same rows (the AR(1) sufficient statistics
         serve gls_ar1 and bayes_ar1); filled by the kernels, never by the caller.
@@ -89,6 +94,7 @@ class Trials:
     reference: Any = None
     n_grid: int = 200
     density: bool = True
+    truth: float = float("nan")
     cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property

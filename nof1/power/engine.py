@@ -193,7 +193,7 @@ def _design_point(design, effect, scenario, sims, patients, seed, n_grid, progre
         y = simulate_outcomes(
             p, allocations, effect, **asdict(scenario), outcomes=[p.primary_outcome.name], rng=rng
         )[p.primary_outcome.name]
-        trials = simulated_trials(p, allocations, y, rng_reference, n_grid)
+        trials = simulated_trials(p, allocations, y, rng_reference, n_grid, truth=effect)
         share += _effect_share(p, allocations, trials.arm, scenario)
         parts.append(_analyse(trials, effect, scenario, info))
         if progress is not None:
@@ -245,7 +245,9 @@ def _analyse(trials, effect: float, scenario, info: dict) -> dict:
             # its value under no effect, known only when there is no effect and no trend.
             no_effect = effect == 0 and scenario.trend == 0
             truth = effect if m.outcome_units else (m.null if no_effect else np.nan)
-            if "ci_low" in v:
+            if "covered" in v:  # the kernel knew the truth (Trials.truth)
+                covered = v["covered"]
+            elif "ci_low" in v:
                 covered = (v["ci_low"] <= truth) & (truth <= v["ci_high"])
                 unknown = np.isnan(v["ci_low"]) | np.isnan(v["estimate"]) | np.isnan(truth)
                 covered = np.where(unknown, np.nan, covered)

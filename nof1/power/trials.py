@@ -53,12 +53,14 @@ def simulated_trials(
     y: np.ndarray,
     rng: np.random.Generator,
     n_grid: int = 80,
+    truth: float = float("nan"),
 ) -> Trials:
     """The trials ``y`` (m, total_days; NaN = missing) of the primary outcome under
     ``allocations`` (m, n_periods), active minus placebo.
 
     ``rng`` draws the Monte Carlo randomization reference set (schemes with more than
-    1024 allocations; 999 draws); ``n_grid`` is the Bayesian grid over phi.
+    1024 allocations; 999 draws); ``n_grid`` is the Bayesian grid over phi; ``truth`` the
+    simulated effect (see :attr:`~nof1.analysis.registry.Trials.truth`).
     """
     m = len(y)
     outcome = protocol.primary_outcome
@@ -74,4 +76,5 @@ def simulated_trials(
         reference=reference,
         n_grid=n_grid,
         density=False,
+        truth=truth,
     )
