@@ -61,7 +61,7 @@ def main(trials: int) -> None:
         return alloc, y
 
     alloc, y = clock("simulate", simulate)
-    rows = clock("Trials (a row per trial)", simulated_trials, p, alloc, y, rng)
+    rows = clock("Trials (a row per trial)", simulated_trials, p, alloc, y, rng, truth=-10.0)
     fit = clock("gls_ar1 (sufficient statistics, REML)", method("gls_ar1").run, rows)
     post = clock("bayes_ar1 (n_grid 80)", method("bayes_ar1").run, rows)
     clock("paired_periods", method("paired_periods").run, rows)

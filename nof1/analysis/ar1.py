@@ -26,8 +26,10 @@ def ar1_batch(trials: Trials, trend: bool = False) -> Ar1Batch:
     key = ("ar1_batch", trend)
     if key not in trials.cache:
         compared = trials.arm >= 0
-        y = np.where(compared, trials.y, np.nan)
-        trials.cache[key] = Ar1Batch(y, trials.day, trials.arm == 1, trend=trend)
+        used = compared.any(axis=0)  # days no row compares add nothing but work
+        y = np.where(compared, trials.y, np.nan)[:, used]
+        arm = trials.arm[:, used]
+        trials.cache[key] = Ar1Batch(y, np.asarray(trials.day)[used], arm == 1, trend=trend)
     return trials.cache[key]
 
 

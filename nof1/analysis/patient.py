@@ -7,9 +7,10 @@ object; nothing downstream recomputes a statistic.
 
 :func:`analyze_patients` puts every patient and outcome in one
 :class:`~nof1.analysis.registry.Trials` (a row each) and runs every method of the registry
-on it, once; :func:`analyze_patient` is the same with one patient. No method is named here
-beyond the registry's: adding one to :data:`~nof1.analysis.registry.METHODS` adds it to
-results.json.
+on it, once; :func:`analyze_patient` is the same with one patient. There is no per-method
+code here: adding a method to :data:`~nof1.analysis.registry.METHODS` adds it to
+results.json. The registry's ``gls_ar1`` also compares each condition with baseline (a
+second Trials), and gives the Holm family its p-values when the primary method has none.
 """
 
 from __future__ import annotations

@@ -137,7 +137,8 @@ def randomization(trials: Trials) -> Estimates:
     else:
         reference = sample_allocations(p, ref.draws, ref.rng)
     ref_days = included_conditions(p, reference)
-    obs_days = included_conditions(p, ref.allocation[run])
+    observed, which = np.unique(ref.allocation[run], axis=0, return_inverse=True)
+    obs_days = included_conditions(p, observed)[which.reshape(-1)]
     y = _on_timeline(trials.y[run], np.asarray(trials.day), p.total_days)
     seen = np.isfinite(y)
     y, seen = np.where(seen, y, 0.0), seen.astype(float)
