@@ -4,7 +4,8 @@ Run by hand (not a timed test):  .venv/bin/python benchmarks/bench_methods.py
 
 1. One patient, a year of daily data (365 days), 5 outcomes: `nof1 analyze` with every
    method and the report, wall clock (target: under 2 s).
-2. 1 000 simulated multicycle patients through every per-patient method.
+2. 1 000 simulated multicycle patients through every method's kernel: one patient (row) at a
+   time, and all 1 000 rows at once (as ``nof1 series`` and ``nof1 power`` run them).
 3. In the same run, the same gls_ar1 fits by a dense n x n GLS loop (benchmarks/dense_gls.py),
    on a sample of trials, with the largest difference in the estimates.
 """
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -24,13 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dense_gls import fit_dense  # noqa: E402
 
-from nof1.analysis.ar1 import gls_ar1, gls_ar1_trend  # noqa: E402
-from nof1.analysis.bayes import bayes_ar1  # noqa: E402
-from nof1.analysis.classic import paired_periods, welch_t  # noqa: E402
-from nof1.analysis.nonoverlap import nap  # noqa: E402
-from nof1.analysis.randomization import randomization_test  # noqa: E402
+from nof1.analysis.randomization import Reference  # noqa: E402
+from nof1.analysis.registry import METHODS  # noqa: E402
 from nof1.design.allocation import sample_allocations  # noqa: E402
-from nof1.design.timeline import included_conditions  # noqa: E402
+from nof1.power.trials import simulated_trials  # noqa: E402
 from nof1.protocol import read_protocol  # noqa: E402
 from nof1.protocol.model import Protocol  # noqa: E402
 from nof1.simulate import simulate_outcomes  # noqa: E402
@@ -102,53 +101,50 @@ def many_patients(m=1000, dense_sample=50):
     pain = simulate_outcomes(
         p, allocations, effect=-10, sd=12, phi=0.5, missing=0.05, outcomes=["pain"], rng=rng
     )["pain"]
-    conditions = included_conditions(p, allocations)
-    day = np.arange(1, p.total_days + 1)
-    times = dict.fromkeys(
-        [
-            "gls_ar1",
-            "gls_ar1_trend",
-            "welch_t",
-            "paired_periods",
-            "randomization",
-            "nap",
-            "bayes_ar1",
-        ],
-        0.0,
+    # As a patient's analysis: the full reference set, the fine grid and density curves.
+    trials = replace(
+        simulated_trials(p, allocations, pain, rng),
+        reference=Reference.build(p, allocations),
+        n_grid=200,
+        density=True,
     )
+    conditions, day = trials.arm, trials.day
+
+    def row(i):
+        picked = {k: getattr(trials, k)[i : i + 1] for k in ("y", "arm", "period", "better")}
+        ref = trials.reference
+        reference = replace(
+            ref,
+            allocation=ref.allocation[i : i + 1],
+            sign=ref.sign[i : i + 1],
+            reason=ref.reason[i : i + 1],
+        )
+        return replace(trials, **picked, mcid=trials.mcid[i : i + 1], reference=reference)
+
+    one_at_a_time = dict.fromkeys(METHODS, 0.0)
     estimates = np.empty(m)
     for i in range(m):
-        keep = (conditions[i] >= 0) & np.isfinite(pain[i])
-        y, d, a = pain[i, keep], day[keep], conditions[i, keep] == 1
+        single = row(i)
+        for key, method in METHODS.items():
+            t0 = time.perf_counter()
+            est = method.run(single)
+            one_at_a_time[key] += time.perf_counter() - t0
+            if key == "gls_ar1":
+                estimates[i] = est.values["estimate"][0]
+    together = {}
+    for key, method in METHODS.items():
+        fresh = replace(trials)  # no shared AR(1) statistics: each kernel pays for its own
         t0 = time.perf_counter()
-        estimates[i] = gls_ar1(y, d, a).estimate
-        t1 = time.perf_counter()
-        gls_ar1_trend(y, d, a)
-        t2 = time.perf_counter()
-        welch_t(y, a)
-        t3 = time.perf_counter()
-        period = np.cumsum(np.diff(conditions[i], prepend=-1) != 0)[keep]
-        means = {
-            c: [y[(period == k) & (a == c)].mean() for k in np.unique(period[a == c])]
-            for c in (True, False)
-        }
-        paired_periods(means[True], means[False])
-        t4 = time.perf_counter()
-        randomization_test(p, pain[i], allocations[i])
-        t5 = time.perf_counter()
-        nap(y, a, "lower")
-        t6 = time.perf_counter()
-        bayes_ar1(y, d, a, "lower", 10)
-        t7 = time.perf_counter()
-        for key, dt_ in zip(times, np.diff([t0, t1, t2, t3, t4, t5, t6, t7]), strict=True):
-            times[key] += dt_
-    total = sum(times.values())
+        method.run(fresh)
+        together[key] = time.perf_counter() - t0
     print(
-        f"\n{m} multicycle patients (182 days, pain), per-patient loop over methods: "
-        f"{total:.1f} s in all"
+        f"\n{m} multicycle patients (182 days, pain), every kernel: "
+        f"{sum(one_at_a_time.values()):.1f} s one patient at a time, "
+        f"{sum(together.values()):.1f} s with all {m} rows at once"
     )
-    for key, value in times.items():
-        print(f"  {key:<15} {value:6.2f} s   ({value / m * 1e3:.2f} ms per patient)")
+    for key in METHODS:
+        per = one_at_a_time[key] / m * 1e3
+        print(f"  {key:<15} {per:6.2f} ms per patient alone   {together[key]:6.2f} s for {m} rows")
 
     # The straightforward way: dense n x n GLS, on a sample of the same trials.
     t0 = time.perf_counter()
@@ -158,7 +154,7 @@ def many_patients(m=1000, dense_sample=50):
         est, _, _ = fit_dense(pain[i, keep], day[keep], conditions[i, keep] == 1)
         worst = max(worst, abs(est - estimates[i]))
     dense = (time.perf_counter() - t0) / dense_sample
-    ours = times["gls_ar1"] / m
+    ours = one_at_a_time["gls_ar1"] / m
     print(
         f"\ngls_ar1: {ours * 1e3:.2f} ms per fit (O(n) whitening) vs {dense * 1e3:.1f} ms per "
         f"fit with a dense n x n matrix ({dense / ours:.0f}x); largest difference in the "

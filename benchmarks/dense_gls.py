@@ -1,7 +1,7 @@
 """The straightforward way to fit GLS with AR(1) errors: a dense n x n correlation matrix.
 
 Only for comparison in the benchmarks: O(n^3) per phi, where nof1's whitening is O(n).
-Same model and REML criterion as ``nof1.analysis.ar1`` (and R's nlme::gls).
+Same model and REML criterion as ``nof1.analysis.ar1_batch`` (and R's nlme::gls).
 """
 
 from __future__ import annotations

@@ -1,14 +1,21 @@
-"""Per-patient statistical methods: pure functions on arrays returning :class:`Effect` objects.
+"""Per-patient statistics: one kernel per method, declared in :mod:`~nof1.analysis.registry`.
 
-One module per family: :mod:`~nof1.analysis.ar1` (GLS with AR(1) errors, REML),
-:mod:`~nof1.analysis.bayes` (Bayesian AR(1)), :mod:`~nof1.analysis.classic` (Welch and paired
-t), :mod:`~nof1.analysis.nonoverlap` (NAP). The functions are importable from here; their
-modules (and scipy) load on first use, so importing the package stays cheap.
+A kernel takes :class:`~nof1.analysis.registry.Trials` (one row per series: a patient's
+outcome, or a simulated trial) and returns :class:`~nof1.analysis.registry.Estimates`; the
+same kernel serves ``nof1 analyze``, ``nof1 series`` and ``nof1 power``. Modules: ``ar1``
+(GLS with AR(1) errors, REML; fitted by ``ar1_batch``), ``bayes`` (Bayesian AR(1), posterior
+in ``bayes_batch``), ``classic`` (Welch and paired t), ``nonoverlap`` (NAP),
+``randomization``; ``patient`` assembles a patient's results. Importing the package stays
+cheap: scipy loads with the first kernel.
 
 Examples
 --------
->>> from nof1.analysis import welch_t
->>> welch_t([4, 5, 6, 7, 9, 8], [1, 1, 1, 0, 0, 0]).estimate
+>>> import numpy as np
+>>> from nof1.analysis import Trials, method
+>>> arm = np.array([[1, 1, 1, 0, 0, 0]], dtype=np.int8)
+>>> t = Trials(np.array([[4.0, 5, 6, 7, 9, 8]]), np.arange(1, 7), arm, np.zeros_like(arm),
+...            np.array([-1.0]), np.array([1.0]), 0.05)
+>>> method("welch_t").run(t).effect(0).estimate
 -3.0
 """
 
@@ -16,31 +23,13 @@ from __future__ import annotations
 
 import importlib
 
-__all__ = [
-    "Effect",
-    "METHOD_KEYS",
-    "bayes_ar1",
-    "fit_gls_ar1",
-    "gls_ar1",
-    "gls_ar1_trend",
-    "nap",
-    "paired_periods",
-    "profile_reml",
-    "welch_t",
-]
+from nof1.analysis.registry import METHODS, Estimates, Method, Trials, method
 
-_LAZY = {
-    "Effect": "effect",
-    "METHOD_KEYS": "effect",
-    "fit_gls_ar1": "ar1",
-    "gls_ar1": "ar1",
-    "gls_ar1_trend": "ar1",
-    "profile_reml": "ar1",
-    "bayes_ar1": "bayes",
-    "welch_t": "classic",
-    "paired_periods": "classic",
-    "nap": "nonoverlap",
-}
+__all__ = ["METHODS", "METHOD_KEYS", "Effect", "Estimates", "Method", "Trials", "method"]
+
+# Effect needs numpy: loaded on first use, so that validating a protocol (which reads the
+# registry) does not import it.
+_LAZY = {"Effect": "effect", "METHOD_KEYS": "effect"}
 
 
 def __getattr__(name: str):

@@ -1,79 +1,48 @@
-"""Closed-form t-tests: Welch on days (naive) and paired t on period means per cycle."""
+"""Closed-form t-test kernels: Welch on days (naive) and a paired t on period means per cycle."""
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
 
-from nof1.analysis.effect import Effect
+from nof1.analysis.inference import check_alpha, t_inference
+from nof1.analysis.registry import Estimates, Trials
 
-__all__ = ["welch_t", "paired_periods"]
+__all__ = ["paired_periods", "welch_t"]
 
 # R's t.test refuses "essentially constant" data below this relative standard error.
 _CONSTANT = 10 * np.finfo(float).eps
 
 
-def _t_effect(method: str, estimate: float, se: float, df: float, alpha: float) -> Effect:
-    half = special.stdtrit(df, 1 - alpha / 2) * se
-    return Effect(
-        method=method,
-        estimate=estimate,
-        se=se,
-        df=df,
-        ci_low=estimate - half,
-        ci_high=estimate + half,
-        p_value=2 * special.stdtr(df, -abs(estimate / se)),
-    )
+def _t_estimates(method, estimate, se, df, reason, alpha) -> Estimates:
+    """The t fields of a method; NaN on the rows with a reason."""
+    bad = np.array([r is not None for r in reason], dtype=bool)
+    estimate, se = np.where(bad, np.nan, estimate), np.where(bad, np.nan, se)
+    df = np.where(bad, np.nan, df)
+    ci_low, ci_high, p_value = t_inference(estimate, se, df, alpha)
+    values = {
+        "estimate": estimate,
+        "se": se,
+        "df": df,
+        "ci_low": ci_low,
+        "ci_high": ci_high,
+        "p_value": p_value,
+    }
+    return Estimates(method, values, reason)
 
 
-def arms(y, active) -> tuple[np.ndarray, np.ndarray]:
-    """The observed values on active days and on placebo days (NaN dropped).
-
-    Examples
-    --------
-    >>> arms([1.0, 2.0, float("nan"), 4.0], [1, 0, 1, 0])
-    (array([1.]), array([2., 4.]))
-    """
-    y = np.asarray(y, dtype=float)
-    active = np.asarray(active)
-    if active.shape != y.shape or y.ndim != 1:
-        raise ValueError(f"y and active must be 1-d of equal length; got {y.shape}, {active.shape}")
-    if not np.all(np.isin(active, (0, 1))):
-        raise ValueError("active must be boolean or 0/1 (1 = active day, 0 = placebo day)")
-    keep = ~np.isnan(y)
-    return y[keep & (active == 1)], y[keep & (active == 0)]
-
-
-def _check_alpha(alpha: float) -> None:
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be between 0 and 1; got {alpha}")
-
-
-def welch_t(y, active, alpha: float = 0.05) -> Effect:
-    """Welch two-sample t-test of active days against placebo days, as R ``t.test(a, p)``.
+def welch_t(trials: Trials) -> Estimates:
+    """Welch two-sample t-test of treated days against control days, as R ``t.test(a, p)``.
 
     Naive: it treats days as independent and ignores autocorrelation, so its standard error
-    is too small when phi > 0. Reported for comparison with :func:`~nof1.analysis.ar1.gls_ar1`.
-
-    Parameters
-    ----------
-    y : array_like
-        Outcome per day; NaN (missing) days are dropped.
-    active : array_like of bool or 0/1
-        1 on active days, 0 on placebo days.
-    alpha : float, default 0.05
-        The confidence interval has level 1 - alpha.
+    is too small when phi > 0. Reported for contrast with ``gls_ar1``.
 
     Returns
     -------
-    Effect
-        ``method="welch_t"``: ``estimate`` = mean(active) - mean(placebo),
-        ``se = sqrt(v_a/n_a + v_p/n_p)``, Welch-Satterthwaite ``df``, t interval and two-sided
-        ``p_value``. Unavailable with fewer than 2 days in a condition or constant data.
-
-    Notes
-    -----
-    ``df = se⁴ / ((v_a/n_a)²/(n_a - 1) + (v_p/n_p)²/(n_p - 1))`` with sample variances v.
+    Estimates
+        ``estimate`` = mean(treated) - mean(control), ``se = sqrt(v_a/n_a + v_p/n_p)``,
+        Welch-Satterthwaite ``df = se⁴ / ((v_a/n_a)²/(n_a - 1) + (v_p/n_p)²/(n_p - 1))``,
+        t interval and two-sided ``p_value``. A reason instead with fewer than 2 days in an
+        arm or constant data.
 
     References
     ----------
@@ -82,73 +51,103 @@ def welch_t(y, active, alpha: float = 0.05) -> Effect:
 
     Examples
     --------
-    >>> e = welch_t([4, 5, 6, 7, 9, 8], [1, 1, 1, 0, 0, 0])
+    >>> from nof1.analysis.registry import Trials
+    >>> arm = np.array([[1, 1, 1, 0, 0, 0]], dtype=np.int8)
+    >>> t = Trials(np.array([[4.0, 5, 6, 7, 9, 8]]), np.arange(1, 7), arm, np.zeros_like(arm),
+    ...            np.array([-1.0]), np.array([1.0]), 0.05)
+    >>> e = welch_t(t).effect(0)
     >>> e.estimate, round(e.df, 6)
     (-3.0, 4.0)
     """
-    _check_alpha(alpha)
-    a, p = arms(y, active)
-    if min(a.size, p.size) < 2:
-        return Effect.unavailable(
-            "welch_t",
-            f"needs at least 2 observed days in each condition; got {a.size} active and "
-            f"{p.size} placebo",
-        )
-    va, vp = a.var(ddof=1) / a.size, p.var(ddof=1) / p.size
-    se = np.sqrt(va + vp)
-    estimate = a.mean() - p.mean()
-    if se < _CONSTANT * max(abs(a.mean()), abs(p.mean())) or se == 0:
-        return Effect.unavailable("welch_t", "the outcome is constant within both conditions")
-    df = (va + vp) ** 2 / (va**2 / (a.size - 1) + vp**2 / (p.size - 1))
-    return _t_effect("welch_t", float(estimate), float(se), float(df), alpha)
+    check_alpha(trials.alpha)
+    y, arm = trials.y, trials.arm
+    seen = np.isfinite(y)
+    parts = []
+    for condition in (1, 0):
+        use = seen & (arm == condition)
+        n = use.sum(axis=1)
+        values = np.where(use, y, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = values.sum(axis=1) / n
+            var = np.where(use, (y - mean[:, None]) ** 2, 0.0).sum(axis=1) / (n - 1)
+            parts.append((np.where(n >= 2, mean, np.nan), var / n, n))
+    (mean_a, va, na), (mean_p, vp, n_p) = parts
+    with np.errstate(invalid="ignore", divide="ignore"):
+        df = (va + vp) ** 2 / (va**2 / (na - 1) + vp**2 / (n_p - 1))
+        se = np.sqrt(va + vp)
+        constant = (se < _CONSTANT * np.maximum(np.abs(mean_a), np.abs(mean_p))) | (se == 0)
+    reason = np.full(trials.m, None, dtype=object)
+    for i in np.flatnonzero((np.minimum(na, n_p) < 2) | constant):
+        if min(na[i], n_p[i]) < 2:
+            reason[i] = (
+                "needs at least 2 observed days in each condition; got "
+                f"{na[i]} active and {n_p[i]} placebo"
+            )
+        else:
+            reason[i] = "the outcome is constant within both conditions"
+    return _t_estimates("welch_t", mean_a - mean_p, se, df, reason, trials.alpha)
 
 
-def paired_periods(active_means, placebo_means, alpha: float = 0.05) -> Effect:
-    """Paired t-test over cycles of active-period mean minus placebo-period mean.
+def paired_periods(trials: Trials) -> Estimates:
+    """Paired t-test over cycles of treated-period mean minus control-period mean.
 
-    As R ``t.test(active_means, placebo_means, paired = TRUE)``. Each cycle contributes one
-    difference, so autocorrelation between days matters much less than for :func:`welch_t`.
-
-    Parameters
-    ----------
-    active_means, placebo_means : array_like, shape (cycles,)
-        Mean outcome of the active and the placebo period of each cycle, in cycle order. A
-        cycle with a missing (NaN) mean is dropped.
-    alpha : float, default 0.05
-        The confidence interval has level 1 - alpha.
+    As R ``t.test(treated_means, control_means, paired = TRUE)``. The periods of each arm
+    with at least one observed compared day, in period order, are paired: the i-th treated
+    period with the i-th control period (``Trials.period`` numbers the periods). Each pair
+    contributes one difference, so autocorrelation between days matters much less than for
+    :func:`welch_t`.
 
     Returns
     -------
-    Effect
-        ``method="paired_periods"``: ``estimate`` = mean difference, ``se = sd/sqrt(k)``,
-        ``df = k - 1`` for k cycles, t interval and two-sided ``p_value``. Unavailable with
-        fewer than 2 complete cycles or identical differences.
+    Estimates
+        ``estimate`` = mean difference, ``se = sd/sqrt(k)``, ``df = k - 1`` for k pairs, t
+        interval and two-sided ``p_value``. A reason instead with fewer than 2 pairs or the
+        same difference in every pair.
 
     Examples
     --------
-    >>> e = paired_periods([3.0, 4.0, 2.0], [5.0, 7.0, 5.0])
+    >>> from nof1.analysis.registry import Trials
+    >>> arm = np.array([[1, 0, 1, 0, 1, 0]], dtype=np.int8)
+    >>> t = Trials(np.array([[3.0, 5, 4, 7, 2, 5]]), np.arange(1, 7), arm,
+    ...            np.array([[1, 2, 3, 4, 5, 6]]), np.array([-1.0]), np.array([1.0]), 0.05)
+    >>> e = paired_periods(t).effect(0)
     >>> e.estimate, e.df
     (-2.6666666666666665, 2.0)
-    >>> paired_periods([3.0], [5.0]).reason
-    'needs at least 2 cycles with both periods observed; got 1'
     """
-    _check_alpha(alpha)
-    a = np.asarray(active_means, dtype=float)
-    p = np.asarray(placebo_means, dtype=float)
-    if a.shape != p.shape or a.ndim != 1:
-        raise ValueError(
-            f"active_means and placebo_means must be 1-d of equal length; got {a.shape}, {p.shape}"
-        )
-    diff = (a - p)[~(np.isnan(a) | np.isnan(p))]
-    if diff.size < 2:
-        return Effect.unavailable(
-            "paired_periods",
-            f"needs at least 2 cycles with both periods observed; got {diff.size}",
-        )
-    estimate = diff.mean()
-    se = diff.std(ddof=1) / np.sqrt(diff.size)
-    if se < _CONSTANT * abs(estimate) or se == 0:
-        return Effect.unavailable(
-            "paired_periods", "the difference between the two periods is the same in every cycle"
-        )
-    return _t_effect("paired_periods", float(estimate), float(se), float(diff.size - 1), alpha)
+    check_alpha(trials.alpha)
+    y, arm, period = trials.y, trials.arm, np.asarray(trials.period)
+    m = trials.m
+    use = np.isfinite(y) & (arm >= 0) & (period > 0)
+    width = int(period.max(initial=0)) + 1
+    rows = np.broadcast_to(np.arange(m)[:, None], y.shape)
+    index = (rows * width + period)[use]
+    sums = np.bincount(index, weights=y[use], minlength=m * width).reshape(m, width)
+    counts = np.bincount(index, minlength=m * width).reshape(m, width)
+    arm_of = np.full((m, width), -1, dtype=np.int8)
+    arm_of[rows[use], period[use]] = arm[use]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums / counts
+    ranked = []
+    for condition in (1, 0):  # the arm's observed periods, in period order
+        has = (counts > 0) & (arm_of == condition)
+        rank = np.cumsum(has, axis=1) - 1
+        placed = np.full((m, width), np.nan)
+        placed[np.nonzero(has)[0], rank[has]] = means[has]
+        ranked.append((placed, has.sum(axis=1)))
+    (treated, n_treated), (control, n_control) = ranked
+    k = np.minimum(n_treated, n_control)
+    width = int(k.max(initial=0))
+    diff = treated[:, :width] - control[:, :width]
+    valid = np.arange(width) < k[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(valid, diff, 0.0).sum(axis=1) / k
+        ss = np.where(valid, (diff - mean[:, None]) ** 2, 0.0).sum(axis=1)
+        se = np.sqrt(ss / (k - 1) / k)
+        same = (se < _CONSTANT * np.abs(mean)) | (se == 0)
+    reason = np.full(m, None, dtype=object)
+    for i in np.flatnonzero((k < 2) | same):
+        if k[i] < 2:
+            reason[i] = f"needs at least 2 cycles with both periods observed; got {k[i]}"
+        else:
+            reason[i] = "the difference between the two periods is the same in every cycle"
+    return _t_estimates("paired_periods", mean, se, k - 1.0, reason, trials.alpha)

@@ -2,31 +2,41 @@
 
 One small frozen dataclass for all methods (as lifelines' result objects): the JSON
 (``results.json`` contract v1, DESIGN.md section 5) and the HTML report both read it through
-:meth:`Effect.to_dict`, which emits exactly the key set documented for that method.
+:meth:`Effect.to_dict`, which emits exactly the method's registry fields.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from nof1.analysis.registry import METHODS
+
 __all__ = ["Effect", "METHOD_KEYS"]
 
 _CORE = ("estimate", "se", "df", "ci_low", "ci_high", "p_value")
 
-#: Keys that :meth:`Effect.to_dict` emits per method (``"reason"`` is always added).
-METHOD_KEYS: dict[str, tuple[str, ...]] = {
-    "gls_ar1": (*_CORE, "phi"),
-    "gls_ar1_trend": (*_CORE, "phi"),
-    "welch_t": _CORE,
-    "paired_periods": _CORE,
-    "randomization": ("estimate", "p_value", "n_allocations", "exact", "min_p"),
-    "nap": ("estimate", "ci_low", "ci_high"),
-    "bayes_ar1": ("estimate", "ci_low", "ci_high", "p_benefit", "p_mcid", "density"),
-}
+
+class _MethodKeys(Mapping):
+    """Method key -> the keys of its effect: a live view of the registry's fields."""
+
+    def __getitem__(self, key: str) -> tuple[str, ...]:
+        return METHODS[key].fields
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(METHODS)
+
+    def __len__(self) -> int:
+        return len(METHODS)
+
+
+#: Keys that :meth:`Effect.to_dict` emits per method (``"reason"`` is always added): a view
+#: of the registry's :attr:`~nof1.analysis.registry.Method.fields`.
+METHOD_KEYS: Mapping[str, tuple[str, ...]] = _MethodKeys()
 
 
 def _plain(value: Any) -> Any:

@@ -5,9 +5,12 @@ compare, alpha, mcid, responder rule); returns a :class:`PatientResults` whose
 ``to_dict()`` is results.json (contract ``nof1.results/2``). The report reads the same
 object; nothing downstream recomputes a statistic.
 
-:func:`analyze_patient` analyses one patient, :func:`analyze_patients` a series: they
-differ only in how the AR(1) models are fitted (:mod:`nof1.analysis.ar1_fits`, one
-series at a time or all at once); every other step is the same code.
+:func:`analyze_patients` puts every patient and outcome in one
+:class:`~nof1.analysis.registry.Trials` (a row each) and runs every method of the registry
+on it, once; :func:`analyze_patient` is the same with one patient. There is no per-method
+code here: adding a method to :data:`~nof1.analysis.registry.METHODS` adds it to
+results.json. The registry's ``gls_ar1`` also compares each condition with baseline (a
+second Trials), and gives the Holm family its p-values when the primary method has none.
 """
 
 from __future__ import annotations
@@ -18,13 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from nof1 import __version__
-from nof1.analysis.ar1_fits import OutcomeFits, fit_patient, fit_patients
-from nof1.analysis.classic import paired_periods, welch_t
+from nof1.analysis import registry
 from nof1.analysis.days import PatientDays
 from nof1.analysis.effect import Effect
-from nof1.analysis.nonoverlap import nap
-from nof1.analysis.randomization import randomization_tests
-from nof1.analysis.registry import method
+from nof1.analysis.patient_trials import Patient, compared_trials, vs_baseline_trials
 from nof1.analysis.summaries import data_quality, describe, percent_change
 from nof1.analysis.verdict import verdict
 from nof1.design.comparison import Comparison, arms
@@ -175,11 +175,14 @@ def analyze_patient(
     nof1.data.protocol_link.ProtocolChangedError
         The allocation was made from another version of the protocol.
     """
-    p = protocol_file.protocol
-    _schedule_sha256(aligned, protocol_file, allow_protocol_change)
-    days = PatientDays.from_table(aligned.table, [o.name for o in p.outcomes])
-    fits = fit_patient(days, p, *_arms(aligned))
-    return _assemble(aligned, days, fits, protocol_file, seed, command)
+    (out,) = analyze_patients(
+        [aligned],
+        protocol_file,
+        seed=seed,
+        command=command,
+        allow_protocol_change=allow_protocol_change,
+    )
+    return out
 
 
 def analyze_patients(
@@ -192,10 +195,9 @@ def analyze_patients(
 ) -> list[PatientResults]:
     """:func:`analyze_patient` for many patients at once (a series).
 
-    The AR(1) models of all patients and outcomes are fitted together by the batched
-    fitters (:func:`nof1.analysis.ar1_fits.fit_patients`), everything else patient by
-    patient exactly as :func:`analyze_patient` does: the results are the same to rounding
-    (relative differences below 1e-9; the tests check it), several times faster.
+    Every method's kernel runs once on a row per patient and outcome (and ``gls_ar1`` once
+    on two rows per patient and outcome against baseline); the rest is assembled patient
+    by patient.
 
     Parameters
     ----------
@@ -212,13 +214,28 @@ def analyze_patients(
     p = protocol_file.protocol
     for a in aligned:
         _schedule_sha256(a, protocol_file, allow_protocol_change)
+    if not aligned:
+        return []
     names = [o.name for o in p.outcomes]
-    days = [PatientDays.from_table(a.table, names) for a in aligned]
-    fits = fit_patients([(d, *_arms(a)) for d, a in zip(days, aligned, strict=True)], p)
-    return [
-        _assemble(a, d, f, protocol_file, seed, command)
-        for a, d, f in zip(aligned, days, fits, strict=True)
+    patients = [
+        Patient(PatientDays.from_table(a.table, names), *_arms(a), bool(a.blinded)) for a in aligned
     ]
+    compared = compared_trials(patients, p, seed)
+    estimates = [m.run(compared) for m in registry.METHODS.values()]
+    baseline = registry.method("gls_ar1").run(vs_baseline_trials(patients, p))
+    k = len(p.outcomes)
+    out = []
+    for i, (a, patient) in enumerate(zip(aligned, patients, strict=True)):
+        effects = [{e.method: e.effect(i * k + j) for e in estimates} for j in range(k)]
+        vs_baseline = [
+            {
+                c: baseline.effect(2 * (i * k + j) + h)
+                for h, c in enumerate(sorted([patient.treated, patient.control]))
+            }
+            for j in range(k)
+        ]
+        out.append(_assemble(a, patient.days, effects, vs_baseline, protocol_file, seed, command))
+    return out
 
 
 def _schedule_sha256(aligned, protocol_file, allow_change: bool) -> str | None:
@@ -235,17 +252,18 @@ def _arms(aligned) -> tuple[str, str]:
     return arms(bool(aligned.blinded))
 
 
-def _assemble(aligned, days: PatientDays, fits, protocol_file, seed, command) -> PatientResults:
-    """Every method besides the AR(1) fits, then the results object."""
+def _assemble(
+    aligned, days: PatientDays, effects, vs_baseline, protocol_file, seed, command
+) -> PatientResults:
+    """The results object from the effects of each outcome (and against baseline)."""
     p = protocol_file.protocol
     blinded = bool(aligned.blinded)
     comparison = Comparison.of(p, blinded)
     treated, control = comparison.arms
     labels = dict(sorted(comparison.labels.items()))  # {A, B} or {active, placebo}
-    randomization = _randomization(days, p, blinded, seed)
     results = [
-        _outcome_result(days, p, outcome, treated, control, fit, rand)
-        for outcome, fit, rand in zip(p.outcomes, fits, randomization, strict=True)
+        _outcome_result(days, p, outcome, treated, control, effect, against)
+        for outcome, effect, against in zip(p.outcomes, effects, vs_baseline, strict=True)
     ]
     results = _with_holm(results, p)
     responder = _responder(results, p, treated, control)
@@ -281,26 +299,12 @@ def _outcome_result(
     outcome: Outcome,
     treated: str,
     control: str,
-    fits: OutcomeFits,
-    randomization: Effect,
+    effects: dict[str, Effect],
+    against_baseline: dict[str, Effect],
 ) -> OutcomeResult:
     name, alpha = outcome.name, p.analysis.alpha
     compared = days.compared(name, treated, control)
-    y, _, is_treated = days.series(compared, name, treated)
-
-    treated_means = [v.mean() for v in days.period_values(name, treated, True) if len(v)]
-    control_means = [v.mean() for v in days.period_values(name, control, True) if len(v)]
-    pairs = min(len(treated_means), len(control_means))
-
-    effects = {
-        "gls_ar1": fits.gls_ar1,
-        "gls_ar1_trend": fits.gls_ar1_trend,
-        "welch_t": welch_t(y, is_treated, alpha),
-        "paired_periods": paired_periods(treated_means[:pairs], control_means[:pairs], alpha),
-        "randomization": randomization,
-        "nap": nap(y, is_treated, outcome.better, alpha),
-        "bayes_ar1": fits.bayes_ar1,
-    }
+    y = days.values[name][compared]
     names = {"active": _name(treated), "placebo": _name(control)}
     effects = {key: _in_words(effect, names) for key, effect in effects.items()}
     conditions = sorted([treated, control])
@@ -311,7 +315,7 @@ def _outcome_result(
     vs_baseline = {}
     for c in conditions:
         # Against baseline the method's "active" days are c's, its "placebo" days baseline's.
-        effect = _in_words(fits.vs_baseline[c], {"active": _name(c), "placebo": "baseline"})
+        effect = _in_words(against_baseline[c], {"active": _name(c), "placebo": "baseline"})
         vs_baseline[c] = effect.to_dict()
         vs_baseline[c]["improved"] = _improved(effect, outcome, alpha)
     return OutcomeResult(
@@ -335,10 +339,9 @@ _METHOD_WORDS = re.compile(r"\b(active|placebo)\b")
 def _in_words(effect: Effect, names: dict[str, str]) -> Effect:
     """The effect with its reason in the words of this comparison.
 
-    The methods (``nof1.analysis.ar1``, ``classic``, ``nonoverlap``, ``randomization``)
-    call their two arms "active" (1) and "placebo" (0) in their reasons; here they become
-    the conditions actually compared, so that a blinded analysis says group B and group A
-    and a comparison against baseline says baseline.
+    The kernels call their two arms "active" (1) and "placebo" (0) in their reasons; here
+    they become the conditions actually compared, so that a blinded analysis says group B
+    and group A and a comparison against baseline says baseline.
     """
     if effect.reason is None:
         return effect
@@ -359,13 +362,13 @@ def _improved(effect: Effect, outcome: Outcome, alpha: float) -> bool:
 def _with_holm(results: list[OutcomeResult], p: Protocol) -> list[OutcomeResult]:
     """Holm-adjust the secondary outcomes' p-values of the primary method.
 
-    Methods without a p-value (nap, bayes_ar1) fall back to gls_ar1's. The primary
-    outcome is not part of the family, so its p_holm is None.
+    A method without a p-value falls back to gls_ar1's. The primary outcome is not part of
+    the family, so its p_holm is None.
     """
     from dataclasses import replace
 
     method = p.analysis.primary_method
-    if method in ("nap", "bayes_ar1"):
+    if "p_value" not in registry.method(method).fields:
         method = "gls_ar1"
     secondary = [
         i
@@ -419,62 +422,6 @@ def _responder(results: list[OutcomeResult], p: Protocol, treated, control) -> d
         out[condition] = bool(main and (any(others) if others else True))
     out["rule"] = (
         f"{rule.describe(p.outcomes)}, each compared with the patient's own baseline "
-        f"({method('gls_ar1').name})"
+        f"({registry.method('gls_ar1').name})"
     )
     return out
-
-
-def _randomization(days: PatientDays, p: Protocol, blinded: bool, seed: int) -> list[Effect]:
-    """The randomization test of every outcome (one reference set for all)."""
-    setup = _randomization_setup(days, p, blinded)
-    if isinstance(setup, str):
-        return [Effect.unavailable("randomization", setup) for _ in p.outcomes]
-    allocation, sign = setup
-    y = np.full((len(p.outcomes), p.total_days), np.nan)
-    inside = (days.day >= 1) & (days.day <= p.total_days)
-    for row, outcome in zip(y, p.outcomes, strict=True):
-        row[days.day[inside] - 1] = days.values[outcome.name][inside]
-    return randomization_tests(p, y, allocation, sign, seed=seed)
-
-
-def _randomization_setup(days: PatientDays, p: Protocol, blinded: bool):
-    """The allocation in timeline terms (True = a period with active_days' length) and the
-    sign that turns its statistic into treated minus control; or the reason there is none.
-    """
-    if p.randomization.scheme == "fixed":
-        return "the protocol's order is fixed, so there is no randomization to test"
-    treatment = days.phase == "treatment"
-    numbered = treatment & (days.period > 0)
-    _, first, lengths = np.unique(days.period[numbered], return_index=True, return_counts=True)
-    conditions = days.condition[numbered][first].tolist()
-    if len(conditions) != p.n_periods:
-        return (
-            f"the diary has {len(conditions)} treatment periods, the protocol "
-            f"{p.n_periods}, so the protocol's reference set does not apply"
-        )
-    sign = 1.0
-    if not blinded:
-        allocation = [c == "active" for c in conditions]
-    elif p.schedule.active_days == p.schedule.placebo_days:
-        allocation = [c == "B" for c in conditions]
-    else:
-        # Unequal lengths: the group whose periods last active_days has the active timing.
-        b_days = [n for c, n in zip(conditions, lengths, strict=True) if c == "B"]
-        b_active = bool(b_days) and int(b_days[0]) == p.schedule.active_days
-        allocation = [(c == "B") == b_active for c in conditions]
-        sign = 1.0 if b_active else -1.0
-    from nof1.design.timeline import segments
-
-    planned = [s for s in segments(p, allocation) if s.phase == "treatment"]
-    expected_day = np.concatenate([np.arange(s.first_day, s.last_day + 1) for s in planned])
-    expected_period = np.repeat([s.period for s in planned], [s.days for s in planned])
-    if not (
-        expected_day.size == treatment.sum()
-        and (expected_day == days.day[treatment]).all()
-        and (expected_period == days.period[treatment]).all()
-    ):
-        return (
-            "the diary's periods do not follow the protocol's timeline, so the "
-            "protocol's reference set does not apply"
-        )
-    return np.array(allocation), sign

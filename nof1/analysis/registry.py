@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -69,6 +69,19 @@ class Trials:
         What the randomization test needs beyond the daily series (the protocol's scheme
         and each row's allocation, with a reason per row where there is none); ``None``
         when no row has one. Defined by :mod:`nof1.analysis.randomization`.
+    n_grid : int, default 200
+        Grid points over phi for the Bayesian integral (``nof1 power`` uses fewer).
+    density : bool, default True
+        Whether kernels return per-row curves (the Bayesian posterior density for the
+        report); ``nof1 power`` needs none.
+    truth : float, default NaN
+        The true treated-minus-control effect, known only for simulated rows (``nof1
+        power``). A kernel may then report ``covered`` (1/0: its interval holds the truth)
+        and leave out what only results.json reads (interval ends that need root finding,
+        ``p_mcid``).
+    cache : dict
+        Work shared between kernels on these same rows (the AR(1) sufficient statistics
+        serve gls_ar1 and bayes_ar1); filled by the kernels, never by the caller.
     """
 
     y: np.ndarray
@@ -79,6 +92,10 @@ class Trials:
     mcid: np.ndarray
     alpha: float
     reference: Any = None
+    n_grid: int = 200
+    density: bool = True
+    truth: float = float("nan")
+    cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def m(self) -> int:
@@ -144,11 +161,14 @@ class Method:
         ``p_value <= alpha``; ``p_benefit > 1 - alpha / 2``; or the interval excludes
         :attr:`null`.
     power_note : str or None
-        A caveat shown beside its power results.
+        A caveat shown beside its power results; ``{alpha}``, ``{threshold}`` (1 - alpha/2)
+        and ``{half_alpha}`` are filled in.
     null : float
         The estimate's value under no effect (0 for differences; 0.5 for NAP).
     outcome_units : bool
         Whether the estimate is in outcome units (drawn in the forest plot, bias reported).
+    in_power : bool
+        Whether ``nof1 power`` runs it.
     """
 
     key: str
@@ -162,6 +182,7 @@ class Method:
     power_note: str | None = None
     null: float = 0.0
     outcome_units: bool = True
+    in_power: bool = True
 
     def run(self, trials: Trials) -> Estimates:
         """The kernel on ``trials``."""
@@ -199,6 +220,7 @@ METHODS: dict[str, Method] = {
             fields=(*_T_FIELDS, "phi"),
             kernel="nof1.analysis.ar1:gls_ar1_trend",
             may_be_primary=True,
+            in_power=False,
         ),
         Method(
             key="welch_t",
@@ -264,6 +286,11 @@ METHODS: dict[str, Method] = {
             kernel="nof1.analysis.bayes:bayes_ar1",
             may_be_primary=False,
             power_rule="p_benefit",
+            power_note=(
+                "claims benefit when P(benefit) > {threshold:g}: the benefit half of a "
+                "two-sided {alpha:g} test, so with no effect it errs about {half_alpha:.1%} of "
+                "the time, and it never rejects for harm"
+            ),
         ),
     ]
 }

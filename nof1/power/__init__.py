@@ -2,7 +2,7 @@
 
 - :mod:`~nof1.power.grid`: design points, the protocol with cycles, period length or
   analytic washout varied;
-- :mod:`~nof1.power.methods`: the per-patient methods vectorized over simulated trials;
+- :mod:`~nof1.power.trials`: simulated trials as the kernels' input (a row per trial);
 - :mod:`~nof1.power.engine`: simulate, analyse and summarise (:func:`power_analysis`);
 - :mod:`~nof1.report.power`: the plain-language recommendation and ``power.html``.
 

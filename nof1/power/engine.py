@@ -2,8 +2,9 @@
 
 For each design point and effect, ``sims`` trials are simulated on the protocol's own timeline
 (:func:`nof1.simulate.simulate_outcomes`, primary outcome only) with allocations drawn from
-its randomization scheme, and every pre-specified method runs on all of them at once. Per
-method: the rejection rate (power, or the type I error when the effect is 0), its Monte Carlo
+its randomization scheme, and every method of the registry marked ``in_power`` runs its
+kernel on all of them at once (:func:`nof1.power.trials.simulated_trials`, a row per trial).
+Per method: the rejection rate (power, or the type I error when the effect is 0), its Monte Carlo
 standard error ``sqrt(p (1 - p) / sims)``, the mean bias and the 95% interval coverage.
 
 The same seed gives the same trials for every effect of a design (common random numbers), so
@@ -20,20 +21,19 @@ import numpy as np
 from scipy import special
 
 from nof1 import __version__
-from nof1.analysis.ar1_batch import Ar1Batch
-from nof1.analysis.bayes_batch import posterior_ar1_batch
+from nof1.analysis import registry
 from nof1.design.allocation import sample_allocations
-from nof1.design.timeline import included_conditions
-from nof1.power import methods
 from nof1.power.grid import DesignPoint
+from nof1.power.trials import simulated_trials
 from nof1.protocol.load import ProtocolFile
 from nof1.simulate import check_range, simulate_outcomes, true_effect
 
 __all__ = ["METHODS", "SCHEMA", "Scenario", "chunks_per_point", "power_analysis"]
 
 SCHEMA = "nof1.power/2"
-#: Methods in the order they are reported; ``meta_analysis`` is added with patients > 1.
-METHODS = ("gls_ar1", "paired_periods", "randomization", "bayes_ar1", "nap", "welch_t")
+#: Methods in the order they are reported (the registry's, where ``in_power``);
+#: ``meta_analysis`` is added with patients > 1.
+METHODS = tuple(key for key, m in registry.METHODS.items() if m.in_power)
 _CHUNK = 2000  # trials analysed together: bounded memory, one progress step each
 
 
@@ -70,12 +70,14 @@ class Scenario:
 
 
 class _Trials(NamedTuple):
-    """One method on every simulated trial: arrays (m,); covered is 1/0, NaN = not defined."""
+    """One method on every simulated trial: arrays (m,); covered is 1/0, NaN = not defined;
+    reason (object) None where the method ran."""
 
     estimate: np.ndarray
     reject: np.ndarray
     covered: np.ndarray
     se: np.ndarray | None = None
+    reason: np.ndarray | None = None
 
 
 def chunks_per_point(sims: int, patients: int) -> int:
@@ -187,7 +189,7 @@ def _design_point(design, effect, scenario, sims, patients, seed, n_grid, progre
     rng, rng_reference = np.random.default_rng(key), np.random.default_rng([*key, 1])
     per_chunk = max(1, _CHUNK // patients)
     parts: list[dict] = []
-    info: dict = {}
+    info: dict = {}  # per method: the reference-set facts a kernel reports (min_p, ...)
     share = 0.0  # sum over trials of the share of the effect the comparison sees
     for start in range(0, sims, per_chunk):
         m = min(per_chunk, sims - start) * patients
@@ -195,19 +197,20 @@ def _design_point(design, effect, scenario, sims, patients, seed, n_grid, progre
         y = simulate_outcomes(
             p, allocations, effect, **asdict(scenario), outcomes=[p.primary_outcome.name], rng=rng
         )[p.primary_outcome.name]
-        conditions = included_conditions(p, allocations)
-        share += _effect_share(p, allocations, conditions, scenario)
-        parts.append(
-            _analyse(p, y, allocations, conditions, effect, scenario, rng_reference, n_grid, info)
-        )
+        trials = simulated_trials(p, allocations, y, rng_reference, n_grid, truth=effect)
+        share += _effect_share(p, allocations, trials.arm, scenario)
+        parts.append(_analyse(trials, effect, scenario, info))
         if progress is not None:
             progress(1)
-    trials = _combine(parts)
+    by_method = _combine(parts)
     if patients > 1:
-        trials["meta_analysis"] = _meta_analysis(trials["gls_ar1"], sims, patients, effect, alpha)
+        gls = by_method["gls_ar1"]
+        by_method["meta_analysis"] = (
+            gls if isinstance(gls, str) else _meta_analysis(gls, sims, patients, effect, alpha)
+        )
     common = {**design.to_dict(), "effect": effect, "estimand": effect * share / (sims * patients)}
     rows = []
-    for method, result in trials.items():
+    for method, result in by_method.items():
         n_patients = patients if method == "meta_analysis" else 1
         n = sims if method == "meta_analysis" else sims * patients
         row = {
@@ -218,76 +221,67 @@ def _design_point(design, effect, scenario, sims, patients, seed, n_grid, progre
             "rule": _rule(method, alpha),
             **_summary(method, result, effect, n),
         }
-        randomization = method == "randomization" and bool(info)
-        row["min_p"] = info["min_p"] if randomization else None
-        row["n_allocations"] = info["n_allocations"] if randomization else None
-        row["note"] = _note(method, info, alpha)
+        facts = info.get(method, {})
+        row["min_p"] = facts.get("min_p")
+        row["n_allocations"] = facts.get("n_allocations")
+        row["note"] = _note(method, facts, alpha)
         rows.append(row)
     return rows
 
 
-def _analyse(p, y, allocations, conditions, effect, scenario, rng, n_grid, info) -> dict:
-    """Every method on a chunk of trials: method -> (estimate, reject, covered, se) or reason."""
-    alpha = p.analysis.alpha
-    better = p.primary_outcome.better
-    keep = (conditions >= 0).any(axis=0)  # only days some trial compares
-    compared = np.where(conditions >= 0, y, np.nan)[:, keep]
-    batch = Ar1Batch(compared, np.arange(1, p.total_days + 1)[keep], (conditions == 1)[:, keep])
-    out: dict = {"gls_ar1": _from_results(batch.fit(alpha), effect, alpha)}
-    if p.schedule.cycles >= 2:
-        slots = methods.period_slots(p, allocations)
-        paired = methods.paired_periods_batch(y, slots, p.schedule.cycles, alpha)
-        out["paired_periods"] = _from_results(paired, effect, alpha)
-    else:
-        out["paired_periods"] = "needs at least 2 cycles; this design has 1"
-    if p.randomization.scheme == "fixed":
-        out["randomization"] = "the order is fixed, so there is no randomization to test"
-    else:
-        result, info_chunk = methods.randomization_batch(p, y, conditions, rng)
-        info.update(info_chunk)
-        out["randomization"] = _from_results(result, effect, alpha)
-    post = posterior_ar1_batch(batch, n_grid)
-    p_benefit = post.cdf(0.0) if better == "lower" else post.sf(0.0)
-    at_truth = post.cdf(effect)
-    covered = np.where(
-        np.isnan(at_truth), np.nan, (at_truth >= alpha / 2) & (at_truth <= 1 - alpha / 2)
-    )
-    out["bayes_ar1"] = _Trials(post.mean, p_benefit > 1 - alpha / 2, covered)
-    nap = methods.nap_batch(y, conditions, better, alpha)
-    truth = 0.5 if effect == 0 and scenario.trend == 0 else np.nan  # NAP's value under no effect
-    covered = np.where(
-        np.isnan(nap.estimate) | np.isnan(truth),
-        np.nan,
-        (nap.ci_low <= truth) & (truth <= nap.ci_high),
-    )
-    excludes_half = (nap.ci_low > 0.5) | (nap.ci_high < 0.5)
-    out["nap"] = _Trials(nap.estimate, excludes_half, covered)
-    out["welch_t"] = _from_results(methods.welch_batch(y, conditions, alpha), effect, alpha)
+def _analyse(trials, effect: float, scenario, info: dict) -> dict:
+    """Every method's kernel on a chunk of trials: method -> :class:`_Trials`."""
+    alpha = trials.alpha
+    out: dict = {}
+    for key, m in registry.METHODS.items():
+        if not m.in_power:
+            continue
+        est = m.run(trials)
+        v = est.values
+        with np.errstate(invalid="ignore"):
+            if m.power_rule == "p_value":
+                reject = v["p_value"] <= alpha
+            elif m.power_rule == "p_benefit":
+                reject = v["p_benefit"] > 1 - alpha / 2
+            else:  # interval_excludes_null
+                reject = (v["ci_low"] > m.null) | (v["ci_high"] < m.null)
+            # The truth an interval should hold: the effect, or (a probability such as NAP)
+            # its value under no effect, known only when there is no effect and no trend.
+            no_effect = effect == 0 and scenario.trend == 0
+            truth = effect if m.outcome_units else (m.null if no_effect else np.nan)
+            if "covered" in v:  # the kernel knew the truth (Trials.truth)
+                covered = v["covered"]
+            elif "ci_low" in v:
+                covered = (v["ci_low"] <= truth) & (truth <= v["ci_high"])
+                unknown = np.isnan(v["ci_low"]) | np.isnan(v["estimate"]) | np.isnan(truth)
+                covered = np.where(unknown, np.nan, covered)
+            else:
+                covered = np.full(trials.m, np.nan)
+        ran = np.array([r is None for r in est.reason], dtype=bool)
+        if "min_p" in m.fields and ran.any():
+            info[key] = {
+                "n_allocations": int(v["n_allocations"][ran][0]),
+                "exact": bool(v["exact"][ran][0]),
+                "min_p": max(float(np.max(v["min_p"][ran])), info.get(key, {}).get("min_p", 0)),
+            }
+        out[key] = _Trials(v["estimate"], reject, covered, v.get("se"), est.reason)
     return out
 
 
 def _combine(parts: list[dict]) -> dict:
-    """Concatenate the chunks' per-trial arrays, method by method."""
+    """Concatenate the chunks' per-trial arrays, method by method; a method that failed on
+    every trial for one and the same reason (it cannot run for this design) becomes that
+    reason."""
     out = {}
     for method, first in parts[0].items():
-        if isinstance(first, str):  # the method cannot run for this design
-            out[method] = first
-            continue
         fields = [
             None if f is None else np.concatenate([part[method][i] for part in parts])
             for i, f in enumerate(first)
         ]
-        out[method] = _Trials(*fields)
+        trials = _Trials(*fields)
+        reasons = set(trials.reason.tolist())
+        out[method] = reasons.pop() if len(reasons) == 1 and None not in reasons else trials
     return out
-
-
-def _from_results(r, effect: float, alpha: float) -> _Trials:
-    """Reject at p <= alpha; covered when the interval holds the true effect."""
-    with np.errstate(invalid="ignore"):
-        reject = r.p_value <= alpha
-        covered = (r.ci_low <= effect) & (effect <= r.ci_high)
-    covered = np.where(np.isnan(r.ci_low) | np.isnan(r.estimate), np.nan, covered)
-    return _Trials(r.estimate, reject, covered, getattr(r, "se", None))
 
 
 def _effect_share(p, allocations, conditions, scenario) -> float:
@@ -333,7 +327,8 @@ def _summary(method: str, t, effect: float, n: int) -> dict:
     if known.size:
         out["coverage"] = float(known.mean())
         out["coverage_mc_se"] = _binomial_se(out["coverage"], known.size)
-    if method != "nap" and valid.sum() >= 2:  # NAP is a probability, not in outcome units
+    in_units = method not in registry.METHODS or registry.METHODS[method].outcome_units
+    if in_units and valid.sum() >= 2:  # NAP is a probability, not in outcome units
         out["bias"] = float(t.estimate[valid].mean() - effect)
         out["bias_mc_se"] = float(t.estimate[valid].std(ddof=1) / np.sqrt(valid.sum()))
     return out
@@ -345,31 +340,24 @@ def _binomial_se(rate: float, n: int) -> float:
 
 
 def _rule(method: str, alpha: float) -> str:
-    return {
-        "bayes_ar1": f"P(benefit) > {1 - alpha / 2:g}",
-        "nap": f"{1 - alpha:.0%} interval excludes 0.5",
-        "meta_analysis": f"DerSimonian-Laird z test, p <= {alpha:g}",
-    }.get(method, f"two-sided p <= {alpha:g}")
-
-
-def _note(method: str, info: dict, alpha: float) -> str | None:
-    if method == "bayes_ar1":
-        return (
-            f"claims benefit when P(benefit) > {1 - alpha / 2:g}: the benefit half of a "
-            f"two-sided {alpha:g} test, so with no effect it errs about {alpha / 2:.1%} of "
-            "the time, and it never rejects for harm"
-        )
-    if method == "welch_t":
-        return "ignores autocorrelation: with phi > 0 its type I error is inflated"
-    if method == "nap":
-        return "assumes independent days; a probability, so no bias is reported"
-    if method == "randomization" and info:
-        text = f"{info['n_allocations']} allocations; smallest attainable p {info['min_p']:.3g}"
-        if info["min_p"] > alpha:
-            text += f", so it can never reach p <= {alpha:g}"
-        return text if info["exact"] else text + " (Monte Carlo reference set)"
     if method == "meta_analysis":
-        from nof1.analysis.registry import method as registry_method
+        return f"DerSimonian-Laird z test, p <= {alpha:g}"
+    m = registry.method(method)
+    if m.power_rule == "p_benefit":
+        return f"P(benefit) > {1 - alpha / 2:g}"
+    if m.power_rule == "interval_excludes_null":
+        return f"{1 - alpha:.0%} interval excludes {m.null:g}"
+    return f"two-sided p <= {alpha:g}"
 
-        return f"random-effects pooling of the patients' {registry_method('gls_ar1').name} effects"
-    return None
+
+def _note(method: str, facts: dict, alpha: float) -> str | None:
+    """The method's caveat; for a randomization reference set, its size and smallest p."""
+    if method == "meta_analysis":
+        return f"random-effects pooling of the patients' {registry.method('gls_ar1').name} effects"
+    if facts:
+        text = f"{facts['n_allocations']} allocations; smallest attainable p {facts['min_p']:.3g}"
+        if facts["min_p"] > alpha:
+            text += f", so it can never reach p <= {alpha:g}"
+        return text if facts["exact"] else text + " (Monte Carlo reference set)"
+    note = registry.method(method).power_note
+    return note and note.format(alpha=alpha, threshold=1 - alpha / 2, half_alpha=alpha / 2)

@@ -15,8 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
+from oracles.ar1 import fit_gls_ar1, profile_reml
+from oracles.kernels import gls_ar1, gls_ar1_trend
 
-from nof1.analysis.ar1 import fit_gls_ar1, gls_ar1, gls_ar1_trend, profile_reml
+from nof1.analysis.ar1_batch import Ar1Batch
 
 REFERENCE = Path(__file__).parent.parent / "reference"
 EXPECTED = json.loads((REFERENCE / "expected_ar1.json").read_text())["datasets"]
@@ -84,6 +86,11 @@ def test_fit_reports_nlme_coefficients_sigma_and_loglik(name):
     assert_allclose(fit.coef, expected["coef"], rtol=1e-6)
     assert_allclose(np.sqrt(fit.sigma2), expected["sigma"], rtol=1e-6)
     assert_allclose(fit.loglik, expected["loglik"], rtol=1e-10)
+    # The kernels' fit (one row): the same treatment coefficient, sigma and REML optimum.
+    batch = Ar1Batch(d.y.to_numpy()[None, :], d.day, d.treat).fit()
+    assert_allclose(batch.estimate[0], expected["coef"][1], rtol=1e-6)
+    assert_allclose(np.sqrt(batch.sigma2[0]), expected["sigma"], rtol=1e-6)
+    assert_allclose(batch.loglik[0], expected["loglik"], rtol=1e-10)
 
 
 @pytest.mark.parametrize("name", DATASETS)
@@ -95,6 +102,8 @@ def test_reml_loglik_equals_nlme_loglik_at_fixed_phi_with_no_offset(name):
     X = np.column_stack([np.ones(len(d)), d.treat])
     phis = [entry["phi"] for entry in profile]
     assert_allclose(profile_reml(d.y, X, d.day, phis), [e["loglik"] for e in profile], rtol=1e-10)
+    batch = Ar1Batch(d.y.to_numpy()[None, :], d.day, d.treat).profile(phis)
+    assert_allclose(batch.loglik[0], [e["loglik"] for e in profile], rtol=1e-10)
 
 
 @pytest.mark.parametrize("name", DATASETS)
@@ -128,6 +137,8 @@ def test_whitened_reml_equals_dense_matrix_reml_with_gaps_and_negative_phi(seed,
     X = np.column_stack([np.ones(n), active, day][: 3 if trend else 2])
     _, _, dense_loglik = dense_gls(y, X, day, phi)
     assert_allclose(profile_reml(y, X, day, [phi])[0], dense_loglik, rtol=1e-9)
+    kernel = Ar1Batch(y[None, :], day, active, trend=trend).profile([phi]).loglik[0, 0]
+    assert_allclose(kernel, dense_loglik, rtol=1e-9)
 
 
 @settings(max_examples=30, deadline=None)

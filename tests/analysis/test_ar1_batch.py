@@ -1,20 +1,34 @@
-"""Batched GLS AR(1) and Bayesian AR(1): the same numbers as the single-series fits."""
+"""The AR(1) fit behind the gls_ar1 and bayes_ar1 kernels: the numbers of the single-series
+oracles (tests/oracles) on series with phi from -0.6 to 0.95, gaps and excluded blocks."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from oracles.ar1 import fit_gls_ar1, gls_ar1, gls_ar1_trend, profile_reml
+from oracles.bayes import bayes_ar1
 from scipy.signal import lfilter
 
-from nof1.analysis.ar1 import fit_gls_ar1, gls_ar1, gls_ar1_trend, profile_reml
-from nof1.analysis.ar1_batch import Ar1Batch, fit_ar1_batch
-from nof1.analysis.bayes import bayes_ar1
-from nof1.analysis.bayes_batch import bayes_ar1_batch, posterior_ar1_batch
-from nof1.design.allocation import sample_allocations
-from nof1.design.timeline import included_conditions
-from nof1.protocol import load_protocol
-from nof1.simulate import simulate_outcomes
+from nof1.analysis.ar1_batch import Ar1Batch
+from nof1.analysis.bayes_batch import posterior_ar1_batch
+from nof1.analysis.registry import Trials, method
+
+
+def fit_ar1_batch(Y, day, treat, trend=False, alpha=0.05):
+    return Ar1Batch(Y, day, treat, trend).fit(alpha)
+
+
+def field_of(fit, i, key):
+    return getattr(fit, key)[i]
+
+
+def rows(Y, day, treat, better=-1.0, mcid=2.0) -> Trials:
+    """Every row of Y compared (treat 1 / 0), NaN = no value."""
+    arm = np.broadcast_to(np.asarray(treat, dtype=np.int8), Y.shape)
+    m = len(Y)
+    return Trials(Y, day, arm, np.zeros(Y.shape, int), np.full(m, better), np.full(m, mcid), 0.05)
+
 
 PHIS = [-0.6, -0.2, 0.0, 0.3, 0.6, 0.9, 0.95]
 KEYS = ("estimate", "se", "df", "ci_low", "ci_high", "p_value")
@@ -42,9 +56,8 @@ def test_batched_fit_equals_the_single_series_fit(series, trend):
     single = gls_ar1_trend if trend else gls_ar1
     for i in range(len(Y)):
         one = single(Y[i], day, treat)
-        batched = fit.effect(i, one.method)
         for key in KEYS:
-            assert_allclose(getattr(batched, key), getattr(one, key), rtol=1e-6, err_msg=key)
+            assert_allclose(field_of(fit, i, key), getattr(one, key), rtol=1e-6, err_msg=key)
         assert_allclose(fit.phi[i], one.extra["phi"], rtol=1e-6, atol=1e-9)
 
 
@@ -84,11 +97,12 @@ def test_per_series_phi_grids_give_the_same_profile_as_a_common_grid(series):
         assert_allclose(a, b, rtol=1e-12)
 
 
-def test_batched_bayes_equals_bayes_ar1(series):
-    # Same coarse pass and per-series grid as bayes_ar1: agreement to rounding (1e-9);
+def test_bayes_kernel_equals_bayes_ar1(series):
+    # Same coarse pass and per-series grid as the oracle: agreement to rounding (1e-9);
     # only the interval's root finder differs (Halley here, Brent there, both to 1e-12).
     Y, day, treat = series
-    batched = bayes_ar1_batch(Y, day, treat, better="lower", mcid=2.0)
+    est = method("bayes_ar1").run(rows(Y, day, treat))
+    batched = [est.effect(i) for i in range(len(Y))]
     for i in range(0, len(Y), 3):
         one = bayes_ar1(Y[i], day, treat, better="lower", mcid=2.0)
         for key in ("estimate", "se", "ci_low", "ci_high"):
@@ -100,9 +114,10 @@ def test_batched_bayes_equals_bayes_ar1(series):
             assert_allclose(got, want, rtol=1e-9, atol=1e-12, err_msg=key)
 
 
-def test_batched_bayes_for_a_higher_is_better_outcome(series):
+def test_bayes_kernel_for_a_higher_is_better_outcome(series):
     Y, day, treat = series
-    batched = bayes_ar1_batch(-Y[:3], day, treat, better="higher", mcid=1.0)
+    est = method("bayes_ar1").run(rows(-Y[:3], day, treat, better=1.0, mcid=1.0))
+    batched = [est.effect(i) for i in range(3)]
     for i in range(3):
         one = bayes_ar1(-Y[i], day, treat, better="higher", mcid=1.0)
         assert_allclose(batched[i].extra["p_benefit"], one.extra["p_benefit"], rtol=1e-9)
@@ -110,28 +125,13 @@ def test_batched_bayes_for_a_higher_is_better_outcome(series):
 
 
 def test_eighty_grid_points_give_the_posterior_to_a_millionth_of_two_hundred(series):
-    # The power engine uses n_grid=80 for speed; the midpoint rule converges geometrically
+    # nof1 power uses n_grid=80 for speed; the midpoint rule converges geometrically
     # (30 points: 1e-3, 50: 1e-5, 80: 1e-8 on these series), far below Monte Carlo error.
     batch = Ar1Batch(*series)
     fine, coarse = posterior_ar1_batch(batch, 200), posterior_ar1_batch(batch, 80)
     for x in (0.0, -3.0):
         assert np.max(np.abs(fine.cdf(x) - coarse.cdf(x))) < 1e-6
     assert np.max(np.abs(fine.mean - coarse.mean)) < 1e-6
-
-
-def test_batched_fit_equals_single_fits_on_simulated_trials():
-    p = load_protocol("ldn-nof1-multicycle")
-    rng = np.random.default_rng(5)
-    alloc = sample_allocations(p, 40, rng)
-    y = simulate_outcomes(p, alloc, -8, 12, 0.7, missing=0.1, outcomes=["pain"], rng=rng)["pain"]
-    conditions = included_conditions(p, alloc)
-    day = np.arange(1, p.total_days + 1)
-    fit = fit_ar1_batch(np.where(conditions >= 0, y, np.nan), day, conditions == 1)
-    for i in range(len(y)):
-        use = (conditions[i] >= 0) & ~np.isnan(y[i])
-        one = gls_ar1(y[i, use], day[use], conditions[i, use] == 1)
-        for key in KEYS:
-            assert_allclose(getattr(fit.effect(i), key), getattr(one, key), rtol=1e-6)
 
 
 def test_series_that_cannot_be_fitted_get_the_reasons_of_gls_ar1():
