@@ -131,6 +131,8 @@ def arm_labels(results: dict) -> tuple[str, str]:
     comparison = results.get("comparison") or {}  # contract nof1.results/2 has it
     if "treated_label" in comparison and "control_label" in comparison:
         return comparison["treated_label"], comparison["control_label"]
-    treated, control = ("B", "A") if results["blinded"] else ("active", "placebo")
+    from nof1.design.comparison import arms
+
+    treated, control = arms(bool(results["blinded"]))
     labels = results["labels"]
     return labels.get(treated, treated), labels.get(control, control)

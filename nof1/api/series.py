@@ -156,7 +156,7 @@ def _frame_series(frame, protocol, allocations, skip_bad: bool, options):
     """A series' :class:`~nof1.series.SeriesInput` from one DataFrame of every patient, as
     ``nof1.series.load_series`` reads a diary table."""
     from nof1.data import read_allocations, read_patients
-    from nof1.data._tabular import with_row_note
+    from nof1.data.tables import with_row_note
     from nof1.errors import DiaryError
     from nof1.series import SeriesError, SeriesInput
 

@@ -79,9 +79,9 @@ def studyu(
     What was left out (deleted interventions, non-numeric questions, days without an
     answer) is listed on stderr.
     """
-    from nof1.data._dates import parse_clock
-    from nof1.data._studyu_files import import_files
+    from nof1.data.dates import parse_clock
     from nof1.data.studyu import read_studyu_export
+    from nof1.data.studyu_files import import_files
 
     try:
         start = parse_clock(day_starts_at)

@@ -6,9 +6,9 @@ import datetime as dt
 from dataclasses import replace
 
 from nof1.data._cells import cell_text, is_missing, normalize_name, parse_number
-from nof1.data._dates import DateRule, parse_clock, read_dates
 from nof1.data._recognise import decimal_commas, refuse_duplicates
 from nof1.data._tabular import RawTable, with_row_note
+from nof1.data.dates import DateRule, parse_clock, read_dates
 from nof1.data.mapping import DiaryMap
 from nof1.errors import DiaryError, Problem
 

@@ -9,7 +9,7 @@ dates, and says how it read it:
   non-repeating base rows and other instruments' empty columns are left out), the record
   id is the patient, the instrument's date field is the one whose values are all dates,
   and labels match outcomes by name or label;
-- dates other than ``YYYY-MM-DD`` (see ``nof1.data._dates``: the order of day and month
+- dates other than ``YYYY-MM-DD`` (see ``nof1.data.dates``: the order of day and month
   is settled by the data or by ``--date-format``, never guessed);
 - decimal commas (``72,5``) in a file separated by ``;`` or tabs.
 
@@ -22,8 +22,8 @@ import re
 from dataclasses import replace
 
 from nof1.data._cells import cell_text, is_missing, normalize_name
-from nof1.data._dates import DateRule, is_iso_date, read_dates
 from nof1.data._tabular import RawTable, twice_message, with_row_note
+from nof1.data.dates import DateRule, is_iso_date, read_dates
 from nof1.errors import DiaryError
 
 __all__ = ["decimal_commas", "recognise", "refuse_duplicates", "with_dates"]

@@ -15,7 +15,7 @@ a spreadsheet with its own headers)::
 
 Column names match ignoring case and spacing. ``date.format`` is ``day-first``,
 ``month-first`` or a ``strptime`` pattern; without it the order is recognised (never
-guessed, see ``nof1.data._dates``). ``day_starts_at`` (default 04:00) puts entries before
+guessed, see ``nof1.data.dates``). ``day_starts_at`` (default 04:00) puts entries before
 it on the day before; ``timezone`` (default: the machine's) converts times that carry an
 offset. ``same_day`` says what to do with two entries on one diary date, in time order.
 The file's JSON Schema is ``nof1/schemas/map.schema.json``; every problem is reported

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nof1.data._cells import normalize_name
-from nof1.data._dates import DAY_FIRST, MONTH_FIRST, DateRule
 from nof1.data._tabular import RawTable, read_raw
+from nof1.data.dates import DAY_FIRST, MONTH_FIRST, DateRule
 from nof1.errors import DiaryError
 
 __all__ = ["DATE_ORDERS", "ReadOptions", "raw_from_frame", "read_table"]
