@@ -26,6 +26,7 @@ from nof1.design.allocation import sample_allocations
 from nof1.design.timeline import included_conditions
 from nof1.power import methods
 from nof1.power.grid import DesignPoint
+from nof1.power.results import PowerRow
 from nof1.protocol.load import ProtocolFile
 from nof1.simulate import _check_range, simulate_outcomes, true_effect
 
@@ -218,7 +219,7 @@ def _design_point(design, effect, scenario, sims, patients, seed, n_grid, progre
         row["min_p"] = info["min_p"] if randomization else None
         row["n_allocations"] = info["n_allocations"] if randomization else None
         row["note"] = _note(method, info, alpha)
-        rows.append(row)
+        rows.append(PowerRow(**row).to_dict())  # typed: a missing or unknown key fails here
     return rows
 
 

@@ -19,9 +19,9 @@ a :class:`Record`                         ``$ref`` to its entry in ``$defs``
 
 Field options (:func:`entry`): ``omit`` (an attribute, not a JSON key), ``key`` (another
 JSON name), ``flatten`` (a record's keys, or a dict's keys plus ``suffix``, merged into the
-parent), ``required=False`` (a key that may be absent: schema only), ``since`` (a key of
-contract version ``since`` and later: schema only, for the file documents) and
-``description``.
+parent), ``required=False`` (a key that may be absent: schema only), ``since`` and
+``until`` (a key of those contract versions only: schema only, for the file documents)
+and ``description``.
 
 Examples
 --------
@@ -59,10 +59,11 @@ class Json(dict):
 
 
 def entry(default=dataclasses.MISSING, *, description=None, omit=False, key=None,
-          flatten=False, suffix="", required=True, since=1, **options):  # fmt: skip
+          flatten=False, suffix="", required=True, since=1, until=None,
+          **options):  # fmt: skip
     """A dataclass field with its JSON options (see the module docstring)."""
     meta = {"description": description, "omit": omit, "key": key, "flatten": flatten}
-    meta |= {"suffix": suffix, "required": required, "since": since}
+    meta |= {"suffix": suffix, "required": required, "since": since, "until": until}
     return dataclasses.field(default=default, metadata={"json": meta}, **options)
 
 
@@ -153,7 +154,8 @@ class _Builder:
         props, required, patterns = {}, [], {}
         for f in dataclasses.fields(cls):
             opts = _options(f)
-            if opts.get("omit") or opts.get("since", 1) > self.version:
+            until = opts.get("until") or self.version
+            if opts.get("omit") or not opts.get("since", 1) <= self.version <= until:
                 continue
             if opts.get("flatten"):
                 self._flatten(hints[f.name], opts.get("suffix", ""), props, required, patterns)
