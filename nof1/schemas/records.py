@@ -79,34 +79,50 @@ class Record:
     def to_dict(self) -> dict:
         """Plain Python values (str, int, float, bool, None, list, dict), NaN as None."""
         out: dict = {}
-        for f in dataclasses.fields(self):
-            opts = _options(f)
-            if opts.get("omit"):
-                continue
-            value = getattr(self, f.name)
-            if opts.get("flatten"):
-                value = plain(value)
-                suffix = opts.get("suffix", "")
-                out |= {f"{k}{suffix}": v for k, v in (value or {}).items()}
+        for name, key, flatten, suffix in _plan(type(self)):
+            value = plain(getattr(self, name))
+            if flatten:
+                out.update({f"{k}{suffix}": v for k, v in (value or {}).items()})
             else:
-                out[opts.get("key") or f.name] = plain(value)
+                out[key] = value
         return out
+
+
+_PLANS: dict[type, tuple] = {}
+
+
+def _plan(cls) -> tuple:
+    """(attribute, JSON key, flatten, suffix) of every JSON field of ``cls``, once per class."""
+    plan = _PLANS.get(cls)
+    if plan is None:
+        plan = tuple(
+            (f.name, o.get("key") or f.name, o.get("flatten", False), o.get("suffix", ""))
+            for f in dataclasses.fields(cls)
+            if not (o := _options(f)).get("omit")
+        )
+        _PLANS[cls] = plan
+    return plan
 
 
 def plain(value: Any) -> Any:
     """``value`` as JSON-ready Python: records and dataclasses as dicts, tuples as lists,
     numpy scalars as Python numbers, NaN and infinity as None."""
+    kind = type(value)
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if value is None or kind is str or kind is int or kind is bool:
+        return value
     if isinstance(value, Record):
         return value.to_dict()
     if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if value is None or isinstance(value, (str, bool, int)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, (str, bool, int)):
         return value
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
-    if type(value).__module__ == "numpy" and hasattr(value, "item"):  # numpy scalars
+    if kind.__module__ == "numpy" and hasattr(value, "item"):  # numpy scalars
         return plain(value.item())
     if dataclasses.is_dataclass(value) and hasattr(value, "to_dict"):
         return value.to_dict()

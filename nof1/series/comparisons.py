@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import numpy as np
-from scipy import stats
 
 from nof1.analysis.summaries import Arm
 from nof1.schemas.records import Json, Record, entry
@@ -255,6 +254,8 @@ def responder_test(flags, treated: str, control: str, rule: str | None) -> Respo
     >>> r.conditions["active"].responders, r.mcnemar.exact.p_value
     (5, 0.0625)
     """
+    from scipy import stats
+
     if rule is None:
         return ResponderTest(None, {}, reason="the protocol defines no responder rule")
     conditions = {}

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Annotated, Literal, NamedTuple
 
 import numpy as np
-from scipy import optimize, special
 
 from nof1.schemas.records import Json, Record, entry, plain
 
@@ -138,6 +137,8 @@ def meta_analysis(yi, se, method: str = "REML", alpha: float = 0.05, ids=None) -
     >>> meta_analysis([-3.0], [1.0]).reason
     'needs at least 2 patients with an estimate; got 1'
     """
+    from scipy import special
+
     if method not in ("REML", "DL"):
         raise ValueError(f"method must be 'REML' or 'DL'; got {method!r}")
     y = np.asarray(yi, dtype=float)
@@ -222,6 +223,8 @@ def pool_rows(yi, se, method: str = "REML") -> PooledRows:
     >>> np.round(r.estimate, 3).tolist(), r.k.tolist()
     ([-6.084, 0.0], [4, 3])
     """
+    from scipy import special
+
     yi, se = np.atleast_2d(np.asarray(yi, dtype=float)), np.atleast_2d(np.asarray(se, dtype=float))
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         ok = np.isfinite(yi) & np.isfinite(se) & (se > 0)
@@ -260,6 +263,8 @@ def _reml_loglik(tau2, y, v, ok) -> np.ndarray:
 def _reml_tau2(y, v, ok) -> tuple[np.ndarray, np.ndarray]:
     """REML tau² by metafor's Fisher scoring (HE start, step halving, tau² = 0 check), all
     rows together; rows with k < 2 get 0."""
+    from scipy import optimize
+
     k = ok.sum(axis=1)
     mean = y.sum(axis=1) / k
     spread = np.where(ok, (y - mean[:, None]) ** 2, 0.0).sum(axis=1)

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Annotated, Literal, NamedTuple
 
 import numpy as np
-from scipy import optimize, special
 
 from nof1.schemas.records import Json, Record, entry
 
@@ -141,6 +140,8 @@ def mixed_model(y, treat, patient, alpha: float = 0.05) -> MixedModel:
     >>> m.n_patients, m.converged, -12 < m.estimate < -7
     (6, True, True)
     """
+    from scipy import optimize, special
+
     y = np.asarray(y, dtype=float)
     treat = np.asarray(treat).astype(float)
     patient = np.asarray(patient)

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import numpy as np
-from scipy import stats
 
 from nof1.schemas.records import Json, Record, entry
 
@@ -85,6 +84,8 @@ def paired_comparison(x, y, alpha: float = 0.05) -> PairedComparison:
     >>> r.estimate, round(r.p_value, 4), r.wilcoxon_p, r.wilcoxon_method
     (-15.6, 0.062, 0.125, 'exact')
     """
+    from scipy import stats
+
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     keep = np.isfinite(x) & np.isfinite(y)
     x, y = x[keep], y[keep]
@@ -158,6 +159,8 @@ def mcnemar_exact(both, x_only, y_only, neither) -> ExactMcNemar:
     >>> mcnemar_exact(both=3, x_only=9, y_only=1, neither=18).p_value
     0.021484375
     """
+    from scipy import stats
+
     counts = [int(c) for c in (both, x_only, y_only, neither)]
     if min(counts) < 0:
         raise ValueError("counts must be >= 0")
@@ -200,6 +203,8 @@ def welch(x, y, alpha: float = 0.05) -> Welch:
     >>> round(r.estimate, 3), round(r.df, 3), round(r.p_value, 4)
     (-4.333, 4.548, 0.1327)
     """
+    from scipy import stats
+
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     x, y = x[np.isfinite(x)], y[np.isfinite(y)]
     out = {"n_x": int(x.size), "n_y": int(y.size)}
