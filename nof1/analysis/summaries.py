@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 import numpy as np
 
 from nof1.analysis.days import PatientDays
-from nof1.schemas.records import Json, Record, entry
+from nof1.schemas.records import Json, PValue, Record, entry
 
 __all__ = [
     "Arm",
@@ -104,7 +104,7 @@ class VsBaseline(Record):
     df: float | None
     ci_low: float | None
     ci_high: float | None
-    p_value: float | None
+    p_value: PValue
     phi: float | None
     reason: str | None
     improved: bool

@@ -45,7 +45,7 @@ import types
 import typing
 from typing import Annotated, Any, Literal, Union
 
-__all__ = ["Json", "Record", "entry", "json_schema", "plain", "version_of"]
+__all__ = ["Json", "PValue", "Record", "entry", "json_schema", "plain", "version_of"]
 
 
 class Json(dict):
@@ -56,6 +56,10 @@ class Json(dict):
 
     def __hash__(self):  # Annotated metadata must be hashable
         return id(self)
+
+
+#: A p-value or a probability, or None.
+PValue = Annotated[float | None, Json(minimum=0, maximum=1)]
 
 
 def entry(default=dataclasses.MISSING, *, description=None, omit=False, key=None,
@@ -166,7 +170,7 @@ class _Builder:
         doc = (cls.__doc__ or "").strip().split("\n\n")[0]
         out: dict = {"type": "object"}
         if doc and not doc.startswith(cls.__name__ + "("):
-            out["description"] = " ".join(doc.split())
+            out["description"] = " ".join(doc.split()).replace("``", "")
         props, required, patterns = {}, [], {}
         for f in dataclasses.fields(cls):
             opts = _options(f)

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 import numpy as np
 
 from nof1.analysis.summaries import Arm
-from nof1.schemas.records import Json, Record, entry
+from nof1.schemas.records import Json, PValue, Record, entry
 from nof1.series.pooled import ExactMcNemar, mcnemar_exact, paired_comparison, welch
 
 __all__ = [
@@ -55,9 +55,9 @@ class PercentChangeTest(Record):
     t: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
-    p_value: float | None = None
+    p_value: PValue = entry(None, description="Paired t test.")
     test: str = _PAIRED_TEST
-    wilcoxon_p: float | None = None
+    wilcoxon_p: PValue = None
     wilcoxon_method: Literal["exact", "approx"] | None = None
     wilcoxon_test: str = _WILCOXON_TEST
     per_patient: tuple[PatientPercentChange, ...] = ()
@@ -143,7 +143,7 @@ class OrderEffect(Record):
     t: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
-    p_value: float | None = None
+    p_value: PValue = None
     test: str = _WELCH_TEST
     reason: str | None = None
 
@@ -202,9 +202,9 @@ class ResponderRate(Record):
 
     n: Annotated[int, Json(minimum=0)]
     responders: Annotated[int, Json(minimum=0)]
-    rate: Annotated[float | None, Json(minimum=0, maximum=1)]
-    ci_low: float | None
-    ci_high: float | None
+    rate: PValue
+    ci_low: PValue
+    ci_high: PValue
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Annotated, Literal, NamedTuple
 
 import numpy as np
 
-from nof1.schemas.records import Json, Record, entry, plain
+from nof1.schemas.records import Json, PValue, Record, entry, plain
 
 __all__ = ["MetaAnalysis", "PooledRows", "Shrunken", "meta_analysis", "pool_rows"]
 
@@ -66,17 +66,23 @@ class MetaAnalysis(Record):
     se: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
-    p_value: float | None = None
-    tau2: float | None = None
-    i2: float | None = None
-    pi_low: float | None = None
+    p_value: PValue = None
+    tau2: float | None = entry(None, description="Between-patient variance of the true effects.")
+    i2: float | None = entry(None, description="I² in percent (metafor's definition).")
+    pi_low: float | None = entry(
+        None,
+        description="Prediction interval (level 1 - alpha) for a new patient: estimate ± z "
+        "sqrt(se² + tau²), as metafor predict().",
+    )
     pi_high: float | None = None
-    k: Annotated[int, Json(minimum=0)]
+    k: Annotated[int, Json(minimum=0)] = entry(description="Patients pooled.")
     method: Literal["REML", "DL"]
     q: float | None = None
-    q_p_value: float | None = None
+    q_p_value: PValue = None
     converged: bool = True
-    reason: str | None = None
+    reason: str | None = entry(
+        None, description="Why there is no estimate (k < 2); null when it ran."
+    )
     shrunken: tuple[Shrunken, ...] = entry((), omit=True)
 
     def to_dict(self, shrunken: bool = False) -> dict:

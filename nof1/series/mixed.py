@@ -25,7 +25,7 @@ from typing import Annotated, Literal, NamedTuple
 
 import numpy as np
 
-from nof1.schemas.records import Json, Record, entry
+from nof1.schemas.records import Json, PValue, Record, entry
 
 __all__ = ["FORMULA", "MixedModel", "mixed_model"]
 
@@ -68,7 +68,7 @@ class MixedModel(Record):
     se: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
-    p_value: float | None = None
+    p_value: PValue = None
     intercept: float | None = None
     sd_intercept: float | None = None
     sd_treat: float | None = None

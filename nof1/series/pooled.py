@@ -23,7 +23,7 @@ from typing import Annotated, Literal
 
 import numpy as np
 
-from nof1.schemas.records import Json, Record, entry
+from nof1.schemas.records import Json, PValue, Record, entry
 
 __all__ = [
     "ExactMcNemar",
@@ -51,8 +51,8 @@ class PairedComparison(Record):
     t: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
-    p_value: float | None = None
-    wilcoxon_p: float | None = None
+    p_value: PValue = None
+    wilcoxon_p: PValue = None
     wilcoxon_method: Literal["exact", "approx"] | None = None
     reason: str | None = None
 
@@ -183,7 +183,7 @@ class Welch(Record):
     t: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
-    p_value: float | None = None
+    p_value: PValue = None
     reason: str | None = None
 
 

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from nof1 import __version__
 from nof1.analysis.summaries import Arm
 from nof1.data import Aligned
-from nof1.schemas.records import Json, Record, entry, plain
+from nof1.schemas.records import Json, PValue, Record, entry, plain
 from nof1.series.comparisons import OrderEffect, PercentChangeTest, ResponderTest
 from nof1.series.meta import MetaAnalysis, Shrunken
 from nof1.series.mixed import MixedModel
@@ -44,7 +44,7 @@ class GlsEffect(Record):
     se: float | None
     ci_low: float | None
     ci_high: float | None
-    p_value: float | None
+    p_value: PValue
     reason: str | None
 
     @classmethod
@@ -76,9 +76,13 @@ class MetaAnalysisEntry(Record):
     the patients left out of both."""
 
     reml: MetaAnalysis = entry(flatten=True)
-    shrunken: tuple[Shrunken, ...]
-    dl: MetaAnalysis
-    excluded: tuple[ExcludedPatient, ...]
+    shrunken: tuple[Shrunken, ...] = entry(
+        description="Empirical-Bayes (BLUP) patient estimates, as metafor blup()."
+    )
+    dl: MetaAnalysis = entry(description="The same with the DerSimonian-Laird tau².")
+    excluded: tuple[ExcludedPatient, ...] = entry(
+        description="Patients without a gls_ar1 effect for this outcome."
+    )
 
 
 @dataclass(frozen=True)
@@ -112,12 +116,22 @@ class OutcomeSeries(Record):
     primary: bool
     better: Literal["lower", "higher"]
     mcid: float | None
-    patient_effects: tuple[PatientEffect, ...]
-    meta_analysis: MetaAnalysisEntry = field(init=False)
+    patient_effects: tuple[PatientEffect, ...] = entry(
+        description="Each analysed patient's gls_ar1 effect."
+    )
+    meta_analysis: MetaAnalysisEntry = entry(
+        init=False,
+        description="Random-effects meta-analysis of the patients' gls_ar1 effects, REML tau² "
+        "(metafor::rma(yi, sei = se, method = 'REML')).",
+    )
     meta: MetaAnalysis = entry(omit=True)
     dl: MetaAnalysis = entry(omit=True)
     percent_change: PercentChangeTest = entry()
-    mixed: MixedModel = entry(key="mixed_model")
+    mixed: MixedModel = entry(
+        key="mixed_model",
+        description="Linear mixed model on the included daily data, y ~ treat + (1 + treat | "
+        "patient), REML (exact, from per-patient sufficient statistics; as lme4::lmer).",
+    )
     order_effect: OrderEffect = entry()
 
     def __post_init__(self):
@@ -140,12 +154,14 @@ class SeriesPatient(Record):
     included: bool
     reason: str | None
     folder: str | None = None
-    results: str | None = entry(None, description="Its results.json, under the output folder.")
+    results: str | None = entry(
+        None, description="Path of the patient's results.json, relative to the output folder."
+    )
     order: tuple[str, ...] | None = entry(None, description="Conditions of its periods.")
     first: str | None = None
     days_planned: Annotated[int | None, Json(minimum=0)] = None
     days_observed: Annotated[int | None, Json(minimum=0)] = None
-    effect: GlsEffect | None = None
+    effect: GlsEffect | None = entry(None, description="gls_ar1 of the primary outcome.")
     percent_change: dict[Arm, float | None] | None = None
     responder: dict[Arm, bool | None] | None = None
 
