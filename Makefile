@@ -2,12 +2,13 @@
 #   make demo   set up .venv, then run nof1 on the sample data and print where the outputs are
 #   make test   set up .venv with the dev tools, then lint and run every test
 #   make fuzz   fuzz diary import for a few minutes (FUZZ_EXAMPLES=N for more or fewer)
+#   make schemas  regenerate nof1/schemas/*.schema.json from the typed result records
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO := out/demo
 
-.PHONY: demo test lint docs fuzz clean
+.PHONY: demo test lint docs fuzz schemas clean
 
 # Reinstall whenever pyproject.toml changes (the stamp files are older then).
 $(BIN)/python:
@@ -53,6 +54,11 @@ FUZZ_EXAMPLES ?= 5000
 fuzz: $(VENV)/.installed-dev
 	NOF1_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q -p no:cacheprovider \
 		tests/data/test_fuzz_diaries.py
+
+# The JSON Schemas are generated from the records (nof1/schemas/documents.py); a test
+# fails when a shipped one differs.
+schemas: $(VENV)/.installed
+	$(BIN)/python -m nof1.schemas.generate
 
 docs: $(VENV)/.installed
 	$(BIN)/python -m nof1.cli.reference > docs/cli.md

@@ -25,7 +25,7 @@ from nof1.analysis import registry
 from nof1.analysis.days import PatientDays
 from nof1.analysis.effect import Effect
 from nof1.analysis.patient_trials import Patient, compared_trials, vs_baseline_trials
-from nof1.analysis.summaries import data_quality, describe, percent_change
+from nof1.analysis.summaries import Responder, VsBaseline, data_quality, describe, percent_change
 from nof1.analysis.verdict import verdict
 from nof1.design.comparison import Comparison, arms
 from nof1.design.visibility import visible_differences
@@ -267,7 +267,7 @@ def _assemble(
     ]
     results = _with_holm(results, p)
     responder = _responder(results, p, treated, control)
-    quality = data_quality(days, p.analysis.analytic_washout_days)
+    quality = data_quality(days, p.analysis.analytic_washout_days).to_dict()
     text = verdict(p, results, responder, quality, comparison)
     schedule = getattr(aligned, "schedule", None)  # an aligned table may come from elsewhere
     return PatientResults(
@@ -308,16 +308,15 @@ def _outcome_result(
     names = {"active": _name(treated), "placebo": _name(control)}
     effects = {key: _in_words(effect, names) for key, effect in effects.items()}
     conditions = sorted([treated, control])
-    descriptive = {"baseline": describe(days.values[name][days.condition == "baseline"])}
+    descriptive = {"baseline": describe(days.values[name][days.condition == "baseline"]).to_dict()}
     condition = days.condition[compared]
     for c in conditions:
-        descriptive[c] = describe(y[condition == c])
+        descriptive[c] = describe(y[condition == c]).to_dict()
     vs_baseline = {}
     for c in conditions:
         # Against baseline the method's "active" days are c's, its "placebo" days baseline's.
         effect = _in_words(against_baseline[c], {"active": _name(c), "placebo": "baseline"})
-        vs_baseline[c] = effect.to_dict()
-        vs_baseline[c]["improved"] = _improved(effect, outcome, alpha)
+        vs_baseline[c] = VsBaseline.from_effect(effect, _improved(effect, outcome, alpha)).to_dict()
     return OutcomeResult(
         outcome=outcome,
         descriptive=descriptive,
@@ -410,7 +409,7 @@ def _responder(results: list[OutcomeResult], p: Protocol, treated, control) -> d
     rule = p.analysis.responder
     conditions = sorted([treated, control])
     if rule is None:
-        return {**dict.fromkeys(conditions), "rule": None}
+        return Responder(dict.fromkeys(conditions), None).to_dict()
     by_name = {r.outcome.name: r for r in results}
     out = {}
     for condition in conditions:
@@ -420,8 +419,8 @@ def _responder(results: list[OutcomeResult], p: Protocol, treated, control) -> d
         main = by_name[rule.outcome].vs_baseline[condition]["improved"]
         others = [by_name[o].vs_baseline[condition]["improved"] for o in rule.plus_any_of]
         out[condition] = bool(main and (any(others) if others else True))
-    out["rule"] = (
+    rule_text = (
         f"{rule.describe(p.outcomes)}, each compared with the patient's own baseline "
         f"({registry.method('gls_ar1').name})"
     )
-    return out
+    return Responder(out, rule_text).to_dict()

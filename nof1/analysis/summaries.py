@@ -1,5 +1,7 @@
 """Descriptive summaries of an aligned diary: per-condition statistics, percent change from
-baseline at the end points, and data quality.
+baseline at the end points, and data quality; and the typed records of results.json's
+per-patient pieces (:class:`Descriptive`, :class:`DataQuality`, :class:`VsBaseline`,
+:class:`Responder`).
 
 All read the aligned table (``nof1.data``, as :class:`~nof1.analysis.days.PatientDays`),
 which has already decided which day belongs to which condition and which days are
@@ -8,16 +10,124 @@ included in comparisons.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
 import numpy as np
 
 from nof1.analysis.days import PatientDays
+from nof1.schemas.records import Json, PValue, Record, entry
 
-__all__ = ["data_quality", "describe", "percent_change"]
+__all__ = [
+    "Arm",
+    "Condition",
+    "DataQuality",
+    "Descriptive",
+    "Excluded",
+    "PercentChange",
+    "Period",
+    "Responder",
+    "VsBaseline",
+    "data_quality",
+    "describe",
+    "percent_change",
+]
+
+#: A compared condition: active/placebo, or the groups B/A of a blinded analysis.
+Arm = Literal["active", "placebo", "A", "B"]
+#: A condition of the diary's days.
+Condition = Literal["baseline", "active", "placebo", "A", "B"]
+#: Per compared condition, the percent change of its end point from baseline (or None).
+PercentChange = dict[Arm, float | None]
 
 _QUARTILES = np.array([0.25, 0.5, 0.75])
+_DATE = Json(format="date", pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
-def describe(values) -> dict:
+@dataclass(frozen=True)
+class Descriptive(Record):
+    """n, mean, sd, median and quartiles of a condition's observed values (None where
+    there are too few)."""
+
+    n: Annotated[int, Json(minimum=0)]
+    mean: float | None = None
+    sd: float | None = None
+    median: float | None = None
+    q1: float | None = None
+    q3: float | None = None
+
+
+@dataclass(frozen=True)
+class Period(Record):
+    """Completeness of one (phase, period, condition) of the diary."""
+
+    phase: str
+    period: Annotated[int | None, Json(minimum=1)]
+    condition: str
+    first_date: Annotated[str | None, _DATE] = entry(description="null when the diary has no dates")
+    last_date: Annotated[str | None, _DATE] = entry(description="null when the diary has no dates")
+    days: Annotated[int, Json(minimum=0)]
+    observed: Annotated[int, Json(minimum=0)]
+    included: Annotated[int, Json(minimum=0)]
+    completeness: Annotated[float, Json(minimum=0, maximum=1)]
+
+
+@dataclass(frozen=True)
+class Excluded(Record):
+    """Observed days left out of the comparisons, by why."""
+
+    analytic_washout: Annotated[int, Json(minimum=0)]
+    not_a_treatment_period: Annotated[int, Json(minimum=0)]
+
+
+@dataclass(frozen=True)
+class DataQuality(Record):
+    """Completeness per phase and period, missing dates, and days excluded and why."""
+
+    days_planned: Annotated[int, Json(minimum=0)]
+    days_observed: Annotated[int, Json(minimum=0)]
+    completeness: Annotated[float, Json(minimum=0, maximum=1)]
+    missing_dates: tuple[Annotated[str, Json(format="date")], ...]
+    missing_values: dict[str, Annotated[int, Json(minimum=0)]]
+    analytic_washout_days: Annotated[int, Json(minimum=0, maximum=3650)]
+    excluded: Excluded
+    periods: tuple[Period, ...]
+
+
+@dataclass(frozen=True)
+class VsBaseline(Record):
+    """A condition against baseline (gls_ar1, the condition minus baseline), and whether it
+    is a significant change in the better direction."""
+
+    estimate: float | None
+    se: float | None
+    df: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: PValue
+    phi: float | None
+    reason: str | None
+    improved: bool
+
+    @classmethod
+    def from_effect(cls, effect, improved: bool) -> VsBaseline:
+        """From the gls_ar1 :class:`~nof1.analysis.effect.Effect` of condition vs baseline."""
+        core = ("estimate", "se", "df", "ci_low", "ci_high", "p_value")
+        values = {k: getattr(effect, k) for k in core}
+        return cls(**values, phi=effect.extra.get("phi"), reason=effect.reason, improved=improved)
+
+
+@dataclass(frozen=True)
+class Responder(Record):
+    """Per compared condition: responder (True/False) or not assessable (None); and the rule."""
+
+    conditions: dict[Arm, bool | None] = entry(flatten=True)
+    rule: str | None = entry(
+        description="The protocol's responder rule in words; null without one."
+    )
+
+
+def describe(values) -> Descriptive:
     """n, mean, sd, median, q1, q3 of the observed values (NaN ignored).
 
     Quantiles are R's default (type 7, linear interpolation); sd has n - 1 in the
@@ -25,22 +135,22 @@ def describe(values) -> dict:
 
     Examples
     --------
-    >>> describe([1.0, 2.0, 3.0, 4.0, float("nan")])
+    >>> describe([1.0, 2.0, 3.0, 4.0, float("nan")]).to_dict()
     {'n': 4, 'mean': 2.5, 'sd': 1.2909944487358056, 'median': 2.5, 'q1': 1.75, 'q3': 3.25}
     """
     x = np.asarray(values, dtype=float)
     x = np.sort(x[np.isfinite(x)])
     if len(x) == 0:
-        return {"n": 0, "mean": None, "sd": None, "median": None, "q1": None, "q3": None}
+        return Descriptive(0)
     q1, median, q3 = _quartiles(x).tolist()
-    return {
-        "n": int(len(x)),
-        "mean": float(x.mean()),
-        "sd": float(x.std(ddof=1)) if len(x) > 1 else None,
-        "median": float(median),
-        "q1": float(q1),
-        "q3": float(q3),
-    }
+    return Descriptive(
+        n=int(len(x)),
+        mean=float(x.mean()),
+        sd=float(x.std(ddof=1)) if len(x) > 1 else None,
+        median=float(median),
+        q1=float(q1),
+        q3=float(q3),
+    )
 
 
 def _quartiles(x: np.ndarray) -> np.ndarray:
@@ -64,7 +174,7 @@ def _quartiles(x: np.ndarray) -> np.ndarray:
 
 def percent_change(
     days: PatientDays, outcome: str, conditions: list[str], endpoint_days: int
-) -> dict:
+) -> PercentChange:
     """Percent change of each condition's end point from the baseline mean.
 
     End point of a period = mean of its last ``endpoint_days`` observed values; a
@@ -90,7 +200,7 @@ def percent_change(
     return out
 
 
-def data_quality(days: PatientDays, analytic_washout_days: int) -> dict:
+def data_quality(days: PatientDays, analytic_washout_days: int) -> DataQuality:
     """Completeness per phase and period, missing dates, and days excluded and why.
 
     A day is observed when at least one outcome was recorded on it. ``periods`` has one
@@ -105,32 +215,32 @@ def data_quality(days: PatientDays, analytic_washout_days: int) -> dict:
         )
         seen = observed[at]
         periods.append(
-            {
-                "phase": phase,
-                "period": int(period) if period > 0 else None,
-                "condition": condition,
-                "first_date": _iso(days.date[at[0]]),
-                "last_date": _iso(days.date[at[-1]]),
-                "days": int(at.size),
-                "observed": int(seen.sum()),
-                "included": int((seen & days.included[at]).sum()),
-                "completeness": float(seen.mean()),
-            }
+            Period(
+                phase=phase,
+                period=int(period) if period > 0 else None,
+                condition=condition,
+                first_date=_iso(days.date[at[0]]),
+                last_date=_iso(days.date[at[-1]]),
+                days=int(at.size),
+                observed=int(seen.sum()),
+                included=int((seen & days.included[at]).sum()),
+                completeness=float(seen.mean()),
+            )
         )
     treatment = days.phase == "treatment"
-    return {
-        "days_planned": int(days.day.size),
-        "days_observed": int(observed.sum()),
-        "completeness": float(observed.mean()) if days.day.size else 0.0,
-        "missing_dates": [_iso(d) for d in days.date[~observed]],
-        "missing_values": {name: int(np.isnan(v).sum()) for name, v in days.values.items()},
-        "analytic_washout_days": int(analytic_washout_days),
-        "excluded": {
-            "analytic_washout": int((treatment & ~days.included & observed).sum()),
-            "not_a_treatment_period": int((~treatment & observed).sum()),
-        },
-        "periods": periods,
-    }
+    return DataQuality(
+        days_planned=int(days.day.size),
+        days_observed=int(observed.sum()),
+        completeness=float(observed.mean()) if days.day.size else 0.0,
+        missing_dates=tuple(_iso(d) for d in days.date[~observed]),
+        missing_values={name: int(np.isnan(v).sum()) for name, v in days.values.items()},
+        analytic_washout_days=int(analytic_washout_days),
+        excluded=Excluded(
+            analytic_washout=int((treatment & ~days.included & observed).sum()),
+            not_a_treatment_period=int((~treatment & observed).sum()),
+        ),
+        periods=tuple(periods),
+    )
 
 
 def _iso(value) -> str | None:

@@ -24,6 +24,7 @@ from nof1 import __version__
 from nof1.analysis import registry
 from nof1.design.allocation import sample_allocations
 from nof1.power.grid import DesignPoint
+from nof1.power.results import PowerRow
 from nof1.power.trials import simulated_trials
 from nof1.protocol.load import ProtocolFile
 from nof1.simulate import check_range, simulate_outcomes, true_effect
@@ -225,7 +226,7 @@ def _design_point(design, effect, scenario, sims, patients, seed, n_grid, progre
         row["min_p"] = facts.get("min_p")
         row["n_allocations"] = facts.get("n_allocations")
         row["note"] = _note(method, facts, alpha)
-        rows.append(row)
+        rows.append(PowerRow(**row).to_dict())  # typed: a missing or unknown key fails here
     return rows
 
 
@@ -294,22 +295,13 @@ def _effect_share(p, allocations, conditions, scenario) -> float:
 
 def _meta_analysis(gls: _Trials, sims: int, patients: int, effect: float, alpha: float):
     """DerSimonian-Laird random-effects pooling of each series' gls_ar1 effects (z test)."""
-    est = gls.estimate.reshape(sims, patients)
-    se = gls.se.reshape(sims, patients)
-    ok = np.isfinite(est) & np.isfinite(se) & (se > 0)
-    y = np.where(ok, est, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        w = np.where(ok, 1 / se**2, 0.0)
-        k, sw = ok.sum(axis=1), w.sum(axis=1)
-        fixed = (w * y).sum(axis=1) / sw
-        q = (w * (y - fixed[:, None]) ** 2).sum(axis=1)
-        tau2 = np.maximum(0.0, (q - (k - 1)) / (sw - (w**2).sum(axis=1) / sw))
-        w_star = np.where(ok, 1 / (se**2 + tau2[:, None]), 0.0)
-        mu = (w_star * y).sum(axis=1) / w_star.sum(axis=1)
-        se_mu = 1 / np.sqrt(w_star.sum(axis=1))
-        mu = np.where(k >= 2, mu, np.nan)
-        half = special.ndtri(1 - alpha / 2) * se_mu
-        reject = 2 * special.ndtr(-np.abs(mu / se_mu)) <= alpha
+    from nof1.series.meta import pool_rows
+
+    pooled = pool_rows(gls.estimate.reshape(sims, patients), gls.se.reshape(sims, patients), "DL")
+    mu = pooled.estimate
+    with np.errstate(invalid="ignore"):
+        half = special.ndtri(1 - alpha / 2) * pooled.se
+        reject = pooled.p_value <= alpha
         covered = np.where(np.isnan(mu), np.nan, np.abs(mu - effect) <= half)
     return _Trials(mu, reject, covered)
 

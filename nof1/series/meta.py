@@ -9,26 +9,35 @@ patient estimates of ``blup()``. :mod:`nof1.series` feeds it each patient's gls_
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated, Literal, NamedTuple
 
 import numpy as np
-from scipy import optimize, special
 
-__all__ = ["MetaAnalysis", "meta_analysis"]
+from nof1.schemas.records import Json, PValue, Record, entry, plain
+
+__all__ = ["MetaAnalysis", "PooledRows", "Shrunken", "meta_analysis", "pool_rows"]
 
 _SCORING_TOL = 1e-10  # change in tau² at which Fisher scoring stops (metafor's default: 1e-5)
 _MAX_ITER = 1000
 
 
 @dataclass(frozen=True)
-class MetaAnalysis:
-    """A random-effects meta-analysis; ``to_dict()`` is its series.json entry.
+class Shrunken(Record):
+    """A patient's empirical-Bayes (shrunken) estimate and its z interval (metafor ``blup()``)."""
+
+    patient_id: str
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class MetaAnalysis(Record):
+    """A random-effects meta-analysis of per-patient effects.
 
     Attributes
     ----------
-    method : str
-        ``"REML"`` or ``"DL"``.
-    k : int
-        Number of patients pooled.
     estimate, se, ci_low, ci_high, p_value : float or None
         Pooled effect, its standard error, Wald (z) interval and two-sided p-value.
     tau2 : float or None
@@ -37,44 +46,50 @@ class MetaAnalysis:
         I² in percent: ``100 tau² / (tau² + s²)`` with s² the "typical" within-patient
         variance ``(k - 1) Σw / ((Σw)² - Σw²)``, ``w = 1/se²`` (metafor's definition).
     pi_low, pi_high : float or None
-        95% prediction interval for a new patient's true effect:
+        Prediction interval (level 1 - alpha) for a new patient's true effect:
         ``estimate ± z sqrt(se² + tau²)`` (metafor ``predict()`` with the default z test).
+    k : int
+        Number of patients pooled.
+    method : {"REML", "DL"}
     q, q_p_value : float or None
         Cochran's Q and its chi-squared p-value (k - 1 df).
-    shrunken : tuple of dict
-        Per patient (in input order): ``patient_id``, ``estimate`` (empirical-Bayes),
-        ``se``, ``ci_low``, ``ci_high``, as metafor ``blup()``.
     converged : bool
         Whether the REML iterations converged (always True for DL).
     reason : str or None
         Why there is no estimate (k < 2); None when it ran.
+    shrunken : tuple of Shrunken
+        Per patient (in input order), as metafor ``blup()``; not in ``to_dict()`` unless
+        asked (series.json has them for REML only).
     """
 
-    method: str
-    k: int
     estimate: float | None = None
     se: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
-    p_value: float | None = None
-    tau2: float | None = None
-    i2: float | None = None
-    pi_low: float | None = None
+    p_value: PValue = None
+    tau2: float | None = entry(None, description="Between-patient variance of the true effects.")
+    i2: float | None = entry(None, description="I² in percent (metafor's definition).")
+    pi_low: float | None = entry(
+        None,
+        description="Prediction interval (level 1 - alpha) for a new patient: estimate ± z "
+        "sqrt(se² + tau²), as metafor predict().",
+    )
     pi_high: float | None = None
+    k: Annotated[int, Json(minimum=0)] = entry(description="Patients pooled.")
+    method: Literal["REML", "DL"]
     q: float | None = None
-    q_p_value: float | None = None
-    shrunken: tuple = ()
+    q_p_value: PValue = None
     converged: bool = True
-    reason: str | None = None
-
-    _KEYS = ("estimate", "se", "ci_low", "ci_high", "p_value", "tau2", "i2")
-    _KEYS += ("pi_low", "pi_high", "k", "method", "q", "q_p_value", "converged", "reason")
+    reason: str | None = entry(
+        None, description="Why there is no estimate (k < 2); null when it ran."
+    )
+    shrunken: tuple[Shrunken, ...] = entry((), omit=True)
 
     def to_dict(self, shrunken: bool = False) -> dict:
-        """The documented keys; with ``shrunken=True`` also the per-patient estimates."""
-        out = {key: getattr(self, key) for key in self._KEYS}
+        """The series.json keys; with ``shrunken=True`` also the per-patient estimates."""
+        out = super().to_dict()
         if shrunken:
-            out["shrunken"] = [dict(s) for s in self.shrunken]
+            out["shrunken"] = plain(self.shrunken)
         return out
 
 
@@ -128,48 +143,35 @@ def meta_analysis(yi, se, method: str = "REML", alpha: float = 0.05, ids=None) -
     >>> meta_analysis([-3.0], [1.0]).reason
     'needs at least 2 patients with an estimate; got 1'
     """
+    from scipy import special
+
     if method not in ("REML", "DL"):
         raise ValueError(f"method must be 'REML' or 'DL'; got {method!r}")
     y = np.asarray(yi, dtype=float)
-    v = np.square(np.asarray(se, dtype=float))
-    if y.shape != v.shape or y.ndim != 1:
+    se = np.asarray(se, dtype=float)
+    if y.shape != se.shape or y.ndim != 1:
         raise ValueError("yi and se must be 1-d and of equal length")
-    if not (np.all(np.isfinite(y)) and np.all(np.isfinite(v)) and np.all(v > 0)):
+    if not (np.all(np.isfinite(y)) and np.all(np.isfinite(se)) and np.all(se > 0)):
         raise ValueError("yi must be finite and se finite and positive")
     k = y.size
     if k < 2:
-        return MetaAnalysis(
-            method, k, reason=f"needs at least 2 patients with an estimate; got {k}"
-        )
+        reason = f"needs at least 2 patients with an estimate; got {k}"
+        return MetaAnalysis(method=method, k=k, reason=reason)
     ids = list(ids) if ids is not None else [str(i + 1) for i in range(k)]
-    w0 = 1.0 / v
-    mu0 = w0 @ y / w0.sum()
-    q = float(w0 @ np.square(y - mu0))
-    trace_p = w0.sum() - np.square(w0).sum() / w0.sum()
-    converged = True
-    if method == "DL":
-        tau2 = max(0.0, (q - (k - 1)) / trace_p)
-    else:
-        tau2, converged = _reml_tau2(y, v)
-    w = 1.0 / (v + tau2)
-    estimate = float(w @ y / w.sum())
-    se_mu = float(np.sqrt(1.0 / w.sum()))
+    fit = pool_rows(y[None, :], se[None, :], method)
+    estimate, se_mu, tau2 = float(fit.estimate[0]), float(fit.se[0]), float(fit.tau2[0])
+    v = np.square(se)
     z = special.ndtri(1 - alpha / 2)
     half_pi = z * np.sqrt(se_mu**2 + tau2)
-    typical = (k - 1) / trace_p
+    typical = (k - 1) / fit.trace_p[0]
     lam = tau2 / (tau2 + v)
     blup = lam * y + (1 - lam) * estimate
     blup_se = np.sqrt(lam * v + np.square(1 - lam) * se_mu**2)
     shrunken = tuple(
-        {
-            "patient_id": pid,
-            "estimate": float(b),
-            "se": float(s),
-            "ci_low": float(b - z * s),
-            "ci_high": float(b + z * s),
-        }
+        Shrunken(pid, float(b), float(s), float(b - z * s), float(b + z * s))
         for pid, b, s in zip(ids, blup, blup_se, strict=True)
     )
+    q = float(fit.q[0])
     return MetaAnalysis(
         method=method,
         k=k,
@@ -177,54 +179,130 @@ def meta_analysis(yi, se, method: str = "REML", alpha: float = 0.05, ids=None) -
         se=se_mu,
         ci_low=float(estimate - z * se_mu),
         ci_high=float(estimate + z * se_mu),
-        p_value=float(2 * special.ndtr(-abs(estimate / se_mu))),
-        tau2=float(tau2),
+        p_value=float(fit.p_value[0]),
+        tau2=tau2,
         i2=float(100 * tau2 / (typical + tau2)),
         pi_low=float(estimate - half_pi),
         pi_high=float(estimate + half_pi),
         q=q,
         q_p_value=float(special.chdtrc(k - 1, q)),
         shrunken=shrunken,
-        converged=converged,
+        converged=bool(fit.converged[0]),
     )
 
 
-def _reml_loglik(tau2: float, y: np.ndarray, v: np.ndarray) -> float:
-    """Restricted log-likelihood of the intercept-only random-effects model (no constant)."""
-    w = 1.0 / (v + tau2)
-    mu = w @ y / w.sum()
-    return float(-0.5 * (np.log(v + tau2).sum() + np.log(w.sum()) + w @ np.square(y - mu)))
+class PooledRows(NamedTuple):
+    """:func:`pool_rows`: per row (one series), arrays of shape (m,); NaN where k < 2."""
+
+    k: np.ndarray  #: patients pooled (usable estimates)
+    estimate: np.ndarray  #: pooled effect
+    se: np.ndarray  #: its standard error
+    p_value: np.ndarray  #: two-sided z test
+    tau2: np.ndarray  #: between-patient variance
+    q: np.ndarray  #: Cochran's Q
+    trace_p: np.ndarray  #: Σw₀ - Σw₀²/Σw₀ (w₀ = 1/se²), for I²
+    converged: np.ndarray  #: REML converged (True for DL)
 
 
-def _reml_tau2(y: np.ndarray, v: np.ndarray) -> tuple[float, bool]:
-    """REML tau² by metafor's Fisher scoring (HE start, step halving, tau² = 0 check)."""
-    k = y.size
-    tau2 = max(0.0, (np.square(y - y.mean()).sum() - v.sum() * (k - 1) / k) / (k - 1))
-    converged = False
+def pool_rows(yi, se, method: str = "REML") -> PooledRows:
+    """Random-effects pooling of many series at once: one row = one series of k patients.
+
+    The one implementation behind :func:`meta_analysis` (a single row) and ``nof1 power``
+    (a row per simulated series).
+
+    Parameters
+    ----------
+    yi, se : array_like, shape (m, k)
+        Effects and standard errors; an entry with a non-finite value or ``se <= 0`` is
+        left out of its row.
+    method : {"REML", "DL"}
+
+    Returns
+    -------
+    PooledRows
+        ``estimate``, ``se``, ``p_value`` are NaN in rows with fewer than 2 usable entries.
+
+    Examples
+    --------
+    >>> r = pool_rows([[-12.0, -4.0, -9.5, 1.0], [-3.0, np.nan, 2.0, 1.0]],
+    ...               [[3.0, 2.5, 4.0, 3.5], [1.0, 1.0, 1.0, 1.0]], "DL")
+    >>> np.round(r.estimate, 3).tolist(), r.k.tolist()
+    ([-6.084, 0.0], [4, 3])
+    """
+    from scipy import special
+
+    yi, se = np.atleast_2d(np.asarray(yi, dtype=float)), np.atleast_2d(np.asarray(se, dtype=float))
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        ok = np.isfinite(yi) & np.isfinite(se) & (se > 0)
+        y = np.where(ok, yi, 0.0)
+        v = np.where(ok, se**2, 1.0)
+        w = np.where(ok, 1 / v, 0.0)
+        k, sw = ok.sum(axis=1), w.sum(axis=1)
+        fixed = (w * y).sum(axis=1) / sw
+        q = (w * (y - fixed[:, None]) ** 2).sum(axis=1)
+        trace_p = sw - (w**2).sum(axis=1) / sw
+        if method == "DL":
+            tau2 = np.maximum(0.0, (q - (k - 1)) / trace_p)
+            converged = np.ones(k.shape, dtype=bool)
+        elif method == "REML":
+            tau2, converged = _reml_tau2(y, v, ok)
+        else:
+            raise ValueError(f"method must be 'REML' or 'DL'; got {method!r}")
+        w_star = np.where(ok, 1 / (v + tau2[:, None]), 0.0)
+        mu = (w_star * y).sum(axis=1) / w_star.sum(axis=1)
+        se_mu = 1 / np.sqrt(w_star.sum(axis=1))
+        pooled = k >= 2
+        mu = np.where(pooled, mu, np.nan)
+        p_value = 2 * special.ndtr(-np.abs(mu / se_mu))
+    return PooledRows(k, mu, np.where(pooled, se_mu, np.nan), p_value, tau2, q, trace_p, converged)
+
+
+def _reml_loglik(tau2, y, v, ok) -> np.ndarray:
+    """Restricted log-likelihood of the intercept-only random-effects model (no constant),
+    per row."""
+    w = np.where(ok, 1.0 / (v + tau2[:, None]), 0.0)
+    mu = (w * y).sum(axis=1) / w.sum(axis=1)
+    log_v = np.where(ok, np.log(v + tau2[:, None]), 0.0).sum(axis=1)
+    return -0.5 * (log_v + np.log(w.sum(axis=1)) + (w * (y - mu[:, None]) ** 2).sum(axis=1))
+
+
+def _reml_tau2(y, v, ok) -> tuple[np.ndarray, np.ndarray]:
+    """REML tau² by metafor's Fisher scoring (HE start, step halving, tau² = 0 check), all
+    rows together; rows with k < 2 get 0."""
+    from scipy import optimize
+
+    k = ok.sum(axis=1)
+    mean = y.sum(axis=1) / k
+    spread = np.where(ok, (y - mean[:, None]) ** 2, 0.0).sum(axis=1)
+    tau2 = np.maximum(0.0, (spread - np.where(ok, v, 0.0).sum(axis=1) * (k - 1) / k) / (k - 1))
+    active = k >= 2
+    tau2 = np.where(active, tau2, 0.0)
+    converged = ~active
     for _ in range(_MAX_ITER):
-        w = 1.0 / (v + tau2)
-        sw = w.sum()
-        py = w * (y - w @ y / sw)  # P y with P = W - w wᵀ / Σw
-        trace_p = sw - np.square(w).sum() / sw
-        trace_pp = (
-            np.square(w).sum() - 2 * np.power(w, 3).sum() / sw + (np.square(w).sum() / sw) ** 2
-        )
-        step = (py @ py - trace_p) / trace_pp
-        while tau2 + step < 0:
-            step /= 2
-        tau2 += step
-        if abs(step) <= _SCORING_TOL:
-            converged = True
+        if not active.any():
             break
-    if not converged:  # rare: fall back to a bounded search of the likelihood itself
-        upper = 10 * (np.var(y) + v.max())
+        w = np.where(ok, 1.0 / (v + tau2[:, None]), 0.0)
+        sw, w2 = w.sum(axis=1), (w**2).sum(axis=1)
+        py = w * (y - ((w * y).sum(axis=1) / sw)[:, None])  # P y with P = W - w wᵀ / Σw
+        trace_p = sw - w2 / sw
+        trace_pp = w2 - 2 * (w**3).sum(axis=1) / sw + (w2 / sw) ** 2
+        step = np.where(active, ((py**2).sum(axis=1) - trace_p) / trace_pp, 0.0)
+        while (below := tau2 + step < 0).any():
+            step = np.where(below, step / 2, step)
+        tau2 = tau2 + step
+        done = active & (np.abs(step) <= _SCORING_TOL)
+        converged |= done
+        active &= ~done
+    for row in np.flatnonzero(active):  # rare: a bounded search of the likelihood itself
+        one = (y[row : row + 1], v[row : row + 1], ok[row : row + 1])
+        upper = 10 * (np.var(y[row][ok[row]]) + v[row][ok[row]].max())
         found = optimize.minimize_scalar(
-            lambda t: -_reml_loglik(t, y, v),
+            lambda t, one=one: -_reml_loglik(np.array([t]), *one)[0],
             bounds=(0.0, upper),
             method="bounded",
             options={"xatol": 1e-12 * upper},
         )
-        tau2, converged = float(found.x), bool(found.success)
-    if tau2 > 0 and _reml_loglik(0.0, y, v) > _reml_loglik(tau2, y, v):
-        tau2 = 0.0
-    return float(tau2), converged
+        tau2[row], converged[row] = float(found.x), bool(found.success)
+    at_zero = _reml_loglik(np.zeros_like(tau2), y, v, ok) > _reml_loglik(tau2, y, v, ok)
+    tau2 = np.where((tau2 > 0) & at_zero & (k >= 2), 0.0, tau2)
+    return tau2, converged

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Annotated, Literal, NamedTuple
 
 import numpy as np
-from scipy import optimize, special
+
+from nof1.schemas.records import Json, PValue, Record, entry
 
 __all__ = ["FORMULA", "MixedModel", "mixed_model"]
 
@@ -35,8 +36,8 @@ _SINGULAR = 1e-4  # lme4's isSingular() tolerance on the relative Cholesky facto
 
 
 @dataclass(frozen=True)
-class MixedModel:
-    """A REML fit of the mixed model; ``to_dict()`` is the ``mixed_model`` entry of series.json.
+class MixedModel(Record):
+    """A REML fit of the linear mixed model ``y ~ treat + (1 + treat | patient)``.
 
     Attributes
     ----------
@@ -52,6 +53,8 @@ class MixedModel:
         Residual sd.
     n_obs, n_patients : int
     converged : bool
+    method, formula, software : str
+        REML, the model in lme4's notation, and what fitted it.
     warnings : tuple of str
         What the fit warns about (a singular fit, no convergence).
     reason : str or None
@@ -65,42 +68,21 @@ class MixedModel:
     se: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
-    p_value: float | None = None
+    p_value: PValue = None
     intercept: float | None = None
     sd_intercept: float | None = None
     sd_treat: float | None = None
-    corr: float | None = None
+    corr: Annotated[float | None, Json(minimum=-1, maximum=1)] = None
     sigma: float | None = None
-    n_obs: int = 0
-    n_patients: int = 0
+    n_obs: Annotated[int, Json(minimum=0)] = 0
+    n_patients: Annotated[int, Json(minimum=0)] = 0
     converged: bool = False
-    warnings: tuple = field(default=())
+    method: Literal["REML"] = "REML"
+    formula: str = FORMULA
+    software: str = _SOFTWARE
+    warnings: tuple[str, ...] = field(default=())
     reason: str | None = None
-    loglik: float | None = None
-
-    def to_dict(self) -> dict:
-        """Plain values; also ``method`` (REML), ``formula`` and ``software``."""
-        out = {
-            k: _plain(getattr(self, k))
-            for k in (
-                "estimate",
-                "se",
-                "ci_low",
-                "ci_high",
-                "p_value",
-                "intercept",
-                "sd_intercept",
-                "sd_treat",
-                "corr",
-                "sigma",
-                "n_obs",
-                "n_patients",
-                "converged",
-            )
-        }
-        out |= {"method": "REML", "formula": FORMULA, "software": _SOFTWARE}
-        out |= {"warnings": list(self.warnings), "reason": self.reason}
-        return out
+    loglik: float | None = entry(None, omit=True)
 
 
 def mixed_model(y, treat, patient, alpha: float = 0.05) -> MixedModel:
@@ -158,6 +140,8 @@ def mixed_model(y, treat, patient, alpha: float = 0.05) -> MixedModel:
     >>> m.n_patients, m.converged, -12 < m.estimate < -7
     (6, True, True)
     """
+    from scipy import optimize, special
+
     y = np.asarray(y, dtype=float)
     treat = np.asarray(treat).astype(float)
     patient = np.asarray(patient)
@@ -305,14 +289,3 @@ def _start(s: _Stats) -> np.ndarray:
     g = vectors @ np.diag(np.clip(values, 1e-3 * sigma2, None)) @ vectors.T
     lam = np.linalg.cholesky(g / sigma2)
     return np.array([lam[0, 0], lam[1, 0], lam[1, 1]])
-
-
-def _plain(value):
-    """numpy scalars to Python; NaN and inf to None."""
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value) if math.isfinite(value) else None
-    return value

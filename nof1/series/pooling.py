@@ -13,7 +13,7 @@ import numpy as np
 
 from nof1.analysis.days import PatientDays
 from nof1.data import Aligned
-from nof1.series.results import OutcomeSeries
+from nof1.series.results import OutcomeSeries, PatientEffect, PrimaryEffect, SeriesPatient
 
 __all__ = [
     "daily_data",
@@ -30,24 +30,24 @@ def pool_outcomes(p, ready, results, mixed, orders) -> list[OutcomeSeries]:
     """Per outcome: meta-analyses, percent change, mixed model and order effect.
 
     ``orders`` holds each patient's :func:`order` (the order effect needs the first)."""
+    from nof1.series.comparisons import order_effect, percent_change_test
     from nof1.series.meta import meta_analysis
-    from nof1.series.pooled import order_effect, percent_change_test
 
     alpha, method = p.analysis.alpha, p.analysis.primary_method
     treated, control = ready[0].arms
     ids = [a.patient_id for a in ready]
     first = [(o or [None])[0] for o in orders]
-    keys = ("estimate", "se", "ci_low", "ci_high", "p_value", "reason")
     out = []
     for outcome, fit in zip(p.outcomes, mixed, strict=True):
         entries = [_outcome_of(results[pid], outcome.name) for pid in ids]
         effects = [
-            {"patient_id": pid, **{k: e["effects"][method][k] for k in keys}}
+            PatientEffect(pid, PrimaryEffect.from_results(e["effects"][method]))
             for pid, e in zip(ids, entries, strict=True)
         ]
-        ok = [e for e in effects if e["reason"] is None]
-        yi, se, ok_ids = ([e[k] for e in ok] for k in ("estimate", "se", "patient_id"))
-        estimates = [np.nan if e["reason"] else e["estimate"] for e in effects]
+        ok = [e for e in effects if e.effect.reason is None]
+        yi, se = [e.effect.estimate for e in ok], [e.effect.se for e in ok]
+        ok_ids = [e.patient_id for e in ok]
+        estimates = [np.nan if e.effect.reason else e.effect.estimate for e in effects]
         pct = [e["percent_change"] for e in entries]
         out.append(
             OutcomeSeries(
@@ -67,9 +67,10 @@ def pool_outcomes(p, ready, results, mixed, orders) -> list[OutcomeSeries]:
     return out
 
 
-def responders(results: list[dict], treated: str, control: str, alpha: float = 0.05) -> dict:
-    """Responder rates per condition and McNemar's exact test across patients."""
-    from nof1.series.pooled import responder_test
+def responders(results: list[dict], treated: str, control: str, alpha: float = 0.05):
+    """Responder rates per condition and McNemar's exact test across patients
+    (a :class:`~nof1.series.comparisons.ResponderTest`)."""
+    from nof1.series.comparisons import responder_test
 
     flags = [r["responder"] for r in results]
     return responder_test(flags, treated, control, results[0]["responder"].get("rule"), alpha)
@@ -100,36 +101,29 @@ def folders(ids: list[str]) -> dict[str, str]:
     return out
 
 
-def patient_entry(aligned: Aligned, results: dict, folder: str, protocol, order) -> dict:
+def patient_entry(aligned: Aligned, results: dict, folder: str, protocol, order) -> SeriesPatient:
     """A patient's entry in series.json's ``patients``; ``order`` as :func:`order`."""
     primary = _outcome_of(results, protocol.primary_outcome.name)
-    gls = primary["effects"][protocol.analysis.primary_method]
     quality = results["data_quality"]
-    return {
-        "patient_id": aligned.patient_id,
-        "included": True,
-        "reason": None,
-        "folder": folder,
-        "results": f"patients/{folder}/results.json",
-        "order": order,
-        "first": order[0] if order else None,
-        "days_planned": quality["days_planned"],
-        "days_observed": quality["days_observed"],
-        "effect": {k: gls[k] for k in ("estimate", "se", "ci_low", "ci_high", "p_value", "reason")},
-        "percent_change": primary["percent_change"],
-        "responder": {k: v for k, v in results["responder"].items() if k != "rule"},
-    }
+    return SeriesPatient(
+        patient_id=aligned.patient_id,
+        included=True,
+        reason=None,
+        folder=folder,
+        results=f"patients/{folder}/results.json",
+        order=tuple(order),
+        first=order[0] if order else None,
+        days_planned=quality["days_planned"],
+        days_observed=quality["days_observed"],
+        effect=PrimaryEffect.from_results(primary["effects"][protocol.analysis.primary_method]),
+        percent_change=primary["percent_change"],
+        responder={k: v for k, v in results["responder"].items() if k != "rule"},
+    )
 
 
-def skipped_entry(skipped: dict) -> dict:
+def skipped_entry(skipped: dict) -> SeriesPatient:
     """The entry of a patient not analysed: the keys of :func:`patient_entry`, null."""
-    keys = ("folder", "results", "order", "first", "days_planned", "days_observed", "effect")
-    keys += ("percent_change", "responder")
-    return {
-        "patient_id": skipped["patient_id"],
-        "included": False,
-        "reason": skipped["reason"],
-    } | dict.fromkeys(keys)
+    return SeriesPatient(skipped["patient_id"], included=False, reason=skipped["reason"])
 
 
 def daily_data(ready: list[Aligned], days: list[PatientDays]) -> dict:

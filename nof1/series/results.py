@@ -1,7 +1,7 @@
 """A series' results: the pooled analyses per outcome and series.json.
 
 :class:`SeriesResults` is what :func:`~nof1.series.analyze_series` returns; its
-``to_dict()`` is series.json (contract ``nof1.series/2``). :func:`series_files` gives
+``to_dict()`` is series.json (contract :data:`SCHEMA`). :func:`series_files` gives
 every file of the output folder, :func:`patient_files` those of one patient's folder.
 """
 
@@ -9,78 +9,177 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Annotated, Literal
 
 from nof1 import __version__
+from nof1.analysis.summaries import Arm
 from nof1.data import Aligned
 from nof1.design.comparison import Comparison
+from nof1.schemas.records import Json, PValue, Record, entry, plain
+from nof1.series.comparisons import OrderEffect, PercentChangeTest, ResponderTest
+from nof1.series.meta import MetaAnalysis, Shrunken
+from nof1.series.mixed import MixedModel
 
-__all__ = ["SCHEMA", "OutcomeSeries", "SeriesResults", "patient_files", "series_files"]
+__all__ = [
+    "SCHEMA",
+    "ExcludedPatient",
+    "PrimaryEffect",
+    "MetaAnalysisEntry",
+    "OutcomeSeries",
+    "PatientEffect",
+    "SeriesPatient",
+    "SeriesResults",
+    "Skipped",
+    "patient_files",
+    "series_files",
+]
 
 SCHEMA = "nof1.series/2"
 
 
 @dataclass(frozen=True)
-class OutcomeSeries:
+class PrimaryEffect(Record):
+    """A patient's effect by the primary method (treated minus control), as in its results.json."""
+
+    estimate: float | None
+    se: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: PValue
+    reason: str | None
+
+    @classmethod
+    def from_results(cls, effect: dict) -> PrimaryEffect:
+        """From the primary method's entry in ``effects`` of a results.json."""
+        return cls(**{k: effect[k] for k in ("estimate", "se", "ci_low", "ci_high", "p_value")},
+                   reason=effect["reason"])  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PatientEffect(Record):
+    """A patient's raw effect by the primary method, for the forest plot."""
+
+    patient_id: str
+    effect: PrimaryEffect = entry(flatten=True)
+
+
+@dataclass(frozen=True)
+class ExcludedPatient(Record):
+    """A patient left out of the meta-analysis, and why."""
+
+    patient_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class MetaAnalysisEntry(Record):
+    """The REML meta-analysis with its shrunken estimates, the DerSimonian-Laird one, and
+    the patients left out of both."""
+
+    reml: MetaAnalysis = entry(flatten=True)
+    shrunken: tuple[Shrunken, ...] = entry(
+        description="Empirical-Bayes (BLUP) patient estimates, as metafor blup()."
+    )
+    dl: MetaAnalysis = entry(description="The same with the DerSimonian-Laird tau².")
+    excluded: tuple[ExcludedPatient, ...] = entry(
+        description="Patients without an effect by the primary method for this outcome."
+    )
+
+
+@dataclass(frozen=True)
+class OutcomeSeries(Record):
     """The pooled analyses of one outcome (its entry in series.json's ``outcomes``).
 
     Attributes
     ----------
     name, label, primary, better, mcid
         From the protocol.
-    patient_effects : tuple of dict
-        Each analysed patient's effect by the primary method (``patient_id``, ``estimate``, ``se``,
-        ``ci_low``, ``ci_high``, ``p_value``, ``reason``): the raw estimates of a forest plot.
+    patient_effects : tuple of PatientEffect
+        Each analysed patient's effect by the primary method: the raw estimates of a forest plot.
     meta : MetaAnalysis
         REML random-effects meta-analysis of those effects, with the shrunken estimates.
     dl : MetaAnalysis
         The same with the DerSimonian–Laird tau².
-    percent_change : dict
+    percent_change : PercentChangeTest
         The 2013 primary analysis: per-patient percent change from baseline at the end
-        points, treated vs control by paired t and Wilcoxon (see :meth:`to_dict`).
+        points, treated vs control by paired t and Wilcoxon.
     mixed : MixedModel
-        The linear mixed model on the daily data.
-    order_effect : dict
+        The linear mixed model on the daily data (JSON ``mixed_model``).
+    order_effect : OrderEffect
         Welch t of the effects of patients who started on the treated condition against
         those who started on the control condition.
+    meta_analysis : MetaAnalysisEntry
+        ``meta`` and ``dl`` as series.json has them (made from the fields above).
     """
 
     name: str
     label: str
     primary: bool
-    better: str
+    better: Literal["lower", "higher"]
     mcid: float | None
-    patient_effects: tuple
-    meta: object
-    dl: object
-    percent_change: dict
-    mixed: object
-    order_effect: dict
+    patient_effects: tuple[PatientEffect, ...] = entry(
+        description="Each analysed patient's effect by the primary method."
+    )
+    meta_analysis: MetaAnalysisEntry = entry(
+        init=False,
+        description="Random-effects meta-analysis of the patients' effects by the primary "
+        "method, REML tau² (metafor::rma(yi, sei = se, method = 'REML')).",
+    )
+    meta: MetaAnalysis = entry(omit=True)
+    dl: MetaAnalysis = entry(omit=True)
+    percent_change: PercentChangeTest = entry()
+    mixed: MixedModel = entry(
+        key="mixed_model",
+        description="Linear mixed model on the included daily data, y ~ treat + (1 + treat | "
+        "patient), REML (exact, from per-patient sufficient statistics; as lme4::lmer).",
+    )
+    order_effect: OrderEffect = entry()
 
-    def to_dict(self) -> dict:
-        meta = self.meta.to_dict(shrunken=True)
-        meta["dl"] = self.dl.to_dict()
-        meta["excluded"] = [
-            {"patient_id": e["patient_id"], "reason": e["reason"]}
+    def __post_init__(self):
+        excluded = tuple(
+            ExcludedPatient(e.patient_id, e.effect.reason)
             for e in self.patient_effects
-            if e["reason"] is not None
-        ]
-        return {
-            "name": self.name,
-            "label": self.label,
-            "primary": self.primary,
-            "better": self.better,
-            "mcid": self.mcid,
-            "patient_effects": [dict(e) for e in self.patient_effects],
-            "meta_analysis": meta,
-            "percent_change": self.percent_change,
-            "mixed_model": self.mixed.to_dict(),
-            "order_effect": self.order_effect,
-        }
+            if e.effect.reason is not None
+        )
+        entry_ = MetaAnalysisEntry(self.meta, self.meta.shrunken, self.dl, excluded)
+        object.__setattr__(self, "meta_analysis", entry_)
+
+
+@dataclass(frozen=True)
+class SeriesPatient(Record):
+    """A patient's entry in series.json's ``patients``: where its files are, its order of
+    conditions, and for the primary outcome its primary method's effect, percent change and
+    responder status; the keys are null for a patient that was not analysed."""
+
+    patient_id: str | None
+    included: bool
+    reason: str | None
+    folder: str | None = None
+    results: str | None = entry(
+        None, description="Path of the patient's results.json, relative to the output folder."
+    )
+    order: tuple[str, ...] | None = entry(None, description="Conditions of its periods.")
+    first: str | None = None
+    days_planned: Annotated[int | None, Json(minimum=0)] = None
+    days_observed: Annotated[int | None, Json(minimum=0)] = None
+    effect: PrimaryEffect | None = entry(
+        None, description="The primary method's effect on the primary outcome."
+    )
+    percent_change: dict[Arm, float | None] | None = None
+    responder: dict[Arm, bool | None] | None = None
+
+
+@dataclass(frozen=True)
+class Skipped(Record):
+    """A patient that was not analysed, and why."""
+
+    patient_id: str | None
+    reason: str
 
 
 @dataclass(frozen=True)
 class SeriesResults:
-    """A series' results; ``to_dict()`` is series.json (contract ``nof1.series/2``).
+    """A series' results; ``to_dict()`` is series.json (contract :data:`SCHEMA`).
 
     Attributes
     ----------
@@ -101,7 +200,7 @@ class SeriesResults:
         Condition -> label (as in each results.json).
     treated, control : str
         ``"active"``/``"placebo"``, or ``"B"``/``"A"`` when blinded.
-    patients : tuple of dict
+    patients : tuple of SeriesPatient
         One per patient, the analysed ones (in input order) then the skipped: ``patient_id``,
         ``included``, ``reason``, ``folder``, ``results`` (path of its results.json
         under the output folder), ``order`` (conditions of its treatment periods),
@@ -111,7 +210,7 @@ class SeriesResults:
         ``{"patient_id", "reason"}`` of the patients not analysed.
     outcomes : tuple of OutcomeSeries
         In protocol order.
-    responders : dict
+    responders : ResponderTest
         Responder counts and rates per condition and McNemar's exact test.
     alpha : float
         The protocol's two-sided level; intervals are at 1 - alpha.
@@ -141,7 +240,7 @@ class SeriesResults:
     patients: tuple
     skipped: tuple
     outcomes: tuple
-    responders: dict
+    responders: ResponderTest
     seed: int = 0
     command: str | None = None
     schedule_sha256: tuple = ()
@@ -209,9 +308,9 @@ class SeriesResults:
                 "skipped": len(self.skipped),
             },
             "outcomes": [o.to_dict() for o in self.outcomes],
-            "responders": self.responders,
-            "patients": [dict(p) for p in self.patients],
-            "skipped": [dict(s) for s in self.skipped],
+            "responders": plain(self.responders),
+            "patients": [p.to_dict() for p in self.patients],
+            "skipped": [Skipped(s["patient_id"], s["reason"]).to_dict() for s in self.skipped],
         }
 
 
@@ -246,7 +345,7 @@ def series_files(results: SeriesResults) -> dict[str, str]:
     >>> sorted(series_files(r))
     ['patients/P01/results.json', 'series.json']
     """
-    folder = {p["patient_id"]: p["folder"] for p in results.patients if p["included"]}
+    folder = {p.patient_id: p.folder for p in results.patients if p.included}
     out = {"series.json": json.dumps(results.to_dict(), indent=2, allow_nan=False) + "\n"}
     for pid, files in results.patient_files.items():
         for name, text in files.items():

@@ -6,16 +6,10 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from nof1.series.meta import meta_analysis
+from nof1.series.comparisons import order_effect, percent_change_test, responder_test
+from nof1.series.meta import meta_analysis, pool_rows
 from nof1.series.mixed import mixed_model
-from nof1.series.pooled import (
-    mcnemar_exact,
-    order_effect,
-    paired_comparison,
-    percent_change_test,
-    responder_test,
-    welch,
-)
+from nof1.series.pooled import mcnemar_exact, paired_comparison, welch
 
 YI = [-12.0, -4.0, -9.5, 1.0]
 SE = [3.0, 2.5, 4.0, 3.5]
@@ -53,7 +47,7 @@ def test_dl_on_a_small_example_matches_metafor():
     )
     assert_allclose([m.pi_low, m.pi_high], [-16.72069796937454, 4.55173249685575], rtol=1e-10)
     assert_allclose(
-        [s["estimate"] for s in m.shrunken],
+        [s.estimate for s in m.shrunken],
         [-10.25247747063549, -4.47005756789504, -8.04138200723755, -1.57401389926951],
         rtol=1e-10,
     )
@@ -63,14 +57,14 @@ def test_shrunken_estimates_lie_between_the_patient_and_the_pooled_estimate():
     m = meta_analysis(YI, SE)
     for y, s in zip(YI, m.shrunken, strict=True):
         lo, hi = sorted([y, m.estimate])
-        assert lo < s["estimate"] < hi
-        assert s["ci_low"] < s["estimate"] < s["ci_high"]
+        assert lo < s.estimate < hi
+        assert s.ci_low < s.estimate < s.ci_high
 
 
 def test_without_heterogeneity_every_patient_shrinks_to_the_pooled_estimate():
     m = meta_analysis([-5.0, -5.5, -4.8, -5.2], [2.0, 2.5, 3.0, 2.2])
     assert m.tau2 == 0.0 and m.i2 == 0.0
-    assert_allclose([s["estimate"] for s in m.shrunken], m.estimate)
+    assert_allclose([s.estimate for s in m.shrunken], m.estimate)
     assert_allclose([m.pi_low, m.pi_high], [m.ci_low, m.ci_high])
 
 
@@ -83,50 +77,57 @@ def test_relabelling_the_groups_negates_the_pooled_effect():
 def test_paired_comparison_matches_r():
     # t.test(x, y, paired = TRUE)$p.value = 0.06201221; wilcox.test(x, y, paired = TRUE) = 0.125
     r = paired_comparison([-30, -25, -40, -10, -35], [-10, -20, -15, -12, -5])
-    assert_allclose([r["p_value"], r["wilcoxon_p"]], [0.06201221, 0.125], rtol=1e-6)
-    assert r["wilcoxon_method"] == "exact" and r["n"] == 5
+    assert_allclose([r.p_value, r.wilcoxon_p], [0.06201221, 0.125], rtol=1e-6)
+    assert r.wilcoxon_method == "exact" and r.n == 5
 
 
 def test_paired_comparison_drops_incomplete_pairs_and_explains_when_it_cannot_test():
     r = paired_comparison([1.0, np.nan, 3.0], [0.0, 1.0, np.nan])
-    assert r["n"] == 1 and r["p_value"] is None and "at least 2" in r["reason"]
+    assert r.n == 1 and r.p_value is None and "at least 2" in r.reason
     r = paired_comparison([2.0, 3.0, 4.0], [1.0, 2.0, 3.0])
-    assert r["p_value"] is None and "same difference" in r["reason"]
+    assert r.p_value is None and "same difference" in r.reason and r.estimate == 1.0
 
 
 def test_exact_mcnemar_without_discordant_pairs_has_p_one():
-    assert mcnemar_exact(both=5, x_only=0, y_only=0, neither=3)["p_value"] == 1.0
+    assert mcnemar_exact(both=5, x_only=0, y_only=0, neither=3).p_value == 1.0
 
 
 def test_welch_needs_two_patients_per_group():
     r = welch([1.0, 2.0, 3.0], [4.0])
-    assert r["p_value"] is None and r["reason"].startswith("needs at least 2")
+    assert r.p_value is None and r.reason.startswith("needs at least 2")
 
 
 def test_order_effect_says_when_everyone_started_on_the_same_condition():
     r = order_effect([-3.0, -5.0, -4.0], ["B", "B", "B"], "B", "A")
-    assert r["reason"] == "every patient started on the same condition"
-    assert r["first"]["B"] == {"n": 3, "mean": -4.0} and r["first"]["A"]["n"] == 0
+    assert r.reason == "every patient started on the same condition"
+    first = r.to_dict()["first"]
+    assert first["B"] == {"n": 3, "mean": -4.0} and first["A"] == {"n": 0, "mean": None}
 
 
 def test_percent_change_keys_name_the_blinded_groups():
     changes = [{"A": -10.0, "B": -30.0}, {"A": -5.0, "B": -20.0}, {"A": 0.0, "B": -12.0}]
     r = percent_change_test(["P1", "P2", "P3"], changes, "B", "A")
-    assert r["B_mean"] == pytest.approx(-62 / 3) and r["A_mean"] == -5.0
-    assert r["per_patient"][0] == {"patient_id": "P1", "B": -30.0, "A": -10.0}
+    d = r.to_dict()
+    assert d["B_mean"] == pytest.approx(-62 / 3) and d["A_mean"] == -5.0
+    assert d["per_patient"][0] == {"patient_id": "P1", "B": -30.0, "A": -10.0}
+    assert d["estimate"] == pytest.approx(-62 / 3 + 5) and "difference" not in d
 
 
 def test_responder_rates_leave_out_patients_who_could_not_be_assessed():
     flags = [{"active": True, "placebo": None}, {"active": True, "placebo": False}]
     flags += [{"active": False, "placebo": True}, {"active": None, "placebo": None}]
     r = responder_test(flags, "active", "placebo", "pain")
-    assert r["conditions"]["active"] == pytest.approx(
+    d = r.to_dict()
+    assert d["conditions"]["active"] == pytest.approx(
         {"n": 3, "responders": 2, "rate": 2 / 3, "ci_low": 0.09429932405, "ci_high": 0.99159624134}
     )  # binom.test(2, 3)$conf.int
-    assert r["mcnemar"]["n_pairs"] == 2 and r["mcnemar"]["only"] == {"active": 1, "placebo": 1}
-    assert responder_test(flags, "active", "placebo", None)["reason"] == (
-        "the protocol defines no responder rule"
-    )
+    assert d["mcnemar"]["n_pairs"] == 2 and d["mcnemar"]["only"] == {"active": 1, "placebo": 1}
+    assert responder_test(flags, "active", "placebo", None).to_dict() == {
+        "rule": None,
+        "conditions": {},
+        "mcnemar": None,
+        "reason": "the protocol defines no responder rule",
+    }
 
 
 def test_mixed_model_needs_three_patients_with_both_conditions():
@@ -184,3 +185,36 @@ def test_mixed_model_equals_statsmodels_mixedlm_on_the_same_data():
     np.testing.assert_allclose(ours.estimate, fit.fe_params["treat"], rtol=1e-5)
     np.testing.assert_allclose(ours.se, fit.bse_fe["treat"], rtol=1e-4)
     np.testing.assert_allclose(ours.sigma, np.sqrt(fit.scale), rtol=1e-4)
+
+
+def test_welch_matches_r_t_test():
+    # t.test(c(-12, -8, -15, -9), c(-6, -10, -4)): t -1.8293536, df 4.5479269, p 0.1326549,
+    # 95% CI -10.609107 to 1.942441
+    r = welch([-12.0, -8.0, -15.0, -9.0], [-6.0, -10.0, -4.0])
+    assert_allclose(
+        [r.t, r.df, r.p_value, r.ci_low, r.ci_high],
+        [-1.8293536, 4.5479269, 0.1326549, -10.609107, 1.942441],
+        rtol=1e-6,
+    )
+    assert r.estimate == pytest.approx(-11.0 + 20 / 3, rel=1e-12)  # mean(x) - mean(y)
+
+
+def test_pooling_many_series_at_once_equals_one_series_at_a_time():
+    rng = np.random.default_rng(5)
+    yi, se = rng.normal(-5, 4, (6, 8)), rng.uniform(1, 4, (6, 8))
+    yi[2, :3] = np.nan  # a row with fewer usable patients
+    se[4, :7] = np.inf  # a row that cannot be pooled
+    for method in ("REML", "DL"):
+        rows = pool_rows(yi, se, method)
+        for i in range(6):
+            keep = np.isfinite(yi[i]) & np.isfinite(se[i])
+            one = meta_analysis(yi[i][keep], se[i][keep], method)
+            if one.reason:
+                assert rows.k[i] == 1 and np.isnan(rows.estimate[i])
+                continue
+            assert_allclose(
+                [rows.estimate[i], rows.se[i], rows.tau2[i], rows.p_value[i]],
+                [one.estimate, one.se, one.tau2, one.p_value],
+                rtol=1e-12,
+                atol=1e-14,
+            )

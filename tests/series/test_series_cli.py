@@ -92,7 +92,7 @@ def numbers(series: dict) -> list:
             m["dl"]["estimate"],
             o["mixed_model"]["estimate"],
         ]
-        out += [o["percent_change"]["difference"], o["percent_change"]["p_value"]]
+        out += [o["percent_change"]["estimate"], o["percent_change"]["p_value"]]
         out += [s["estimate"] for s in m["shrunken"]]
     return out
 
