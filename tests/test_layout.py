@@ -10,8 +10,8 @@
 
 Imports are read from the source (an AST walk over ``nof1/**.py``), absolute and
 relative, ``from x import y`` and ``import x.y``, at any depth (lazy imports count).
-The cases other work is removing are listed in ``_BEING_REMOVED`` and expected to fail
-(``xfail``): when one is gone its test passes (XPASS) and its entry should be deleted.
+
+**Length.** No module is much over 400 lines (410 allowed): split a longer one by job.
 """
 
 from __future__ import annotations
@@ -20,34 +20,7 @@ import ast
 import functools
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1] / "nof1"
-
-# Imports of private names that other branches are removing (module -> names from where).
-# Delete an entry when its import is gone (its xfail test below then XPASSes).
-_BEING_REMOVED = {
-    # one AR(1) kernel for single series and batches (issue 11, item 1)
-    ("nof1.analysis.ar1_batch", "nof1.analysis.ar1"): {"_COARSE", "_LOG_2PI", "_U_MAX"},
-    ("nof1.analysis.bayes", "nof1.analysis.ar1"): {
-        "_U_MAX",
-        "_design",
-        "_prepare",
-        "_profile",
-        "_unavailable_reason",
-    },
-    ("nof1.analysis.bayes_batch", "nof1.analysis.ar1"): {"_U_MAX"},
-    ("nof1.analysis.bayes_batch", "nof1.analysis.bayes"): {
-        "_COARSE_CELLS",
-        "_DENSITY_POINTS",
-        "_LOG_DROP",
-        "_check",
-        "_log_jacobian",
-        "_midpoints",
-    },
-    # the StudyU reader shares the diary reader's checks
-    ("nof1.data.studyu", "nof1.data.diary"): {"_many", "_one"},
-}
 
 
 def _private(part: str) -> bool:
@@ -108,23 +81,9 @@ def _violations(root: Path = ROOT) -> list[tuple]:
     return out
 
 
-def _known(violation) -> bool:
-    module, source, name, _ = violation
-    return name is not None and name in _BEING_REMOVED.get((module, source), set())
-
-
 def test_no_module_imports_a_private_name_of_another():
-    found = [what for *_, what in (v for v in _violations() if not _known(v))]
+    found = [what for *_, what in _violations()]
     assert found == []
-
-
-@pytest.mark.parametrize(
-    ("module", "source", "name"),
-    sorted((m, s, n) for (m, s), names in _BEING_REMOVED.items() for n in names),
-)
-@pytest.mark.xfail(reason="being removed on another branch (issue 11)", strict=False)
-def test_a_private_import_being_removed_elsewhere_is_gone(module, source, name):
-    assert not any(v[:3] == (module, source, name) for v in _violations())
 
 
 def test_the_check_sees_each_kind_of_private_import(tmp_path):
@@ -148,20 +107,10 @@ def test_the_check_sees_each_kind_of_private_import(tmp_path):
     ]
 
 
-# Files over the limit that other branches own, to be split there (lines today: 516,
-# 454, 459, 469). Delete an entry once its file is short.
-_LONG_FOR_NOW = {
-    "data/diary.py",
-    "data/_tabular.py",
-    "analysis/patient.py",
-    "analysis/ar1_batch.py",
-}
-
-
 def test_no_module_is_much_over_400_lines():
     long = {
         str(path.relative_to(ROOT)): n
         for path in sorted(ROOT.rglob("*.py"))
         if (n := len(path.read_text(encoding="utf-8").splitlines())) > 410
     }
-    assert {p: n for p, n in long.items() if p not in _LONG_FOR_NOW} == {}
+    assert long == {}

@@ -18,14 +18,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
-
 from nof1 import __version__
 from nof1.analysis import registry
+from nof1.analysis.conclusions import improved, responder_status, with_holm
 from nof1.analysis.days import PatientDays
 from nof1.analysis.effect import Effect
 from nof1.analysis.patient_trials import Patient, compared_trials, vs_baseline_trials
-from nof1.analysis.summaries import Responder, VsBaseline, data_quality, describe, percent_change
+from nof1.analysis.summaries import VsBaseline, data_quality, describe, percent_change
 from nof1.analysis.verdict import verdict
 from nof1.design.comparison import Comparison, arms
 from nof1.design.visibility import visible_differences
@@ -38,7 +37,6 @@ __all__ = [
     "PatientResults",
     "analyze_patient",
     "analyze_patients",
-    "holm",
 ]
 
 SCHEMA = "nof1.results/2"
@@ -265,8 +263,8 @@ def _assemble(
         _outcome_result(days, p, outcome, treated, control, effect, against)
         for outcome, effect, against in zip(p.outcomes, effects, vs_baseline, strict=True)
     ]
-    results = _with_holm(results, p)
-    responder = _responder(results, p, treated, control)
+    results = with_holm(results, p)
+    responder = responder_status(results, p, treated, control)
     quality = data_quality(days, p.analysis.analytic_washout_days).to_dict()
     text = verdict(p, results, responder, quality, comparison)
     schedule = getattr(aligned, "schedule", None)  # an aligned table may come from elsewhere
@@ -316,7 +314,7 @@ def _outcome_result(
     for c in conditions:
         # Against baseline the method's "active" days are c's, its "placebo" days baseline's.
         effect = _in_words(against_baseline[c], {"active": _name(c), "placebo": "baseline"})
-        vs_baseline[c] = VsBaseline.from_effect(effect, _improved(effect, outcome, alpha)).to_dict()
+        vs_baseline[c] = VsBaseline.from_effect(effect, improved(effect, outcome, alpha)).to_dict()
     return OutcomeResult(
         outcome=outcome,
         descriptive=descriptive,
@@ -348,79 +346,3 @@ def _in_words(effect: Effect, names: dict[str, str]) -> Effect:
 
     reason = _METHOD_WORDS.sub(lambda m: names[m.group(1)], effect.reason)
     return replace(effect, reason=reason)
-
-
-def _improved(effect: Effect, outcome: Outcome, alpha: float) -> bool:
-    """Significant (p < alpha) change in the better direction."""
-    if not effect.available or effect.p_value is None:
-        return False
-    better = effect.estimate < 0 if outcome.better == "lower" else effect.estimate > 0
-    return bool(better and effect.p_value < alpha)
-
-
-def _with_holm(results: list[OutcomeResult], p: Protocol) -> list[OutcomeResult]:
-    """Holm-adjust the secondary outcomes' p-values of the primary method.
-
-    A method without a p-value falls back to gls_ar1's. The primary outcome is not part of
-    the family, so its p_holm is None.
-    """
-    from dataclasses import replace
-
-    method = p.analysis.primary_method
-    if "p_value" not in registry.method(method).fields:
-        method = "gls_ar1"
-    secondary = [
-        i
-        for i, r in enumerate(results)
-        if not r.outcome.primary and r.effects[method].p_value is not None
-    ]
-    if not secondary:
-        return results
-    raw = [results[i].effects[method].p_value for i in secondary]
-    adjusted = holm(raw)
-    out = list(results)
-    for i, value in zip(secondary, adjusted, strict=True):
-        out[i] = replace(results[i], p_holm=float(value))
-    return out
-
-
-def holm(p_values) -> list[float]:
-    """Holm's step-down adjusted p-values, in the order given.
-
-    Sorted ascending, p_(i) becomes max over j <= i of min(1, (m - j + 1) p_(j)).
-    (statsmodels has this too, but importing it costs a third of a second.)
-
-    Examples
-    --------
-    >>> [round(p, 12) for p in holm([0.01, 0.04, 0.03, 0.005])]
-    [0.03, 0.06, 0.06, 0.02]
-
-    (R: ``p.adjust(c(0.01, 0.04, 0.03, 0.005), method = "holm")`` gives the same.)
-    """
-    p = np.asarray(p_values, dtype=float)
-    order = np.argsort(p, kind="stable")
-    stepped = np.minimum(1.0, (len(p) - np.arange(len(p))) * p[order])
-    adjusted = np.empty_like(p)
-    adjusted[order] = np.maximum.accumulate(stepped)
-    return adjusted.tolist()
-
-
-def _responder(results: list[OutcomeResult], p: Protocol, treated, control) -> dict:
-    rule = p.analysis.responder
-    conditions = sorted([treated, control])
-    if rule is None:
-        return Responder(dict.fromkeys(conditions), None).to_dict()
-    by_name = {r.outcome.name: r for r in results}
-    out = {}
-    for condition in conditions:
-        if by_name[rule.outcome].vs_baseline[condition]["reason"]:
-            out[condition] = None  # cannot be assessed without its main comparison
-            continue
-        main = by_name[rule.outcome].vs_baseline[condition]["improved"]
-        others = [by_name[o].vs_baseline[condition]["improved"] for o in rule.plus_any_of]
-        out[condition] = bool(main and (any(others) if others else True))
-    rule_text = (
-        f"{rule.describe(p.outcomes)}, each compared with the patient's own baseline "
-        f"({registry.method('gls_ar1').name})"
-    )
-    return Responder(out, rule_text).to_dict()

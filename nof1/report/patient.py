@@ -7,7 +7,7 @@ import pandas as pd
 from nof1.analysis.registry import method as registry_method
 from nof1.design.comparison import Comparison
 from nof1.protocol.summary import describe_design
-from nof1.report import figures
+from nof1.report import figures, timeline_figure
 from nof1.report.html import figure_html, level_text, render_page
 from nof1.report.text import CENT_ITEMS, methods_paragraph
 
@@ -47,7 +47,7 @@ def render_patient_report(results: dict, aligned: pd.DataFrame, protocol) -> str
 
     timelines = [
         add(
-            figures.timeline(aligned, info, out, results, protocol),
+            timeline_figure.timeline(aligned, info, out, results, protocol),
             f"timeline-{info['name']}",
             420 if out["primary"] else 320,
         )

@@ -1,0 +1,51 @@
+"""Text that the figures of a report share: condition names, effect-axis titles and
+two-line tick labels (plotly-escaped: labels come from the protocol)."""
+
+from __future__ import annotations
+
+from nof1.design.comparison import Comparison
+from nof1.report.html import plotly_text
+
+__all__ = ["compared_arms", "condition_name", "effect_axis_title", "wrap_label"]
+
+
+def condition_name(condition: str, labels: dict) -> str:
+    """A condition's name for a figure (plotly-escaped: labels come from the protocol)."""
+    return plotly_text(labels.get(condition, condition.replace("_", "-").capitalize()))
+
+
+def effect_axis_title(results: dict, outcome: dict) -> str:
+    """'treated minus control (outcome, points)', plotly-escaped, for an effect axis."""
+    treated, control = compared_arms(results)
+    labels = results["labels"]
+    return plotly_text(
+        f"{labels[treated]} minus {labels[control]} ({outcome['label'].lower()}, points)"
+    )
+
+
+def wrap_label(label: str, width: int = 20) -> str:
+    """A long tick label on two lines (the plot keeps its width on a phone): before a
+    parenthesis, else at the space nearest the middle.
+
+    Examples
+    --------
+    >>> wrap_label("AR(1) regression with a time trend")
+    'AR(1) regression<br>with a time trend'
+    >>> wrap_label("Welch t-test (ignores correlation)")
+    'Welch t-test<br>(ignores correlation)'
+    >>> wrap_label("Randomization test")
+    'Randomization test'
+    """
+    if len(label) <= width or " " not in label:
+        return label
+    if " (" in label:
+        at = label.index(" (")
+    else:
+        spaces = [i for i, c in enumerate(label) if c == " "]
+        at = min(spaces, key=lambda i: abs(i - len(label) / 2))
+    return f"{label[:at]}<br>{label[at + 1 :]}"
+
+
+def compared_arms(results: dict) -> tuple[str, str]:
+    """(treated, control) as the results record them."""
+    return Comparison.from_dict(results["comparison"]).arms

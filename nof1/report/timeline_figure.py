@@ -1,0 +1,207 @@
+"""The daily timeline of one outcome in a patient's report: the diary with shaded periods,
+excluded and missing days marked, and a 7-day rolling mean (the only computation here)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from nof1.report.figure_text import compared_arms, condition_name
+from nof1.report.html import COLORS, plotly_text
+
+__all__ = ["timeline"]
+
+
+def timeline(aligned: pd.DataFrame, outcome: dict, out: dict, results: dict, protocol):
+    """Daily values with shaded periods, excluded and missing days, rolling mean, titration."""
+    import plotly.graph_objects as go
+
+    name, labels = outcome["name"], results["labels"]
+    t = aligned.copy()
+    t["date"] = pd.to_datetime(t["date"])
+    fig = go.Figure()
+    # Shapes and annotations are collected and set once: plotly's add_vrect/add_vline
+    # re-validate every existing shape on each call, quadratic in their number.
+    shapes, notes = [], []
+    half_day = pd.Timedelta(hours=12)
+    for period in results["data_quality"]["periods"]:
+        if not period["first_date"]:
+            continue
+        cond = period["condition"] or "washout"
+        x0 = pd.Timestamp(period["first_date"]) - half_day
+        shapes.append(
+            _band(
+                x0,
+                pd.Timestamp(period["last_date"]) + half_day,
+                COLORS.get(cond, COLORS["washout"]),
+                0.10 if cond in ("baseline", "washout", "follow_up") else 0.16,
+            )
+        )
+        notes.append(
+            {
+                "x": x0,
+                "y": 1,
+                "xref": "x",
+                "yref": "paper",
+                "showarrow": False,
+                "text": condition_name(cond, labels),
+                "xanchor": "left",
+                "yanchor": "top",
+                "font": {"size": 11},
+            }
+        )
+    washout = results["data_quality"]["analytic_washout_days"]
+    treatment = t[t["phase"] == "treatment"]
+    for _, days in treatment.groupby("period"):
+        first = days["date"].iloc[0]
+        if washout:
+            shapes.append(
+                _band(
+                    first - half_day,
+                    first + pd.Timedelta(days=washout) - half_day,
+                    COLORS["excluded"],
+                    0.12,
+                )
+            )
+        for i, (step_day, dose) in enumerate(_titration_steps(protocol)):
+            x = first + pd.Timedelta(days=step_day)
+            shapes.append(
+                {
+                    "type": "line",
+                    "x0": x,
+                    "x1": x,
+                    "y0": 0,
+                    "y1": 1,
+                    "xref": "x",
+                    "yref": "paper",
+                    "line": {"dash": "dot", "width": 1, "color": COLORS["excluded"]},
+                }
+            )
+            # alternate heights so neighbouring steps' labels do not overlap
+            notes.append(
+                {
+                    "x": x,
+                    "y": 1 + 0.055 * (i % 2),
+                    "xref": "x",
+                    "yref": "paper",
+                    "text": f"{dose:g} mg",
+                    "showarrow": False,
+                    "yanchor": "bottom",
+                    "font": {"size": 10, "color": COLORS["excluded"]},
+                }
+            )
+    fig.update_layout(shapes=shapes, annotations=notes)
+    # Raw series with gaps for missing days, and the rolling mean over calendar days.
+    fig.add_trace(
+        go.Scatter(
+            x=t["date"],
+            y=t[name],
+            mode="lines",
+            connectgaps=False,
+            line={"color": "#c7c7c7", "width": 1},
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    rolling = t[name].rolling(7, min_periods=4).mean()
+    fig.add_trace(
+        go.Scatter(
+            x=t["date"],
+            y=rolling,
+            mode="lines",
+            name="7-day rolling mean",
+            line={"color": COLORS["ink"], "width": 2},
+        )
+    )
+    shown = t[t["observed"] & t[name].notna()]
+    for cond in ["baseline", *results["labels"]]:
+        days = shown[(shown["condition"] == cond) & (shown["included"] | (cond == "baseline"))]
+        if len(days):
+            fig.add_trace(
+                go.Scatter(
+                    x=days["date"],
+                    y=days[name],
+                    mode="markers",
+                    name=condition_name(cond, labels),
+                    marker={"color": COLORS[cond], "size": 6},
+                )
+            )
+    excluded = shown[(shown["phase"] != "baseline") & ~shown["included"]]
+    if len(excluded):
+        fig.add_trace(
+            go.Scatter(
+                x=excluded["date"],
+                y=excluded[name],
+                mode="markers",
+                name="not compared",
+                marker={
+                    "color": "white",
+                    "size": 6,
+                    "line": {"color": COLORS["excluded"], "width": 1.5},
+                },
+            )
+        )
+    missing = t[t[name].isna()]
+    if len(missing):
+        fig.add_trace(
+            go.Scatter(
+                x=missing["date"],
+                y=[outcome["min"]] * len(missing),
+                mode="markers",
+                name="missing day",
+                marker={"symbol": "line-ns-open", "size": 10, "color": "#d62728"},
+                hoverinfo="x",
+            )
+        )
+    fig.update_yaxes(
+        title=f"{plotly_text(outcome['label'])}<br><sub>{outcome['better']} is better</sub>",
+        range=[outcome["min"] - 2, outcome["max"] + 2],
+    )
+    fig.update_layout(legend={"orientation": "h", "y": -0.15})
+    caption = _timeline_caption(outcome, out, results, washout, len(missing))
+    return fig, caption
+
+
+def _band(x0, x1, color: str, opacity: float) -> dict:
+    """A full-height shaded band between two dates, behind the data."""
+    return {
+        "type": "rect",
+        "x0": x0,
+        "x1": x1,
+        "y0": 0,
+        "y1": 1,
+        "xref": "x",
+        "yref": "paper",
+        "fillcolor": color,
+        "opacity": opacity,
+        "line": {"width": 0},
+        "layer": "below",
+    }
+
+
+def _titration_steps(protocol) -> list[tuple[int, float]]:
+    """(day offset within a period, dose) where each titration step after the first starts."""
+    active = protocol.treatments.active
+    steps, offset = [], 0
+    for step in active.titration:
+        offset += step.days
+        steps.append(offset)
+    doses = [s.dose_mg for s in active.titration[1:]] + [active.dose_mg]
+    return list(zip(steps, doses, strict=True)) if active.titration else []
+
+
+def _timeline_caption(outcome, out, results, washout, n_missing) -> str:
+    treated, control = compared_arms(results)
+    effect = out["effects"][results["analysis"]["primary_method"]]
+    labels = results["labels"]
+    text = f"Daily {outcome['label'].lower()}"
+    if effect["estimate"] is not None:
+        direction = "lower" if effect["estimate"] < 0 else "higher"
+        text += (
+            f": on average {abs(effect['estimate']):.1f} points {direction} on "
+            f"{labels[treated]} than on {labels[control]}"
+        )
+    if washout:
+        text += f"; open circles are the first {washout} days of each period, left out"
+    if n_missing:
+        text += f"; red ticks mark {n_missing} missing days"
+    return text + "."
