@@ -66,10 +66,14 @@ def forest(outcome: dict, out: dict, results: dict):
         high.append(e.get("ci_high"))
         if e["estimate"] is None:
             notes.append(f"not available: {e['reason']}")
-        elif key == "randomization":
+        elif "min_p" in e:  # a randomization test: no interval, a floor on p
             notes.append(f"p = {fmt(e['p_value'], 3)} (smallest possible {fmt(e['min_p'], 3)})")
-        else:
+        elif "ci_low" in e:
             notes.append(f"{fmt(e['estimate'])} [{fmt(e['ci_low'])}, {fmt(e['ci_high'])}]")
+        else:  # a method without an interval (any new one may be)
+            notes.append(
+                fmt(e["estimate"]) + (f", p = {fmt(e['p_value'], 3)}" if "p_value" in e else "")
+            )
     y = list(range(len(names)))[::-1]
     fig = go.Figure()
     mcid = outcome["mcid"]

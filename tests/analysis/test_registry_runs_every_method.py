@@ -65,3 +65,22 @@ def test_a_new_registry_entry_gets_power_rows(with_toy_method):
     out = power_analysis(pf, [-10], Scenario(), sims=20, seed=1)
     (row,) = [r for r in out["results"] if r["method"] == "median_difference"]
     assert row["rejection_rate"] == 1.0 and row["rule"] == "two-sided p <= 0.05"
+
+
+def test_a_new_registry_entry_is_in_the_report_and_in_every_patient_of_a_series(
+    with_toy_method,
+):
+    """The same entry reaches the report's methods table and the series' per-patient
+    results (a series runs the same registry loop on every patient at once)."""
+    from nof1.analysis.patient import analyze_patients
+    from nof1.report.patient import render_patient_report
+
+    root = Path(__file__).resolve().parents[2]
+    pf = read_protocol("ldn-nof1-multicycle")
+    diary = read_diary(root / SAMPLE / "P01-diary.csv", pf.protocol)
+    aligned = align(diary, pf.protocol, root / SAMPLE / "P01-unblinding-key.json")
+    first, second = analyze_patients([aligned, aligned], pf)
+    for results in (first.to_dict(), second.to_dict()):
+        assert results["outcomes"][0]["effects"]["median_difference"]["reason"] is None
+    page = render_patient_report(first.to_dict(), aligned.table, pf.protocol)
+    assert "Median difference" in page
