@@ -26,23 +26,27 @@ def words_for_difference(value: float, unit: str = "points") -> str:
     return f"{abs(value):.1f} {unit} {'lower' if value < 0 else 'higher'}"
 
 
-def responder_basis(treated_label, control_label, estimate=None, p_value=None) -> str:
+def responder_basis(
+    treated_label, control_label, estimate=None, p_value=None, where="above"
+) -> str:
     """What responder status compares, and the comparison with control beside it.
 
     The responder definition (as in Younger et al. 2013) compares each condition with the
     patient's own baseline, not with the control condition, so a large effect against
     placebo can sit beside "not a responder". ``estimate`` and ``p_value`` are the primary
     method's effect (treated minus control); without them the comparison is only named.
+    ``where`` says where on the page that comparison is.
 
     Examples
     --------
     >>> responder_basis("LDN 4.5 mg", "Placebo", -20.04, 0.0002)
-    "That is the 2013 study's comparison with the days before any treatment, not the
-    comparison with Placebo above (LDN 4.5 mg vs Placebo: 20.0 points lower, p < 0.001)."
+    "Responder status is the 2013 study's comparison with the days before any treatment,
+    not the comparison with Placebo above (LDN 4.5 mg vs Placebo: 20.0 points lower,
+    p < 0.001)."
     """
     text = (
-        "That is the 2013 study's comparison with the days before any treatment, not the "
-        f"comparison with {control_label} above"
+        "Responder status is the 2013 study's comparison with the days before any "
+        f"treatment, not the comparison with {control_label} {where}"
     )
     if estimate is not None and p_value is not None:
         text += (
