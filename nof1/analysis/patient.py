@@ -24,7 +24,13 @@ from nof1.analysis.conclusions import improved, responder_status, with_holm
 from nof1.analysis.days import PatientDays
 from nof1.analysis.effect import Effect
 from nof1.analysis.patient_trials import Patient, compared_trials, vs_baseline_trials
-from nof1.analysis.summaries import VsBaseline, data_quality, describe, percent_change
+from nof1.analysis.summaries import (
+    VsBaseline,
+    data_quality,
+    describe,
+    end_points,
+    percent_change,
+)
 from nof1.analysis.verdict import verdict
 from nof1.design.comparison import Comparison, arms
 from nof1.design.visibility import visible_differences
@@ -52,6 +58,7 @@ class OutcomeResult:
     effects: dict[str, Effect]
     p_holm: float | None
     vs_baseline: dict[str, dict]
+    end_point: dict | None = None
 
     def to_dict(self) -> dict:
         o = self.outcome
@@ -65,6 +72,7 @@ class OutcomeResult:
             "effects": {key: effect.to_dict() for key, effect in self.effects.items()},
             "p_holm": self.p_holm,
             "vs_baseline": self.vs_baseline,
+            "end_point": self.end_point,
         }
 
 
@@ -322,6 +330,7 @@ def _outcome_result(
         effects=effects,
         p_holm=None,
         vs_baseline=vs_baseline,
+        end_point=end_points(days, name, conditions, p.analysis.endpoint_days).to_dict(),
     )
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "Condition",
     "DataQuality",
     "Descriptive",
+    "EndPoint",
     "Excluded",
     "PercentChange",
     "Period",
@@ -30,6 +31,7 @@ __all__ = [
     "VsBaseline",
     "data_quality",
     "describe",
+    "end_points",
     "percent_change",
 ]
 
@@ -127,6 +129,19 @@ class Responder(Record):
     )
 
 
+@dataclass(frozen=True)
+class EndPoint(Record):
+    """The end points that ``percent_change`` compares with the baseline mean."""
+
+    days: Annotated[int, Json(minimum=1)] = entry(
+        description="A period's end point is the mean of its last `days` observed values."
+    )
+    baseline: float | None = entry(description="The mean of the baseline days; null without one.")
+    conditions: dict[Arm, float | None] = entry(
+        flatten=True, description="Per compared condition, the mean of its periods' end points."
+    )
+
+
 def describe(values) -> Descriptive:
     """n, mean, sd, median, q1, q3 of the observed values (NaN ignored).
 
@@ -172,16 +187,13 @@ def _quartiles(x: np.ndarray) -> np.ndarray:
     return np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
 
 
-def percent_change(
+def end_points(
     days: PatientDays, outcome: str, conditions: list[str], endpoint_days: int
-) -> PercentChange:
-    """Percent change of each condition's end point from the baseline mean.
+) -> EndPoint:
+    """The baseline mean and each condition's end point (None without an observed day).
 
     End point of a period = mean of its last ``endpoint_days`` observed values; a
-    condition's end point = the mean over its periods. Percent = (end point - baseline
-    mean) / baseline mean x 100, so negative is a decrease (Younger et al. 2013's
-    primary end point). None when there is no baseline, a zero baseline mean, or no
-    observed day in the condition.
+    condition's end point = the mean over its periods.
     """
     baseline = days.values[outcome][days.condition == "baseline"]
     baseline = baseline[np.isfinite(baseline)]
@@ -192,11 +204,31 @@ def percent_change(
             for v in days.period_values(outcome, condition, False)
             if len(v)
         ]
-        if not len(baseline) or not ends or baseline.mean() == 0:
+        out[condition] = float(np.mean(ends)) if ends else None
+    base = float(baseline.mean()) if len(baseline) else None
+    return EndPoint(days=endpoint_days, baseline=base, conditions=out)
+
+
+def percent_change(
+    days: PatientDays, outcome: str, conditions: list[str], endpoint_days: int
+) -> PercentChange:
+    """Percent change of each condition's end point from the baseline mean.
+
+    End point of a period = mean of its last ``endpoint_days`` observed values; a
+    condition's end point = the mean over its periods (:func:`end_points`). Percent =
+    (end point - baseline mean) / baseline mean x 100, so negative is a decrease (Younger
+    et al. 2013's primary end point). None when there is no baseline, a zero baseline
+    mean, or no observed day in the condition.
+    """
+    ends = end_points(days, outcome, conditions, endpoint_days)
+    base = ends.baseline
+    out: dict[str, float | None] = {}
+    for condition in conditions:
+        end = ends.conditions[condition]
+        if base is None or end is None or base == 0:
             out[condition] = None
         else:
-            base = baseline.mean()
-            out[condition] = float((np.mean(ends) - base) / abs(base) * 100)
+            out[condition] = float((end - base) / abs(base) * 100)
     return out
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from nof1.analysis.registry import method as registry_method
 from nof1.design.visibility import visible_differences
 
-__all__ = ["verdict", "words_for_difference"]
+__all__ = ["responder_basis", "verdict", "words_for_difference"]
 
 
 def words_for_difference(value: float, unit: str = "points") -> str:
@@ -24,6 +24,36 @@ def words_for_difference(value: float, unit: str = "points") -> str:
     if round(value, 1) == 0:
         return "no different"
     return f"{abs(value):.1f} {unit} {'lower' if value < 0 else 'higher'}"
+
+
+def responder_basis(
+    treated_label, control_label, estimate=None, p_value=None, where="above"
+) -> str:
+    """What responder status compares, and the comparison with control beside it.
+
+    The responder definition (as in Younger et al. 2013) compares each condition with the
+    patient's own baseline, not with the control condition, so a large effect against
+    placebo can sit beside "not a responder". ``estimate`` and ``p_value`` are the primary
+    method's effect (treated minus control); without them the comparison is only named.
+    ``where`` says where on the page that comparison is.
+
+    Examples
+    --------
+    >>> responder_basis("LDN 4.5 mg", "Placebo", -20.04, 0.0002)
+    "Responder status is the 2013 study's comparison with the days before any treatment,
+    not the comparison with Placebo above (LDN 4.5 mg vs Placebo: 20.0 points lower,
+    p < 0.001)."
+    """
+    text = (
+        "Responder status is the 2013 study's comparison with the days before any "
+        f"treatment, not the comparison with {control_label} {where}"
+    )
+    if estimate is not None and p_value is not None:
+        text += (
+            f" ({treated_label} vs {control_label}: {words_for_difference(estimate)}, "
+            f"{_p_text(p_value)})"
+        )
+    return text + "."
 
 
 def verdict(p, results, responder, quality, comparison) -> str:
@@ -89,6 +119,10 @@ def verdict(p, results, responder, quality, comparison) -> str:
             f"On {t_name} the patient {status} the responder definition: "
             f"{rule.describe(p.outcomes)}, compared with the patient's own baseline."
         )
+        if effect.available:
+            sentences.append(responder_basis(t_name, c_name, effect.estimate, effect.p_value))
+        else:
+            sentences.append(responder_basis(t_name, c_name))
     sentences.extend(_limits(p, primary, quality))
     return " ".join(sentences)
 

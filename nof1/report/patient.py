@@ -5,11 +5,12 @@ from __future__ import annotations
 import pandas as pd
 
 from nof1.analysis.registry import method as registry_method
+from nof1.analysis.verdict import responder_basis
 from nof1.design.comparison import Comparison
 from nof1.protocol.summary import describe_design
 from nof1.report import figures, timeline_figure
 from nof1.report.html import figure_html, level_text, render_page
-from nof1.report.text import CENT_ITEMS, methods_paragraph
+from nof1.report.text import CENT_ITEMS, end_point_note, methods_paragraph
 
 __all__ = ["render_patient_report", "report_from_texts", "series_patient_files"]
 
@@ -36,6 +37,7 @@ def render_patient_report(results: dict, aligned: pd.DataFrame, protocol) -> str
     primary_index = next(i for i, o in enumerate(results["outcomes"]) if o["primary"])
     primary, primary_out = outcomes[primary_index], results["outcomes"][primary_index]
 
+    headline = _headline(primary, primary_out, method.key, control)
     figs = []
 
     def add(fig_and_caption, div_id, height=360):
@@ -67,7 +69,13 @@ def render_patient_report(results: dict, aligned: pd.DataFrame, protocol) -> str
         labels=labels,
         primary=primary,
         primary_out=primary_out,
-        headline=_headline(primary, primary_out, method.key, control),
+        headline=headline,
+        responder_note=responder_basis(
+            labels[treated], labels[control], headline.get("estimate"), headline.get("p_value")
+        ),
+        end_point_note=end_point_note(
+            primary_out.get("end_point", {}).get("days", protocol.analysis.endpoint_days)
+        ),
         method=method,
         level=level_text(analysis["interval_level"]),
         outcomes=list(zip(outcomes, results["outcomes"], strict=True)),

@@ -7,8 +7,10 @@ series.json or a patient's results.json.
 from __future__ import annotations
 
 from nof1.analysis.registry import method as registry_method
+from nof1.analysis.verdict import responder_basis
 from nof1.design.comparison import Comparison
 from nof1.report.html import COLORS, figure_html, fmt, fmt_p, level_text, plotly_text, render_page
+from nof1.report.text import end_point_note
 
 __all__ = ["heterogeneity_words", "render_series_report"]
 
@@ -63,7 +65,10 @@ def render_series_report(
     labels = series["labels"]
     primary = next(o for o in series["outcomes"] if o["primary"])
     forest_fig, forest_caption = _forest(primary, series)
+    days = _endpoint_days(patient_results)
     slope_fig, slope_caption = _percent_change(primary, series)
+    if days:
+        slope_caption += " " + end_point_note(days)
     figures = [
         {
             "id": "forest",
@@ -92,7 +97,20 @@ def render_series_report(
         figures=figures,
         patient_results=patient_results,
         patient_reports=patient_reports,
+        end_point_days=days,
+        responder_note=responder_basis(
+            labels[treated], labels[control], where="in the table below (the effect and p)"
+        ),
     )
+
+
+def _endpoint_days(patient_results: dict[str, dict]) -> int | None:
+    """The end point's number of days, as the patients' results.json record it."""
+    for res in patient_results.values():
+        for out in res.get("outcomes") or []:
+            if (out.get("end_point") or {}).get("days"):
+                return out["end_point"]["days"]
+    return None
 
 
 def _signed_words(x: float, unit: str = "") -> str:
@@ -135,7 +153,8 @@ def _summary(primary: dict, series: dict) -> list[str]:
         out.append(
             f"{cond[comp['treated']]['responders']} of {cond[comp['treated']]['n']} patients "
             f"responded on {t} ({cond[comp['treated']]['rate']:.0%}) and "
-            f"{cond[comp['control']]['responders']} on {c} ({cond[comp['control']]['rate']:.0%}); "
+            f"{cond[comp['control']]['responders']} on {c} ({cond[comp['control']]['rate']:.0%}), "
+            f"each compared with their own baseline, not with {c}; "
             f"exact McNemar p {fmt_p(resp['mcnemar']['p_value'])}."
         )
     if series["blinded"]:

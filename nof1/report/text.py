@@ -7,7 +7,7 @@ from nof1.design.allocation import count_allocations
 from nof1.protocol.summary import describe_design, duration
 from nof1.report.html import level_text
 
-__all__ = ["CENT_ITEMS", "methods_paragraph"]
+__all__ = ["CENT_ITEMS", "end_point_note", "methods_paragraph"]
 
 _SCHEME = {
     "pairwise": "the order of the two periods within each cycle was randomized",
@@ -37,6 +37,23 @@ CENT_ITEMS = [
     ("19", "Harms: not recorded by the diary; report them separately", "verdict"),
     ("21", "Generalisability: applies to this patient", "verdict"),
 ]
+
+
+def end_point_note(days: int) -> str:
+    """What "end point" means beside a percent change, so it does not read as the mean.
+
+    Examples
+    --------
+    >>> end_point_note(3)[:75]
+    'End point: the mean of the last 3 observed days of each treatment period, a'
+    """
+    return (
+        f"End point: the mean of the last {days} observed day{'' if days == 1 else 's'} of each "
+        "treatment period, "
+        "averaged over the condition's periods (the 2013 study's primary end point); the "
+        "change is from the baseline mean. It can differ from the condition's mean over "
+        "all its days."
+    )
 
 
 def methods_paragraph(protocol, results: dict) -> str:

@@ -24,6 +24,7 @@ from nof1.analysis.summaries import (
     Condition,
     DataQuality,
     Descriptive,
+    EndPoint,
     PercentChange,
     Responder,
     VsBaseline,
@@ -198,6 +199,9 @@ class OutcomeResults(Record):
     effects: Effects
     p_holm: Annotated[float | None, _PROBABILITY]
     vs_baseline: dict[Arm, VsBaseline]
+    end_point: EndPoint = entry(
+        required=False, description="The end points behind percent_change (absent in older files)."
+    )
 
 
 @dataclass(frozen=True)
