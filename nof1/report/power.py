@@ -81,7 +81,10 @@ def recommendation(data: dict, protocol) -> str:
     Returns
     -------
     str
-        One paragraph. "Smallest" = fewest trial days, then fewest cycles.
+        One paragraph. "Smallest" = fewest trial days, then fewest cycles. With several
+        patients it opens with the series' answer (the pooled meta-analysis' power), then
+        each patient's own. Every method whose type I error with no effect is above alpha by
+        more than 3 Monte Carlo SEs is named, with its rate, as not to be relied on.
     """
     inputs, rows = data["inputs"], data["results"]
     primary, target = _primary(data), _target(inputs)
@@ -89,7 +92,7 @@ def recommendation(data: dict, protocol) -> str:
     ran = [r for r in rows if r["method"] == primary and r["rejection_rate"] is not None]
     pooled = [r for r in rows if r["method"] == _META and r["rejection_rate"] is not None]
     if target is None:
-        chosen = _smallest(ran)
+        chosen = min(ran, key=_size)
         text = [
             "No effect in the direction of benefit was simulated, so this run shows the "
             "type I error only; add e.g. --effect "
@@ -121,21 +124,13 @@ def recommendation(data: dict, protocol) -> str:
             best = max(shorter, key=lambda r: r["rejection_rate"])
             text.append(f"{_design_words(best)} would give {best['rejection_rate']:.0%}.")
     text.append(_assumptions(inputs))
-    text.extend(
-        _caveats(
-            inputs, rows, chosen, primary, alpha, pooled_first=bool(pooled) and target is not None
-        )
-    )
+    lead = bool(pooled) and target is not None  # the pooled power is said already
+    text.extend(_caveats(inputs, rows, chosen, primary, alpha, pooled_first=lead))
     return " ".join(text)
 
 
 def _size(row: dict) -> tuple:
-    """ "Smallest" design: fewest trial days, then fewest cycles."""
-    return (row["total_days"], row["cycles"])
-
-
-def _smallest(rows: list[dict]) -> dict:
-    return min(rows, key=_size)
+    return (row["total_days"], row["cycles"])  # "smallest": fewest days, then cycles
 
 
 def _cap(sentence: str) -> str:
