@@ -16,6 +16,7 @@ __all__ = ["power_html", "recommendation"]
 _TARGET_POWER = 0.8
 _NAIVE = ("nap", "welch_t")  # they assume independent days: drawn dotted
 _META = "meta_analysis"  # the series' pooled test, not a per-patient method
+_INFLATED_SES = 3  # a type I error this many Monte Carlo SEs above alpha is warned about
 
 
 def _name(method: str) -> str:
@@ -80,14 +81,18 @@ def recommendation(data: dict, protocol) -> str:
     Returns
     -------
     str
-        One paragraph. "Smallest" = fewest trial days, then fewest cycles.
+        One paragraph. "Smallest" = fewest trial days, then fewest cycles. With several
+        patients it opens with the series' answer (the pooled meta-analysis' power), then
+        each patient's own. Every method whose type I error with no effect is above alpha by
+        more than 3 Monte Carlo SEs is named, with its rate, as not to be relied on.
     """
     inputs, rows = data["inputs"], data["results"]
     primary, target = _primary(data), _target(inputs)
     outcome, alpha = _words(protocol)["outcome"], data["analysis"]["alpha"]
     ran = [r for r in rows if r["method"] == primary and r["rejection_rate"] is not None]
+    pooled = [r for r in rows if r["method"] == _META and r["rejection_rate"] is not None]
     if target is None:
-        chosen = min(ran, key=lambda r: (r["total_days"], r["cycles"]))
+        chosen = min(ran, key=_size)
         text = [
             "No effect in the direction of benefit was simulated, so this run shows the "
             "type I error only; add e.g. --effect "
@@ -95,37 +100,74 @@ def recommendation(data: dict, protocol) -> str:
         ]
     else:
         size = f"a {abs(target):g}-point {'reduction' if target < 0 else 'increase'} in {outcome}"
-        at_target = sorted(
-            (r for r in ran if r["effect"] == target), key=lambda r: (r["total_days"], r["cycles"])
-        )
+        # the series' question first: with patients, the pooled answer leads
+        text = [_series_answer(pooled, target, size)] if pooled else []
+        at_target = sorted((r for r in ran if r["effect"] == target), key=_size)
         enough = [r for r in at_target if r["rejection_rate"] >= _TARGET_POWER]
         chosen = enough[0] if enough else max(at_target, key=lambda r: r["rejection_rate"])
-        power = (
-            f"{_percent(chosen['rejection_rate'])} power ({_name(primary)}; Monte Carlo SE "
-            f"{chosen['mc_se']:.1%}) to detect {size}"
-        )
-        where = (
-            f"{chosen['total_days']} days in all, analytic washout "
-            f"{chosen['analytic_washout_days']} days"
-        )
+        power = f"{_power_words(chosen, primary)} to detect {size}"
+        where = _where(chosen)
         if enough:
-            text = [
-                f"With {_design_words(chosen)} ({where}) you have {power}: the shortest "
+            sentence = (
+                f"with {_design_words(chosen)} ({where}) you have {power}: the shortest "
                 f"design tried with at least {_TARGET_POWER:.0%} power."
-            ]
-            shorter = [r for r in at_target if r["total_days"] < chosen["total_days"]]
-            if shorter:
-                best = max(shorter, key=lambda r: r["rejection_rate"])
-                text.append(f"{_design_words(best)} would give {best['rejection_rate']:.0%}.")
+            )
         else:
-            text = [
-                f"No design tried reaches {_TARGET_POWER:.0%} power; the best, "
+            sentence = (
+                f"no design tried reaches {_TARGET_POWER:.0%} power; the best, "
                 f"{_design_words(chosen)} ({where}), has {power}. "
                 "More cycles or longer periods would help."
-            ]
+            )
+        text.append(f"For each patient on their own, {sentence}" if pooled else _cap(sentence))
+        shorter = [r for r in at_target if r["total_days"] < chosen["total_days"]]
+        if enough and shorter:
+            best = max(shorter, key=lambda r: r["rejection_rate"])
+            text.append(f"{_design_words(best)} would give {best['rejection_rate']:.0%}.")
     text.append(_assumptions(inputs))
-    text.extend(_caveats(inputs, rows, chosen, primary, alpha))
+    lead = bool(pooled) and target is not None  # the pooled power is said already
+    text.extend(_caveats(inputs, rows, chosen, primary, alpha, pooled_first=lead))
     return " ".join(text)
+
+
+def _size(row: dict) -> tuple:
+    return (row["total_days"], row["cycles"])  # "smallest": fewest days, then cycles
+
+
+def _cap(sentence: str) -> str:
+    return sentence[:1].upper() + sentence[1:]
+
+
+def _where(row: dict) -> str:
+    return f"{row['total_days']} days in all, analytic washout {row['analytic_washout_days']} days"
+
+
+def _power_words(row: dict, method: str) -> str:
+    return (
+        f"{_percent(row['rejection_rate'])} power ({_name(method)}; Monte Carlo SE "
+        f"{row['mc_se']:.1%})"
+    )
+
+
+def _series_answer(pooled: list[dict], target: float, size: str) -> str:
+    """The series' question: the pooled meta-analysis' power for the effect planned for, at
+    the smallest design reaching the target power, else at the design with the most."""
+    at_target = sorted((r for r in pooled if r["effect"] == target), key=_size)
+    if not at_target:
+        return f"The meta-analysis across patients was not simulated for {size}."
+    n = at_target[0]["patients"]
+    enough = [r for r in at_target if r["rejection_rate"] >= _TARGET_POWER]
+    row = enough[0] if enough else max(at_target, key=lambda r: r["rejection_rate"])
+    power = f"{_power_words(row, _META)} to detect {size}"
+    if enough:
+        return (
+            f"Pooled over {n} patients, {_design_words(row)} each ({_where(row)}) gives "
+            f"{power}: the shortest design tried with at least {_TARGET_POWER:.0%} power "
+            "for the series."
+        )
+    return (
+        f"Pooled over {n} patients, no design tried reaches {_TARGET_POWER:.0%} power for "
+        f"the series; the best, {_design_words(row)} each ({_where(row)}), gives {power}."
+    )
 
 
 def _assumptions(inputs: dict) -> str:
@@ -142,7 +184,7 @@ def _assumptions(inputs: dict) -> str:
     return f"Assumed: {', '.join(parts)}; {inputs['sims']} simulated trials per design and effect."
 
 
-def _caveats(inputs, rows, chosen, primary, alpha) -> list[str]:
+def _caveats(inputs, rows, chosen, primary, alpha, pooled_first=False) -> list[str]:
     same = [r for r in rows if _same_design(r, chosen)]
     out = []
     share = chosen["estimand"] / chosen["effect"] if chosen["effect"] else 1.0
@@ -179,15 +221,20 @@ def _caveats(inputs, rows, chosen, primary, alpha) -> list[str]:
         text = (
             f"With no effect, {_name(primary)} rejected {rate:.1%} of trials (nominal {alpha:.0%}"
         )
-        if rate > alpha + 2 * mc_se:
-            text += "; estimating phi from a short series makes it a little liberal"
-        text += ")"
-        welch = null.get("welch_t", {}).get("rejection_rate")
-        if welch is not None and welch > alpha + 3 * null["welch_t"]["mc_se"]:
+        if rate > alpha + _INFLATED_SES * mc_se:
             text += (
-                f", {_name('welch_t')} {welch:.0%}: it ignores autocorrelation, do not rely on it"
+                "), far more often than Monte Carlo error explains: it would often report an "
+                "effect that is not there, so its results should not be relied on with this "
+                "design"
             )
+        elif rate > alpha + 2 * mc_se:
+            text += "; estimating phi from a short series makes it a little liberal)"
+        else:
+            text += ")"
         out.append(text + ".")
+        others = [(m, r) for m, r in _inflated(null, alpha) if m != primary]
+        if others:
+            out.append(_inflated_words(others, alpha))
     randomization = next((r for r in same if r["method"] == "randomization"), None)
     if randomization and (randomization["min_p"] or 0) > alpha:
         text = (
@@ -199,13 +246,38 @@ def _caveats(inputs, rows, chosen, primary, alpha) -> list[str]:
                 f"; with pairwise randomization it needs {math.ceil(math.log2(2 / alpha))} cycles"
             )
         out.append(text + ".")
-    meta = [r for r in same if r["method"] == "meta_analysis" and r["effect"] == chosen["effect"]]
-    if meta and meta[0]["rejection_rate"] is not None:
+    meta = [r for r in same if r["method"] == _META and r["effect"] == chosen["effect"]]
+    if not pooled_first and meta and meta[0]["rejection_rate"] is not None:
         out.append(
             f"Pooled over {meta[0]['patients']} patients, the meta-analysis has "
             f"{_percent(meta[0]['rejection_rate'])} power for this effect."
         )
     return out
+
+
+def _inflated(null: dict, alpha: float) -> list[tuple[str, float]]:
+    """(method, rate) for every method whose simulated type I error is above alpha by more
+    than Monte Carlo error: measured on the rows with no effect, not by the method's name."""
+    return [
+        (m, r["rejection_rate"])
+        for m in _methods(list(null.values()))
+        if (r := null[m])["rejection_rate"] is not None
+        and r["rejection_rate"] > alpha + _INFLATED_SES * r["mc_se"]
+    ]
+
+
+def _inflated_words(over: list[tuple[str, float]], alpha: float) -> str:
+    """Each method named once with its rate, and a plain "do not rely on it"; it follows
+    the primary method's sentence on the trials with no effect."""
+    rates = [f"{_name(m)} found an effect in {rate:.0%} of those trials" for m, rate in over[:1]]
+    rates += [f"{_name(m)} in {rate:.0%}" for m, rate in over[1:]]
+    listed = rates[0] if len(rates) == 1 else f"{', '.join(rates[:-1])} and {rates[-1]}"
+    they = "it" if len(over) == 1 else "they"
+    return (
+        f"{listed}, far more often than the nominal {alpha:.0%} (beyond "
+        f"Monte Carlo error): {they} would often report an effect that is not there and "
+        "should not be relied on with this design."
+    )
 
 
 def _percent(rate: float) -> str:
