@@ -11,9 +11,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from nof1.data._period_warnings import period_warnings
 from nof1.data._tabular import with_row_note
 from nof1.data.allocation_file import day_numbers, scheme_allows
-from nof1.data._period_warnings import period_warnings
 from nof1.data.diary import Diary
 from nof1.design.timeline import build_timeline, is_included
 from nof1.errors import DiaryError
