@@ -273,7 +273,8 @@ def _assemble(
     ]
     results = with_holm(results, p)
     responder = responder_status(results, p, treated, control)
-    quality = data_quality(days, p.analysis.analytic_washout_days).to_dict()
+    warnings = tuple(getattr(aligned, "warnings", ()))
+    quality = data_quality(days, p.analysis.analytic_washout_days, warnings).to_dict()
     text = verdict(p, results, responder, quality, comparison)
     schedule = getattr(aligned, "schedule", None)  # an aligned table may come from elsewhere
     return PatientResults(

@@ -25,6 +25,7 @@ __all__ = [
     "Descriptive",
     "EndPoint",
     "Excluded",
+    "Interim",
     "PercentChange",
     "Period",
     "Responder",
@@ -83,8 +84,26 @@ class Excluded(Record):
 
 
 @dataclass(frozen=True)
+class Interim(Record):
+    """An interim analysis: the diary ends before the schedule's last day."""
+
+    days_so_far: Annotated[int, Json(minimum=0)] = entry(
+        description="Planned days up to the last observed date (the days that count)."
+    )
+    days_planned: Annotated[int, Json(minimum=0)] = entry(
+        description="Every planned day of the schedule."
+    )
+    last_date: Annotated[str | None, _DATE] = entry(description="The last observed date.")
+
+
+@dataclass(frozen=True)
 class DataQuality(Record):
-    """Completeness per phase and period, missing dates, and days excluded and why."""
+    """Completeness per phase and period, missing dates, and days excluded and why.
+
+    In an interim analysis (``interim`` not null) the days after the last observed date
+    are not yet due: completeness, missing dates, missing values and the periods count
+    only the days so far, while ``days_planned`` stays the whole schedule.
+    """
 
     days_planned: Annotated[int, Json(minimum=0)]
     days_observed: Annotated[int, Json(minimum=0)]
@@ -94,6 +113,14 @@ class DataQuality(Record):
     analytic_washout_days: Annotated[int, Json(minimum=0, maximum=3650)]
     excluded: Excluded
     periods: tuple[Period, ...]
+    warnings: tuple[str, ...] = entry(
+        (),
+        description="How the diary's periods differ from the protocol's (a condition "
+        "column off the protocol's timeline); empty when they follow it.",
+    )
+    interim: Interim | None = entry(
+        None, description="Set when the diary ends before the schedule's last day."
+    )
 
 
 @dataclass(frozen=True)
@@ -232,18 +259,33 @@ def percent_change(
     return out
 
 
-def data_quality(days: PatientDays, analytic_washout_days: int) -> DataQuality:
+def data_quality(
+    days: PatientDays, analytic_washout_days: int, warnings: tuple[str, ...] = ()
+) -> DataQuality:
     """Completeness per phase and period, missing dates, and days excluded and why.
 
     A day is observed when at least one outcome was recorded on it. ``periods`` has one
-    entry per (phase, period, condition), in order of first appearance.
+    entry per (phase, period, condition), in order of first appearance. When the last
+    observed day comes before the last planned day the analysis is interim: the later
+    days are not yet due, and are not counted as missing (see :class:`DataQuality`).
     """
     observed = days.observed
-    keys = zip(days.phase.tolist(), days.period.tolist(), days.condition.tolist(), strict=True)
+    seen_at = np.flatnonzero(observed)
+    so_far = int(seen_at[-1]) + 1 if seen_at.size else int(days.day.size)
+    interim = None
+    if so_far < days.day.size:
+        interim = Interim(so_far, int(days.day.size), _iso(days.date[so_far - 1]))
+    due = np.arange(days.day.size) < so_far
+    keys = zip(
+        days.phase[:so_far].tolist(),
+        days.period[:so_far].tolist(),
+        days.condition[:so_far].tolist(),
+        strict=True,
+    )
     periods = []
     for phase, period, condition in dict.fromkeys(keys):
         at = np.flatnonzero(
-            (days.phase == phase) & (days.period == period) & (days.condition == condition)
+            (days.phase == phase) & (days.period == period) & (days.condition == condition) & due
         )
         seen = observed[at]
         periods.append(
@@ -263,15 +305,17 @@ def data_quality(days: PatientDays, analytic_washout_days: int) -> DataQuality:
     return DataQuality(
         days_planned=int(days.day.size),
         days_observed=int(observed.sum()),
-        completeness=float(observed.mean()) if days.day.size else 0.0,
-        missing_dates=tuple(_iso(d) for d in days.date[~observed]),
-        missing_values={name: int(np.isnan(v).sum()) for name, v in days.values.items()},
+        completeness=float(observed[:so_far].mean()) if so_far else 0.0,
+        missing_dates=tuple(_iso(d) for d in days.date[:so_far][~observed[:so_far]]),
+        missing_values={name: int(np.isnan(v[:so_far]).sum()) for name, v in days.values.items()},
         analytic_washout_days=int(analytic_washout_days),
         excluded=Excluded(
             analytic_washout=int((treatment & ~days.included & observed).sum()),
             not_a_treatment_period=int((~treatment & observed).sum()),
         ),
         periods=tuple(periods),
+        warnings=tuple(warnings),
+        interim=interim,
     )
 
 

@@ -138,12 +138,23 @@ def analyze(
     if problems_file:
         written.append(out.write_file(problems_file, problems_csv([]), inputs))
     quality = results["data_quality"]
-    click.echo(
-        f"{aligned.patient_id or 'patient'}: {quality['days_observed']} of "
-        f"{quality['days_planned']} planned days observed "
-        f"({len(quality['missing_dates'])} missing).\n",
-        err=True,
-    )
+    who = aligned.patient_id or "patient"
+    for warning in quality.get("warnings", ()):
+        click.echo(f"Warning ({who}): {warning}.", err=True)
+    interim = quality.get("interim")
+    if interim:
+        click.echo(
+            f"{who}: interim: {interim['days_so_far']} of {interim['days_planned']} days so "
+            f"far (diary to {interim['last_date']}); {quality['days_observed']} observed "
+            f"({len(quality['missing_dates'])} missing; later days are not yet due).\n",
+            err=True,
+        )
+    else:
+        click.echo(
+            f"{who}: {quality['days_observed']} of {quality['days_planned']} planned days "
+            f"observed ({len(quality['missing_dates'])} missing).\n",
+            err=True,
+        )
     click.echo(results["verdict"] + "\n", err=True)
     for path in written:
         click.echo(str(path))

@@ -177,6 +177,7 @@ def series(
     if problems_file:
         out.write_file(problems_file, problems_csv(list(results.problems)), inputs)
     _summary(results)
+    _data_warnings(results.patient_results)
     for name in ("series.json", "series.html", "patients"):  # where to look next
         click.echo(str(written[0].parent / name))
 
@@ -184,6 +185,21 @@ def series(
 def _on_terminal() -> bool:
     """Progress bars only on a terminal (not in pipes, files or CI logs)."""
     return sys.stderr.isatty()
+
+
+def _data_warnings(patient_results: dict) -> None:
+    """Per patient, once: periods that differ from the protocol's; an interim diary."""
+    for pid, result in patient_results.items():
+        quality = result.get("data_quality") or {}
+        for warning in quality.get("warnings", ()):
+            click.echo(f"Warning ({pid}): {warning}.", err=True)
+        interim = quality.get("interim")
+        if interim:
+            click.echo(
+                f"{pid}: interim: {interim['days_so_far']} of {interim['days_planned']} days "
+                f"so far (diary to {interim['last_date']}).",
+                err=True,
+            )
 
 
 def _summary(results) -> None:

@@ -11,6 +11,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from nof1.data._period_warnings import period_warnings
 from nof1.data._tabular import with_row_note
 from nof1.data.allocation_file import day_numbers, scheme_allows
 from nof1.data.diary import Diary
@@ -28,13 +29,14 @@ def from_conditions(diary: Diary, protocol: Protocol):
 
     Returns
     -------
-    (table, allocation)
+    (table, allocation, warnings)
         ``table`` holds every planned day with the aligned columns but ``observed``;
-        ``allocation`` is the bool array per treatment period, or None.
+        ``allocation`` is the bool array per treatment period, or None; ``warnings``
+        says how the periods found differ from the protocol's (empty when they follow it).
     """
     fitted = _on_protocol_calendar(diary, protocol)
     if fitted is not None:
-        return fitted
+        return (*fitted, ())
     outcomes = [o.name for o in protocol.outcomes]
     first, last = diary.table["date"].iloc[0], diary.table["date"].iloc[-1]
     n = (last - first).days + 1
@@ -66,7 +68,8 @@ def from_conditions(diary: Diary, protocol: Protocol):
     table["period"] = pd.array(list(period), dtype="Int64")
     table["cycle"] = (table["period"] + 1) // 2
     table["included"] = treatment & is_included(day_in_period, protocol)
-    return table, None  # off the protocol's calendar: no allocation to test
+    warnings = period_warnings(protocol, table["date"].tolist(), condition, period)
+    return table, None, warnings  # off the protocol's calendar: no allocation to test
 
 
 def _on_protocol_calendar(diary: Diary, protocol: Protocol):
@@ -84,18 +87,22 @@ def _on_protocol_calendar(diary: Diary, protocol: Protocol):
     by_day = np.full(protocol.total_days + 1, "", dtype=object)
     by_day[day] = stated
     # Read each period's treatment off its first days (lengths may differ by treatment).
+    # An interim diary ends before some periods start: their treatment is not known yet.
     allocation = []
     first = s.baseline_days + 1
     for i in range(protocol.n_periods):
         first += s.washout_days if i else 0
+        if (by_day[first:] == "").all():
+            break  # no condition stated from here on: the diary ends before this period
         window = by_day[first : first + min(s.active_days, s.placebo_days)]
         seen = [c for c in window if c in ("active", "placebo")]
         if not seen:
             return None
         allocation.append(seen[0] == "active")
         first += s.active_days if allocation[-1] else s.placebo_days
-    allocation = np.array(allocation)
-    if not scheme_allows(protocol, allocation):
+    known = len(allocation)
+    allocation = _completed(protocol, allocation)
+    if allocation is None:
         return None
     plan = build_timeline(protocol, allocation, start)
     if ((stated != "") & (stated != plan["condition"].to_numpy(dtype=object)[day - 1])).any():
@@ -109,7 +116,27 @@ def _on_protocol_calendar(diary: Diary, protocol: Protocol):
         values = np.full(len(plan), np.nan)
         values[day - 1] = diary.table[outcome.name].to_numpy(dtype=float)
         plan[outcome.name] = values
+    if known < protocol.n_periods:
+        # Periods the diary has not reached: treatment unknown, nothing compared, no test.
+        unknown = np.flatnonzero(plan["period"].fillna(0).to_numpy(dtype=int) > known)
+        later = np.arange(len(plan)) >= unknown[0]  # from the first unknown period on
+        plan.loc[later, ["phase", "condition"]] = ""
+        plan.loc[later, ["period", "cycle"]] = pd.NA
+        plan.loc[later, "included"] = False
+        return plan, None
     return plan, allocation
+
+
+def _completed(protocol: Protocol, known: list[bool]):
+    """The first allocation the scheme allows that starts with ``known``, or None."""
+    n = protocol.n_periods
+    rest = n - len(known)
+    for k in range(2**rest):
+        tail = [bool(k >> j & 1) for j in range(rest)]
+        allocation = np.array(known + tail, dtype=bool)
+        if scheme_allows(protocol, allocation):
+            return allocation
+    return None
 
 
 def _check_periods(diary: Diary, condition, period) -> None:

@@ -68,6 +68,9 @@ class Aligned:
         The allocation file the conditions came from (None for a condition column).
     notes : tuple of str
         How the diary was read, when not as nof1's template (``Diary.notes``).
+    warnings : tuple of str
+        How a condition column's periods differ from the protocol's timeline (their
+        number, odd lengths, a shifted day 1); empty when they follow it.
     """
 
     table: pd.DataFrame
@@ -81,6 +84,7 @@ class Aligned:
     missing_days: list[dt.date]
     schedule: AllocationFile | None = None
     notes: tuple = ()
+    warnings: tuple = ()
 
     @property
     def arms(self) -> tuple[str, str]:
@@ -158,11 +162,12 @@ def align(
     """
     if allocation is not None and not isinstance(allocation, AllocationFile):
         allocation = read_allocation(allocation, diary.patient_id)
+    warnings = ()
     if allocation is not None:
         table, treated = _from_allocation(diary, protocol, allocation), allocation.treated
         patient_id, blinded = diary.patient_id or allocation.patient_id, allocation.blinded
     elif diary.has_condition:
-        table, treated = from_conditions(diary, protocol)
+        table, treated, warnings = from_conditions(diary, protocol)
         patient_id, blinded = diary.patient_id, False
     else:
         raise DiaryError(
@@ -195,6 +200,7 @@ def align(
         rows=diary.rows,
         missing_days=table["date"].to_numpy(dtype=object)[~counted].tolist(),
         schedule=allocation,
+        warnings=tuple(warnings),
     )
 
 

@@ -141,6 +141,9 @@ def timeline(aligned: pd.DataFrame, outcome: dict, out: dict, results: dict, pro
             )
         )
     missing = t[t[name].isna()]
+    interim = (results.get("data_quality") or {}).get("interim")
+    if interim and interim.get("last_date"):  # later days are not yet due, not missing
+        missing = missing[pd.to_datetime(missing["date"]) <= pd.Timestamp(interim["last_date"])]
     if len(missing):
         fig.add_trace(
             go.Scatter(
