@@ -26,11 +26,15 @@ def condition_name(condition: str, labels: dict) -> str:
 
 
 def effect_axis_title(results: dict, outcome: dict) -> str:
-    """'treated minus control (outcome, points)', plotly-escaped, for an effect axis."""
+    """'treated minus control (outcome, points)', plotly-escaped, for an effect axis;
+    on two lines when long (it would run past a phone's screen)."""
     treated, control = compared_arms(results)
     labels = results["labels"]
-    return plotly_text(
-        f"{labels[treated]} minus {labels[control]} ({outcome['label'].lower()}, points)"
+    return wrap_label(
+        plotly_text(
+            f"{labels[treated]} minus {labels[control]} ({outcome['label'].lower()}, points)"
+        ),
+        32,
     )
 
 

@@ -144,7 +144,7 @@ def timeline(aligned: pd.DataFrame, outcome: dict, out: dict, results: dict, pro
     )
     fig.update_layout(legend={"orientation": "h", "y": -0.15})
     caption = _timeline_caption(outcome, out, results, washout, len(missing))
-    return fig, caption
+    return fig, caption + _titration_caption(protocol, results)
 
 
 #: One row of labels in the strip above the data, as a fraction of the plot's height.
@@ -221,6 +221,22 @@ def _titration_steps(protocol) -> list[tuple[int, float]]:
         steps.append(offset)
     doses = [s.dose_mg for s in active.titration[1:]] + [active.dose_mg]
     return list(zip(steps, doses, strict=True)) if active.titration else []
+
+
+def _titration_caption(protocol, results) -> str:
+    """What the dotted lines and the "as ... mg" labels mean ('' without a titration)."""
+    doses = [d for _, d in _titration_steps(protocol)]
+    if not doses:
+        return ""
+    steps = " → ".join(f"{d:g}" for d in doses) + " mg"
+    placebo, drug = protocol.treatments.placebo.label, protocol.treatments.active.label
+    text = (
+        f" Dotted lines: the dose steps up ({steps} on {drug}); on {placebo} the patient "
+        f"takes the same number of placebo capsules (\u201cas {steps}\u201d), with no drug."
+    )
+    if results["blinded"]:
+        text += " Both groups are labelled alike: the labels do not tell which had the drug."
+    return text
 
 
 def _timeline_caption(outcome, out, results, washout, n_missing) -> str:
