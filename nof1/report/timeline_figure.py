@@ -229,13 +229,17 @@ def _titration_caption(protocol, results) -> str:
     if not doses:
         return ""
     steps = " → ".join(f"{d:g}" for d in doses) + " mg"
+    if results["blinded"]:  # a blinded report names neither treatment
+        return (
+            " Dotted lines: the days the number of capsules steps up, labelled "
+            f"\u201cas {steps}\u201d in both groups alike, so the labels do not tell which "
+            "group had the drug."
+        )
     placebo, drug = protocol.treatments.placebo.label, protocol.treatments.active.label
     text = (
         f" Dotted lines: the dose steps up ({steps} on {drug}); on {placebo} the patient "
         f"takes the same number of placebo capsules (\u201cas {steps}\u201d), with no drug."
     )
-    if results["blinded"]:
-        text += " Both groups are labelled alike: the labels do not tell which had the drug."
     return text
 
 
