@@ -109,21 +109,22 @@ def forest(outcome: dict, out: dict, results: dict):
                 name="estimate (no interval)",
             )
         )
-    finite = [v for v in est + low + high if v is not None]
-    span = max([abs(v) for v in finite] + [mcid]) * 1.15
     fig.update_xaxes(
-        range=[-span, span * 1.9],
-        title=effect_axis_title(results, outcome),
+        range=_fitted_range(est + low + high, mcid), title=effect_axis_title(results, outcome)
     )
     fig.update_yaxes(tickvals=y, ticktext=names)
-    for yi, note in zip(y, notes, strict=True):
+    # each method's numbers just above its marker (at 0 when it has none), so that they
+    # take no width of their own and stay on screen on a phone
+    for yi, e, note in zip(y, est, notes, strict=True):
         fig.add_annotation(
-            x=span * 1.05,
+            x=0 if e is None else e,
             y=yi,
+            yshift=10,
+            yanchor="bottom",
+            xanchor="auto",
             text=plotly_text(note),
             showarrow=False,
-            xanchor="left",
-            font={"size": 11},
+            font={"size": 10},
         )
     fig.update_layout(showlegend=False)
     nap = out["effects"]["nap"]
@@ -138,6 +139,25 @@ def forest(outcome: dict, out: dict, results: dict):
             f"{results['labels'][treated]} (50% = no difference)."
         )
     return fig, caption
+
+
+def _fitted_range(values: list, mcid: float) -> list[float]:
+    """An effect axis that fits what is drawn, with 0 and the ±mcid line on each side
+    where there are estimates in view, and a 10% margin.
+
+    Examples
+    --------
+    >>> _fitted_range([-8.9, -13.8, -3.9, -25.8, 8.7], 10)
+    [-29.38, 13.58]
+    >>> _fitted_range([None, None], 10)
+    [-12.0, 12.0]
+    """
+    finite = [v for v in values if v is not None]
+    low, high = min(finite + [0.0]), max(finite + [0.0])
+    low = min(low, -mcid) if low < 0 or not finite else low
+    high = max(high, mcid) if high > 0 or not finite else high
+    pad = (high - low) * 0.1
+    return [round(low - pad, 2), round(high + pad, 2)]
 
 
 def posterior(outcome: dict, out: dict, results: dict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from nof1.report.figure_text import compared_arms, condition_name
+from nof1.report.figure_text import NARROW_PLOT_PX, compared_arms, condition_name, label_rows
 from nof1.report.html import COLORS, plotly_text
 
 __all__ = ["timeline"]
@@ -21,7 +21,7 @@ def timeline(aligned: pd.DataFrame, outcome: dict, out: dict, results: dict, pro
     fig = go.Figure()
     # Shapes and annotations are collected and set once: plotly's add_vrect/add_vline
     # re-validate every existing shape on each call, quadratic in their number.
-    shapes, notes = [], []
+    shapes, names, steps = [], [], []
     half_day = pd.Timedelta(hours=12)
     for period in results["data_quality"]["periods"]:
         if not period["first_date"]:
@@ -36,21 +36,10 @@ def timeline(aligned: pd.DataFrame, outcome: dict, out: dict, results: dict, pro
                 0.10 if cond in ("baseline", "washout", "follow_up") else 0.16,
             )
         )
-        notes.append(
-            {
-                "x": x0,
-                "y": 1,
-                "xref": "x",
-                "yref": "paper",
-                "showarrow": False,
-                "text": condition_name(cond, labels),
-                "xanchor": "left",
-                "yanchor": "top",
-                "font": {"size": 11},
-            }
-        )
+        names.append((x0, condition_name(cond, labels)))
     washout = results["data_quality"]["analytic_washout_days"]
     treatment = t[t["phase"] == "treatment"]
+    labelled = set()  # the titration is labelled once per period type
     for _, days in treatment.groupby("period"):
         first = days["date"].iloc[0]
         if washout:
@@ -62,7 +51,9 @@ def timeline(aligned: pd.DataFrame, outcome: dict, out: dict, results: dict, pro
                     0.12,
                 )
             )
-        for i, (step_day, dose) in enumerate(_titration_steps(protocol)):
+        cond = days["condition"].iloc[0]
+        titration = _titration_steps(protocol)
+        for step_day, _ in titration:
             x = first + pd.Timedelta(days=step_day)
             shapes.append(
                 {
@@ -76,19 +67,14 @@ def timeline(aligned: pd.DataFrame, outcome: dict, out: dict, results: dict, pro
                     "line": {"dash": "dot", "width": 1, "color": COLORS["excluded"]},
                 }
             )
-            # alternate heights so neighbouring steps' labels do not overlap
-            notes.append(
-                {
-                    "x": x,
-                    "y": 1 + 0.055 * (i % 2),
-                    "xref": "x",
-                    "yref": "paper",
-                    "text": f"{dose:g} mg",
-                    "showarrow": False,
-                    "yanchor": "bottom",
-                    "font": {"size": 10, "color": COLORS["excluded"]},
-                }
-            )
+        if titration and cond not in labelled:
+            x = first + pd.Timedelta(days=titration[0][0])
+            steps.append((x, _step_text([d for _, d in titration], cond, results["blinded"])))
+        labelled.add(cond)
+    notes, strip_rows = _strip_notes(t["date"], names, steps)
+    # The data keep the lower part of the plot; the labels sit in the strip above them,
+    # inside the plot area and so below plotly's toolbar (it lives in the top margin).
+    fig.update_yaxes(domain=[0, 1 - _ROW_PAPER * strip_rows])
     fig.update_layout(shapes=shapes, annotations=notes)
     # Raw series with gaps for missing days, and the rolling mean over calendar days.
     fig.add_trace(
@@ -161,7 +147,55 @@ def timeline(aligned: pd.DataFrame, outcome: dict, out: dict, results: dict, pro
     )
     fig.update_layout(legend={"orientation": "h", "y": -0.15})
     caption = _timeline_caption(outcome, out, results, washout, len(missing))
-    return fig, caption
+    return fig, caption + _titration_caption(protocol, results)
+
+
+#: One row of labels in the strip above the data, as a fraction of the plot's height.
+_ROW_PAPER = 0.045
+_ROW_PX = 13
+
+
+def _step_text(doses: list[float], condition: str, blinded: bool) -> str:
+    """The titration's label, once per period type: the doses on the drug; on placebo, and
+    on either blinded group (the label must not tell which group had the drug), the doses
+    the capsules match."""
+    text = " → ".join(f"{d:g}" for d in doses) + " mg"
+    return text if condition == "active" and not blinded else f"as {text}"
+
+
+def _strip_notes(dates: pd.Series, names: list, steps: list) -> tuple[list[dict], int]:
+    """Annotations for period names and the titration, in up to four rows, placed so
+    that none overlaps another on a phone; a label that cannot fit is left out (the
+    legend still names each condition's colour). Returns (annotations, rows used)."""
+    first, last = dates.min() - pd.Timedelta(hours=12), dates.max() + pd.Timedelta(hours=12)
+    px_per_day = NARROW_PLOT_PX / max((last - first) / pd.Timedelta(days=1), 1)
+    items = sorted(
+        [(x, text, {"size": 10}) for x, text in names]
+        + [(x, text, _STEP_FONT) for x, text in steps],
+        key=lambda item: item[0],
+    )
+    starts = [(x - first) / pd.Timedelta(days=1) * px_per_day for x, _, _ in items]
+    rows = label_rows(starts, [text for _, text, _ in items], 4)
+    notes = [
+        {
+            "x": x,
+            "y": 1,
+            "yshift": -_ROW_PX * row,
+            "xref": "x",
+            "yref": "paper",
+            "showarrow": False,
+            "text": text,
+            "xanchor": "left",
+            "yanchor": "top",
+            "font": font,
+        }
+        for (x, text, font), row in zip(items, rows, strict=True)
+        if row is not None
+    ]
+    return notes, max((r + 1 for r in rows if r is not None), default=0)
+
+
+_STEP_FONT = {"size": 10, "color": COLORS["excluded"]}
 
 
 def _band(x0, x1, color: str, opacity: float) -> dict:
@@ -190,6 +224,26 @@ def _titration_steps(protocol) -> list[tuple[int, float]]:
         steps.append(offset)
     doses = [s.dose_mg for s in active.titration[1:]] + [active.dose_mg]
     return list(zip(steps, doses, strict=True)) if active.titration else []
+
+
+def _titration_caption(protocol, results) -> str:
+    """What the dotted lines and the "as ... mg" labels mean ('' without a titration)."""
+    doses = [d for _, d in _titration_steps(protocol)]
+    if not doses:
+        return ""
+    steps = " → ".join(f"{d:g}" for d in doses) + " mg"
+    if results["blinded"]:  # a blinded report names neither treatment
+        return (
+            " Dotted lines: the days the number of capsules steps up, labelled "
+            f"\u201cas {steps}\u201d in both groups alike, so the labels do not tell which "
+            "group had the drug."
+        )
+    placebo, drug = protocol.treatments.placebo.label, protocol.treatments.active.label
+    text = (
+        f" Dotted lines: the dose steps up ({steps} on {drug}); on {placebo} the patient "
+        f"takes the same number of placebo capsules (\u201cas {steps}\u201d), with no drug."
+    )
+    return text
 
 
 def _timeline_caption(outcome, out, results, washout, n_missing) -> str:
