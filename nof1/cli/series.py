@@ -68,8 +68,8 @@ _HINT = "(--skip-bad analyses the other patients and lists these as skipped)"
 @click.option(
     "--patient-reports",
     is_flag=True,
-    help="Also write each patient's report.html in patients/ID/ (about 1.7 MB each: every "
-    "page carries its own plotly.js so that it opens alone, offline).",
+    help="Also write each patient's report.html in patients/ID/ (about 200 kB each: they "
+    "share one plotly.js file in patients/, so keep the folder together; it opens offline).",
 )
 @read_options
 @allow_protocol_change_option
@@ -163,6 +163,10 @@ def series(
             raise
         raise click.ClickException(f"{exc}" + ("" if skip_bad else f"\n{_HINT}")) from None
     files = series_files(results)
+    if patient_reports:  # the per-patient reports share one copy of plotly.js
+        from nof1.report.html import plotly_js, plotly_js_name
+
+        files[f"patients/{plotly_js_name()}"] = plotly_js()
     # The page reads exactly the series.json written beside it.
     files["series.html"] = render_series_report(
         json.loads(files["series.json"]), results.patient_results, patient_reports

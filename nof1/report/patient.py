@@ -15,7 +15,9 @@ from nof1.report.text import CENT_ITEMS, end_point_note, methods_paragraph
 __all__ = ["render_patient_report", "report_from_texts", "series_patient_files"]
 
 
-def render_patient_report(results: dict, aligned: pd.DataFrame, protocol) -> str:
+def render_patient_report(
+    results: dict, aligned: pd.DataFrame, protocol, plotly_src: str | None = None
+) -> str:
     """The report page as HTML text.
 
     Parameters
@@ -27,6 +29,9 @@ def render_patient_report(results: dict, aligned: pd.DataFrame, protocol) -> str
         aligned.csv as read by ``nof1.data.read_aligned_csv``.
     protocol : Protocol
         The protocol the results cite (its SHA-256 is checked by the caller).
+    plotly_src : str, optional
+        Load plotly.js from this relative path instead of inlining it (a series' per-patient
+        reports share one copy).
     """
     comparison = Comparison.from_dict(results["comparison"])
     treated, control = comparison.arms
@@ -61,6 +66,7 @@ def render_patient_report(results: dict, aligned: pd.DataFrame, protocol) -> str
 
     return render_page(
         "patient.html.j2",
+        plotly_src=plotly_src,
         results=results,
         protocol=protocol,
         design=describe_design(protocol, blinded=results["blinded"]),
@@ -89,15 +95,18 @@ def render_patient_report(results: dict, aligned: pd.DataFrame, protocol) -> str
     )
 
 
-def report_from_texts(results_json: str, aligned_csv: str, protocol) -> str:
-    """The report of exactly what was written: results.json and aligned.csv as text."""
+def report_from_texts(
+    results_json: str, aligned_csv: str, protocol, plotly_src: str | None = None
+) -> str:
+    """The report of exactly what was written: results.json and aligned.csv as text
+    (``plotly_src``: as :func:`~nof1.report.html.render_page`)."""
     import io
     import json
 
     from nof1.data import read_aligned_csv
 
     aligned = read_aligned_csv(io.StringIO(aligned_csv))
-    return render_patient_report(json.loads(results_json), aligned, protocol)
+    return render_patient_report(json.loads(results_json), aligned, protocol, plotly_src)
 
 
 def series_patient_files(results, aligned) -> dict[str, str]:
@@ -106,11 +115,13 @@ def series_patient_files(results, aligned) -> dict[str, str]:
     The per-patient hook of ``nof1.series.analyze_series``; module-level because it runs in
     worker processes.
     """
+    from nof1.report.html import plotly_js_name
     from nof1.series import patient_files
 
     files = patient_files(results, aligned)
+    # patients/FOLDER/report.html loads the one patients/plotly-*.js the series writes
     files["report.html"] = report_from_texts(
-        files["results.json"], files["aligned.csv"], aligned.protocol
+        files["results.json"], files["aligned.csv"], aligned.protocol, f"../{plotly_js_name()}"
     )
     return files
 

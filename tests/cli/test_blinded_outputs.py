@@ -30,8 +30,13 @@ def run(*args):
 
 
 def _without_plotly_js(html: str) -> str:
+    """The page without the plotly.js library: inlined once, or (a series' per-patient
+    reports) loaded from the one vendored copy beside them."""
+    from nof1.report.html import plotly_js_name
+
     scripts = re.findall(r"<script[^>]*>.*?</script>", html, flags=re.S)
     library = [s for s in scripts if _PLOTLY_START in s]
+    library += [s for s in scripts if s == f'<script src="../{plotly_js_name()}"></script>']
     assert len(library) == 1
     return html.replace(library[0], "")
 

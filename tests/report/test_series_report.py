@@ -180,3 +180,32 @@ def test_patient_reports_are_written_on_request_and_linked(series_runs, tmp_path
     assert not list((series_runs["plain"] / "patients").glob("*/report.html"))  # off by default
     one = (tmp_path / "with" / "patients" / "P05" / "report.html").read_text()
     assert "N-of-1 trial report: patient P05" in one
+
+
+def test_patient_reports_share_one_plotly_file_and_still_draw(series_runs, tmp_path, browser):
+    """Issue 13 item 9: 31 reports do not carry 31 copies of plotly.js; each loads the
+    one beside them (a local file: nothing from the network) and draws every figure."""
+    from nof1.report.html import plotly_js, plotly_js_name
+
+    sim = series_runs["plain"].parent / "sim"
+    _run(
+        "series",
+        sim / "series-diary.csv",
+        "--protocol",
+        "ldn-fibromyalgia-2013",
+        "--allocations",
+        sim / "series-unblinding-key.json",
+        "--patient-reports",
+        "--out",
+        tmp_path / "shared",
+    )
+    patients = tmp_path / "shared" / "patients"
+    assert (patients / plotly_js_name()).read_text() == plotly_js()
+    for report in patients.glob("*/report.html"):
+        text = report.read_text()
+        assert f'<script src="../{plotly_js_name()}"></script>' in text
+        assert len(text.encode()) < 400_000  # the bundle alone is about 1.5 MB
+    page, errors, requests, figures = open_report(browser, patients / "P05" / "report.html")
+    page.close()
+    assert errors == [] and requests == []
+    assert figures and all(drawn for _, drawn in figures)
