@@ -202,6 +202,10 @@ class PooledRows(NamedTuple):
     q: np.ndarray  #: Cochran's Q
     trace_p: np.ndarray  #: Σw₀ - Σw₀²/Σw₀ (w₀ = 1/se²), for I²
     converged: np.ndarray  #: REML converged (True for DL)
+    kh_se: np.ndarray  #: Knapp-Hartung standard error of ``estimate``
+    kh_t: np.ndarray  #: ``estimate / kh_se``, on ``kh_df`` degrees of freedom
+    kh_df: np.ndarray  #: k - 1
+    kh_p_value: np.ndarray  #: two-sided t test of ``kh_t`` (k - 1 df)
 
 
 def pool_rows(yi, se, method: str = "REML") -> PooledRows:
@@ -220,7 +224,15 @@ def pool_rows(yi, se, method: str = "REML") -> PooledRows:
     Returns
     -------
     PooledRows
-        ``estimate``, ``se``, ``p_value`` are NaN in rows with fewer than 2 usable entries.
+        ``estimate``, ``se``, ``p_value`` and the ``kh_`` fields are NaN in rows with fewer
+        than 2 usable entries.
+
+    Notes
+    -----
+    The Knapp-Hartung (``kh_``) fields are metafor's ``test = "knha"``: ``kh_se² = s2w se²``
+    with ``s2w = Σ w* (y - mu)² / (k - 1)`` (``w* = 1/(se² + tau²)``; ``s2w = 0`` when the
+    sum is below machine epsilon, as metafor, and not truncated at 1), a t test on k - 1
+    degrees of freedom. Its interval is ``estimate ± t(1 - alpha/2, k - 1) kh_se``.
 
     Examples
     --------
@@ -254,7 +266,14 @@ def pool_rows(yi, se, method: str = "REML") -> PooledRows:
         pooled = k >= 2
         mu = np.where(pooled, mu, np.nan)
         p_value = 2 * special.ndtr(-np.abs(mu / se_mu))
-    return PooledRows(k, mu, np.where(pooled, se_mu, np.nan), p_value, tau2, q, trace_p, converged)
+        se_mu = np.where(pooled, se_mu, np.nan)
+        rss = (w_star * (y - mu[:, None]) ** 2).sum(axis=1)
+        df = np.where(pooled, k - 1, np.nan)
+        s2w = np.where(rss <= np.finfo(float).eps, 0.0, rss / df)
+        kh_se = np.sqrt(s2w) * se_mu
+        kh_t = mu / kh_se
+        kh_p = np.where(pooled, 2 * special.stdtr(np.where(pooled, df, 1), -np.abs(kh_t)), np.nan)
+    return PooledRows(k, mu, se_mu, p_value, tau2, q, trace_p, converged, kh_se, kh_t, df, kh_p)
 
 
 def _reml_loglik(tau2, y, v, ok) -> np.ndarray:
