@@ -6,7 +6,9 @@ Model, for day j of patient i (only days that are ``included`` in the comparison
     (u0_i, u1_i) ~ N(0, G) (unstructured 2 x 2),  e_ij ~ N(0, sigma²) independent,
 
 fitted by REML: R ``lme4::lmer(y ~ treat + (1 + treat | patient), REML = TRUE)``. ``b1``
-is the pooled effect (treated minus control). Unlike the per-patient gls_ar1 model it
+is the pooled effect (treated minus control), tested by t with Satterthwaite's degrees of
+freedom as ``lmerTest`` (with few patients a normal reference is too liberal: the df are
+close to the number of patients, not of days). Unlike the per-patient gls_ar1 model it
 ignores autocorrelation between days, so its standard error is a little optimistic when
 diaries are autocorrelated; the meta-analysis of gls_ar1 effects is the primary pooled
 analysis, and this model a check on it.
@@ -26,6 +28,7 @@ from typing import Annotated, Literal, NamedTuple
 import numpy as np
 
 from nof1.schemas.records import Json, PValue, Record, entry
+from nof1.series.mixed_reml import relative_factor, reml_criterion
 
 __all__ = [
     "FORMULA",
@@ -99,9 +102,16 @@ class MixedModel(Record):
 
     Attributes
     ----------
-    estimate, se, ci_low, ci_high, p_value : float or None
-        Fixed treatment effect ``b1``, its standard error, Wald (z) interval and two-sided
-        p-value (lme4 reports t values without p).
+    estimate, se : float or None
+        Fixed treatment effect ``b1`` and its standard error.
+    df, t, ci_low, ci_high, p_value : float or None
+        Satterthwaite degrees of freedom of ``b1`` (as ``lmerTest``'s ``summary()``; see
+        :mod:`nof1.series.mixed_df`), ``t = estimate / se``, the t interval and two-sided
+        t test on ``df``. When the Hessian of the REML criterion is not positive definite
+        (a fit on the boundary) df is the patients with both conditions minus 1, and a
+        warning says so.
+    df_method : {"Satterthwaite", "patients - 1"}
+        Which df it is.
     intercept : float or None
         Fixed intercept ``b0`` (mean on the control condition).
     sd_intercept, sd_treat, corr : float or None
@@ -124,9 +134,18 @@ class MixedModel(Record):
 
     estimate: float | None = None
     se: float | None = None
-    ci_low: float | None = None
+    df: float | None = entry(
+        None, description="Satterthwaite degrees of freedom of the treatment effect (lmerTest)."
+    )
+    t: float | None = None
+    ci_low: float | None = entry(None, description="t interval on df: estimate ± t se.")
     ci_high: float | None = None
-    p_value: PValue = None
+    p_value: PValue = entry(None, description="Two-sided t test on df (lmerTest's summary()).")
+    df_method: Literal["Satterthwaite", "patients - 1"] | None = entry(
+        None,
+        description="Satterthwaite, or patients with both conditions minus 1 when the REML "
+        "Hessian is not positive definite.",
+    )
     intercept: float | None = None
     sd_intercept: float | None = None
     sd_treat: float | None = None
@@ -144,7 +163,8 @@ class MixedModel(Record):
 
 
 def mixed_model(y, treat, patient, alpha: float = 0.05) -> MixedModel:
-    """Fit ``y ~ treat + (1 + treat | patient)`` by REML.
+    """Fit ``y ~ treat + (1 + treat | patient)`` by REML; test ``treat`` by t with
+    Satterthwaite's degrees of freedom (as ``lmerTest::lmer``).
 
     Parameters
     ----------
@@ -275,7 +295,7 @@ def mixed_model_from_statistics(stats: MixedStatistics, alpha: float = 0.05) -> 
     if reason:
         return MixedModel(n_obs=n_obs, n_patients=int(n.size), reason=reason)
     fit = optimize.minimize(
-        lambda theta: _criterion(theta, stats, gradient=True),
+        lambda theta: reml_criterion(theta, stats, gradient=True),
         _start(stats),
         jac=True,
         method="L-BFGS-B",
@@ -283,15 +303,25 @@ def mixed_model_from_statistics(stats: MixedStatistics, alpha: float = 0.05) -> 
         options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 1000},
     )
     theta = fit.x
-    reml = _criterion(theta, stats)
+    reml = reml_criterion(theta, stats)
     sigma2 = reml.rss / stats.df
     cov = sigma2 * np.linalg.inv(reml.P)
     b, se = float(reml.beta[1]), float(np.sqrt(cov[1, 1]))
-    lam = _lambda(theta)
+    lam = relative_factor(theta)
     g = sigma2 * lam @ lam.T
     sds = np.sqrt(np.diag(g))
-    z = special.ndtri(1 - alpha / 2)
+    from nof1.series.mixed_reml import satterthwaite
+
+    df = satterthwaite(theta, math.sqrt(sigma2), stats).df
+    df_method = "Satterthwaite"
     messages = []
+    if df is None or not df > 0:
+        df, df_method = float(both - 1), "patients - 1"
+        messages.append(
+            "the REML Hessian is not positive definite, so the t test uses the patients "
+            f"with both conditions minus 1 ({both - 1}) degrees of freedom, not Satterthwaite's"
+        )
+    q = special.stdtrit(df, 1 - alpha / 2)
     if not fit.success:
         messages.append(f"the REML optimisation did not converge ({fit.message})")
     if theta[0] < _SINGULAR or theta[2] < _SINGULAR:
@@ -301,9 +331,12 @@ def mixed_model_from_statistics(stats: MixedStatistics, alpha: float = 0.05) -> 
     return MixedModel(
         estimate=b,
         se=se,
-        ci_low=float(b - z * se),
-        ci_high=float(b + z * se),
-        p_value=float(2 * special.ndtr(-abs(b / se))) if se > 0 else None,
+        df=float(df),
+        t=float(b / se) if se > 0 else None,
+        ci_low=float(b - q * se),
+        ci_high=float(b + q * se),
+        p_value=float(2 * special.stdtr(df, -abs(b / se))) if se > 0 else None,
+        df_method=df_method,
         intercept=float(reml.beta[0] + stats.centre[0]),
         sd_intercept=float(sds[0]),
         sd_treat=float(sds[1]),
@@ -317,13 +350,6 @@ def mixed_model_from_statistics(stats: MixedStatistics, alpha: float = 0.05) -> 
     )
 
 
-class _Reml(NamedTuple):
-    value: float  # -2 l_R
-    beta: np.ndarray
-    P: np.ndarray
-    rss: float
-
-
 def _within(s: MixedStatistics) -> float:
     """Residual sum of squares around each patient's two condition means: the smallest
     S² can be, so the criterion is bounded when it is positive."""
@@ -333,32 +359,6 @@ def _within(s: MixedStatistics) -> float:
     with np.errstate(invalid="ignore", divide="ignore"):
         fitted = np.where(n1 > 0, sy1**2 / n1, 0.0) + np.where(n0 > 0, sy0**2 / n0, 0.0)
     return float(np.sum(s.yy - fitted))
-
-
-def _lambda(theta) -> np.ndarray:
-    return np.array([[theta[0], 0.0], [theta[1], theta[2]]])
-
-
-def _criterion(theta, s: MixedStatistics, gradient: bool = False):
-    """-2 l_R at θ (and its gradient); the formulas are in :func:`mixed_model`'s Notes."""
-    lam = _lambda(theta)
-    D = lam @ lam.T
-    K = np.eye(2) + s.A @ D  # I + Aᵢ D, per patient
-    W = np.linalg.inv(K)
-    C = W @ s.A  # XᵢᵀHᵢ⁻¹Xᵢ (symmetric)
-    g = (W @ s.b[..., None])[..., 0]  # XᵢᵀHᵢ⁻¹yᵢ
-    r = np.sum(s.yy - np.sum((s.b @ D) * g, axis=-1))  # yᵀH⁻¹y = Σ yᵢᵀyᵢ - (D bᵢ)ᵀ Wᵢ bᵢ
-    P, q = C.sum(axis=0), g.sum(axis=0)
-    beta = np.linalg.solve(P, q)
-    rss = float(r - q @ beta)
-    value = s.df * (1 + math.log(2 * math.pi * rss / s.df))
-    value += np.log(np.linalg.det(K)).sum() + math.log(np.linalg.det(P))
-    if not gradient:
-        return _Reml(float(value), beta, P, rss)
-    e = g - C @ beta  # Xᵢᵀ Hᵢ⁻¹ (yᵢ - Xᵢ b)
-    T = P - np.einsum("mij,jk,mkl->il", C, np.linalg.inv(P), C) - s.df / rss * (e.T @ e)
-    grad = 2 * T @ lam
-    return float(value), np.array([grad[0, 0], grad[1, 0], grad[1, 1]])
 
 
 def _start(s: MixedStatistics) -> np.ndarray:
