@@ -150,7 +150,9 @@ def _summary(primary: dict, series: dict) -> list[str]:
         out.append(
             f"From baseline to the end points, {primary['label'].lower()} changed by "
             f"{fmt(t_mean, 1, True)}% on {t} and {fmt(c_mean, 1, True)}% on {c} (paired t p "
-            f"{fmt_p(pc['p_value'])}, Wilcoxon p {fmt_p(pc['wilcoxon_p'])})."
+            f"{fmt_p(pc['p_value'])}, Cohen's dz {fmt(pc.get('cohen_dz'), 2, True)}, Bayes "
+            f"factor BF10 {fmt(pc.get('bf10'), 2)}; Wilcoxon p {fmt_p(pc['wilcoxon_p'])}, "
+            f"rank-biserial r {fmt(pc.get('rank_biserial'), 2, True)})."
         )
     resp = series["responders"]
     if not resp.get("reason"):
