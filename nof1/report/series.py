@@ -141,8 +141,8 @@ def _summary(primary: dict, series: dict) -> list[str]:
             f"{_signed_words(meta['estimate'], ' points')} on {t} than on {c} ({level} CI "
             f"from {_signed_words(meta['ci_low'])} to {_signed_words(meta['ci_high'])}; "
             f"p {fmt_p(meta['p_value'])}; random-effects meta-analysis of each patient's "
-            f"estimate by {method.words}, with a t test on {meta['k'] - 1} degrees of freedom "
-            f"for {meta['k']} patients (Knapp-Hartung))."
+            f"estimate by {method.words}, with the Knapp-Hartung t test on {meta['k'] - 1} "
+            f"degrees of freedom for {meta['k']} patients)."
         )
     pc = primary["percent_change"]
     if not pc.get("reason"):
