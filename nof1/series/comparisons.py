@@ -64,7 +64,7 @@ class PercentChangeTest(Record):
     bf10: Annotated[float | None, Json(minimum=0)] = entry(
         None,
         description="JZS Bayes factor of the paired t test, a difference over none (Cauchy "
-        "prior scale 0.707; pingouin.bayesfactor_ttest).",
+        "prior scale sqrt(2)/2; pingouin.bayesfactor_ttest).",
     )
     test: str = _PAIRED_TEST
     wilcoxon_p: PValue = None

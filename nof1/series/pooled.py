@@ -37,6 +37,9 @@ __all__ = [
 ]
 
 
+#: Cauchy prior scale of the JZS Bayes factor: BayesFactor::ttestBF's "medium", sqrt(2)/2
+#: (pingouin's default, 0.707, rounds it and moves BF10 in the 5th digit).
+_JZS_SCALE = 2**-0.5
 _MCNEMAR_TEST = "exact McNemar: two-sided binomial test on the discordant pairs"
 
 
@@ -60,7 +63,7 @@ class PairedComparison(Record):
     bf10: Annotated[float | None, Json(minimum=0)] = entry(
         None,
         description="JZS Bayes factor for a nonzero mean difference over none (Cauchy prior, "
-        "scale 0.707; pingouin.bayesfactor_ttest, as R BayesFactor::ttestBF).",
+        "scale sqrt(2)/2; pingouin.bayesfactor_ttest, as R BayesFactor::ttestBF).",
     )
     wilcoxon_p: PValue = None
     wilcoxon_method: Literal["exact", "approx"] | None = None
@@ -149,7 +152,7 @@ def paired_comparison(x, y, alpha: float = 0.05) -> PairedComparison:
         ci_high=means["estimate"] + half,
         p_value=float(test["p_val"]),
         cohen_dz=float(d.mean() / d.std(ddof=1)),
-        bf10=float(pingouin.bayesfactor_ttest(t, n, paired=True)),
+        bf10=float(pingouin.bayesfactor_ttest(t, n, paired=True, r=_JZS_SCALE)),
         **wilcoxon,
     )
 
