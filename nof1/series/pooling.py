@@ -18,11 +18,11 @@ from nof1.series.results import OutcomeSeries, PatientEffect, PrimaryEffect, Ser
 __all__ = [
     "SUMMARY_KEYS",
     "compact_results",
-    "daily_data",
     "folders",
     "order",
-    "patient_daily",
+    "mixed_models",
     "patient_entry",
+    "patient_statistics",
     "pool_outcomes",
     "responders",
     "skipped_entry",
@@ -165,21 +165,26 @@ def skipped_entry(skipped: dict) -> SeriesPatient:
     return SeriesPatient(skipped["patient_id"], included=False, reason=skipped["reason"])
 
 
-def patient_daily(days: PatientDays, treated: str, control: str) -> dict:
-    """A patient's included, compared days for the mixed model: ``treat`` (bool) and one
-    array per outcome (a few kB; what :func:`daily_data` stacks)."""
+def patient_statistics(patient_id: str, days: PatientDays, treated: str, control: str) -> dict:
+    """A patient's sufficient statistics for the mixed model, per outcome (a few hundred
+    bytes: :func:`nof1.series.mixed.mixed_statistics` on the included, compared days)."""
+    from nof1.series.mixed import mixed_statistics
+
     rows = days.included & ((days.condition == treated) | (days.condition == control))
-    return {"treat": days.condition[rows] == treated} | {
-        name: values[rows] for name, values in days.values.items()
+    treat = days.condition[rows] == treated
+    who = np.full(int(rows.sum()), patient_id, dtype=object)
+    return {
+        name: mixed_statistics(values[rows], treat, who) for name, values in days.values.items()
     }
 
 
-def daily_data(daily: list[dict]) -> dict:
-    """Every patient's :func:`patient_daily` stacked, for the mixed model: arrays
-    ``patient`` (index in ``daily``), ``treat`` (bool) and one per outcome."""
-    parts: dict = {key: [] for key in ["patient", *daily[0]]}
-    for i, d in enumerate(daily):
-        parts["patient"].append(np.full(len(d["treat"]), i))
-        for key, value in d.items():
-            parts[key].append(value)
-    return {key: np.concatenate(value) for key, value in parts.items()}
+def mixed_models(statistics: list[dict], protocol) -> list:
+    """Per outcome, the mixed model from every patient's :func:`patient_statistics`."""
+    from nof1.series.mixed import concat_statistics, mixed_model_from_statistics
+
+    return [
+        mixed_model_from_statistics(
+            concat_statistics(s[o.name] for s in statistics), protocol.analysis.alpha
+        )
+        for o in protocol.outcomes
+    ]

@@ -23,11 +23,11 @@ from nof1.protocol.load import ProtocolFile
 from nof1.series.load import SeriesError, SeriesInput, one_line_reason
 from nof1.series.pooling import (
     compact_results,
-    daily_data,
     folders,
+    mixed_models,
     order,
-    patient_daily,
     patient_entry,
+    patient_statistics,
     pool_outcomes,
     responders,
     skipped_entry,
@@ -174,7 +174,7 @@ def analyze_series(
     orders = [e["order"] for e in ready]
     first = results[ids[0]]
     arms = (first["comparison"]["treated"], first["comparison"]["control"])
-    mixed = _mixed_models([e["daily"] for e in ready], p)
+    mixed = mixed_models([e["mixed"] for e in ready], p)
     outcomes = pool_outcomes(p, ids, arms, results, mixed, orders)
     _lap(timings, "pooling", lap)
     patients = [
@@ -344,26 +344,15 @@ def _analyze_chunk(chunk: list[tuple], run: _Run) -> list[dict]:
 
 def patient_summary(results: dict, aligned: Aligned, p) -> dict:
     """What pooling needs of a patient: ``summary`` (a part of its results.json,
-    :func:`~nof1.series.pooling.compact_results`), ``order`` and ``daily`` (its compared days
-    for the mixed model, :func:`~nof1.series.pooling.patient_daily`)."""
+    :func:`~nof1.series.pooling.compact_results`), ``order`` and ``mixed`` (the mixed
+    model's sufficient statistics, :func:`~nof1.series.pooling.patient_statistics`)."""
     days = PatientDays.from_table(aligned.table, [o.name for o in p.outcomes])
     return {
         "patient_id": aligned.patient_id,
         "summary": compact_results(results, p),
         "order": order(days),
-        "daily": patient_daily(days, *aligned.arms),
+        "mixed": patient_statistics(aligned.patient_id, days, *aligned.arms),
     }
-
-
-def _mixed_models(daily: list[dict], p) -> list:
-    """Per outcome, the mixed model on the daily data."""
-    from nof1.series.mixed import mixed_model
-
-    data = daily_data(daily)
-    return [
-        mixed_model(data[o.name], data["treat"], data["patient"], p.analysis.alpha)
-        for o in p.outcomes
-    ]
 
 
 def _lap(timings: dict | None, stage: str, since: float) -> float:
