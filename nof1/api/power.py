@@ -36,6 +36,8 @@ def power(
     cycles=None,
     period_days=None,
     analytic_washout_days=None,
+    workers: int | None = None,
+    client=None,
 ) -> PowerResult:
     """Power of a design by simulation: can it show the effect you hope for?
 
@@ -65,6 +67,11 @@ def power(
         is drawn; it is recorded in ``to_dict()["inputs"]["seed"]``.
     cycles, period_days, analytic_washout_days : int or list of int, optional
         Designs to compare (default: the protocol's own).
+    workers : int, optional
+        Local worker processes (default 1); the results are the same whatever the number.
+    client : dask.distributed.Client, optional
+        Run the simulations on its Dask cluster (``pip install 'nof1[dask]'``); the same
+        results.
 
     Returns
     -------
@@ -116,7 +123,10 @@ def power(
         missing=missing,
     )
     points = design_grid(pf.protocol, **grid)
-    data = power_analysis(pf, effects, scenario, points, patients=patients, sims=sims, seed=seed)
+    data = power_analysis(
+        pf, effects, scenario, points, patients=patients, sims=sims, seed=seed,
+        workers=workers, client=client,
+    )  # fmt: skip
     data["software"]["command"] = None
     return PowerResult(json.dumps(data, indent=2, ensure_ascii=False) + "\n", pf)
 
