@@ -89,10 +89,10 @@ def power(
     >>> primary = run.results.query("method == 'gls_ar1'")
     >>> primary[["cycles", "effect", "rejection_rate"]].reset_index(drop=True)
        cycles  effect  rejection_rate
-    0       2     0.0            0.02
-    1       2   -10.0            0.66
-    2       3     0.0            0.14
-    3       3   -10.0            0.72
+    0       2     0.0            0.08
+    1       2   -10.0            0.72
+    2       3     0.0            0.04
+    3       3   -10.0            0.80
     >>> run.recommendation[:53]
     'No design tried reaches 80% power; the best, 3 cycles'
     """
