@@ -120,6 +120,7 @@ def series(
             command=None,
             allow_protocol_change=allow_protocol_change,
             client=client,
+            density=False,  # as nof1 series without --patient-reports
         )
     except SeriesError as exc:
         if not skip_bad:
