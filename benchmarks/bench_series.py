@@ -1,8 +1,13 @@
-"""A series of 1 000 patients: the DESIGN.md section 10 target is under 30 s on 2 cores.
+"""A series of 1 000 patients: the DESIGN.md section 10 target is under 30 s on 2 cores;
+and the marginal CPU of a patient (issue 14: at most 6 ms), beside a per-fit loop.
 
 Run by hand (not a timed test)::
 
-    .venv/bin/python benchmarks/bench_series.py [--patients 1000] [--workers 2]
+    .venv/bin/python benchmarks/bench_series.py [--patients 1000] [--workers 2] [--dask local:2]
+
+The marginal CPU per patient is the CPU of the per-patient stage (align, every method, the
+files) of all processes, over the patients; "per-fit loop" is the same patients analysed
+one by one with ``analyze_patient`` (no batching across patients), for comparison.
 
 Simulates the patients on ldn-nof1-multicycle (182 days, 5 outcomes) with nof1.simulate,
 writes the diary table and the blinded allocation as `nof1 simulate` would, then times what
@@ -37,6 +42,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--patients", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--dask", metavar="ADDRESS", help="e.g. local:2 (a LocalCluster)")
+    parser.add_argument("--loop", type=int, default=50, help="patients in the per-fit loop")
     args = parser.parse_args()
 
     load = os.getloadavg()
@@ -69,7 +76,14 @@ def main() -> None:
     )
     stages["read diaries and allocations"] = time.perf_counter() - t
     timings: dict = {}
-    results = analyze_series(data, pf, workers=args.workers, timings=timings)
+    from nof1.parallel import cluster_for
+
+    with cluster_for(None, args.dask, None) as client:
+        cpu_run = _cpu()
+        results = analyze_series(
+            data, pf, workers=args.workers, timings=timings, client=client, density=False
+        )
+        cpu_run = _cpu() - cpu_run
     stages["align (and check) every patient"] = timings["align"]
     stages["per-patient analyses + files"] = timings["patients"]
     stages["pooling (meta, mixed models, tests)"] = timings["pooling"]
@@ -94,11 +108,36 @@ def main() -> None:
     )
     per = timings["patients"] * args.workers / args.patients * 1000
     print(f"  per-patient stage: {per:.0f} ms per patient x worker (wall)")
+    if not args.dask:  # a LocalCluster's CPU is not this process's children's
+        print(
+            f"  CPU of analyze_series, all processes: {cpu_run / args.patients * 1000:.1f} ms "
+            "per patient (target 6 ms)"
+        )
+    print(
+        f"  per-fit loop: {_loop(data, pf, args.loop):.1f} ms CPU per patient "
+        "(analyze_patient one by one, results.json and aligned.csv)"
+    )
     pain = json.loads(files["series.json"])["outcomes"][0]["meta_analysis"]
     print(
         f"  pain, B minus A (REML): {pain['estimate']:.2f} "
         f"({pain['ci_low']:.2f} to {pain['ci_high']:.2f}), tau2 {pain['tau2']:.2f}, k {pain['k']}"
     )
+
+
+def _loop(data, pf, n: int) -> float:
+    """CPU ms per patient of the straightforward loop: one patient at a time, its files."""
+    import time as _time
+
+    from nof1.analysis.patient import analyze_patient
+    from nof1.data import align
+    from nof1.series.results import patient_files
+
+    pids = list(data.diaries)[:n]
+    t = _time.process_time()
+    for pid in pids:
+        aligned = align(data.diaries[pid], pf.protocol, data.allocations[pid])
+        patient_files(analyze_patient(aligned, pf), aligned)
+    return (_time.process_time() - t) / len(pids) * 1000
 
 
 def _cpu() -> float:

@@ -40,6 +40,7 @@ def series(
     allow_protocol_change: bool = False,
     mapping=None,
     date_format: str | None = None,
+    client=None,
 ) -> SeriesResult:
     """Analyse a series of n-of-1 trials: every patient, then pooled across patients.
 
@@ -72,6 +73,9 @@ def series(
         A mapping file for diaries not in nof1's columns (``nof1 series --map``).
     date_format : str, optional
         ``day-first``, ``month-first`` or a ``strptime`` pattern (``--date-format``).
+    client : dask.distributed.Client, optional
+        Analyse the patients on its Dask cluster (``pip install 'nof1[dask]'``; then
+        ``workers`` is not used); the same results.
 
     Returns
     -------
@@ -115,6 +119,8 @@ def series(
             seed=seed,
             command=None,
             allow_protocol_change=allow_protocol_change,
+            client=client,
+            density=False,  # as nof1 series without --patient-reports
         )
     except SeriesError as exc:
         if not skip_bad:

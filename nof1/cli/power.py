@@ -103,6 +103,25 @@ def _number_list(kind, low: float | None = None, low_open: bool = False):
     metavar="W[,W...]",
     help="Days left out at the start of each period, to compare.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Worker processes for the simulations (default 1; the results are the same whatever N).",
+)
+@click.option(
+    "--dask",
+    "dask",
+    metavar="ADDRESS",
+    help="Run the simulations on a Dask cluster: a scheduler's address (tcp://host:8786) or "
+    "local[:N] for N worker processes here. Needs pip install 'nof1[dask]'. Same results.",
+)
+@click.option(
+    "--dask-scheduler-file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Connect to the Dask scheduler described in FILE (dask-jobqueue, HPC setups).",
+)
 @out_option("power.json and power.html")
 @force_option
 def power(
@@ -116,6 +135,9 @@ def power(
     analytic_washout_days,
     out_dir,
     force,
+    workers,
+    dask,
+    dask_scheduler_file,
     **assumptions,
 ):
     """Power of a design by simulation: can it show the effect you hope for?
@@ -142,10 +164,12 @@ def power(
     import json
     import secrets
 
+    from nof1.parallel import cluster_for
     from nof1.power import Scenario, chunks_per_point, design_grid, power_analysis
     from nof1.protocol import read_protocol
     from nof1.report.power import power_html
 
+    cluster = cluster_for(workers, dask, dask_scheduler_file)
     out = claim_out(out_dir, force, "power")
     pf = read_protocol(protocol)
     points = design_grid(pf.protocol, cycles, period_days, analytic_washout_days)
@@ -153,13 +177,16 @@ def power(
     if seed is None:
         seed = secrets.randbelow(2**31)
         click.echo(f"No --seed given: drew seed {seed} (recorded in power.json).", err=True)
-    run = dict(designs=points, patients=patients, sims=sims, seed=seed)
-    if sys.stderr.isatty():
-        total = len(points) * len(effects) * chunks_per_point(sims, patients)
-        with click.progressbar(length=total, label="Simulating", file=sys.stderr) as bar:
-            data = power_analysis(pf, effects, scenario, **run, progress=bar.update)
-    else:
-        data = power_analysis(pf, effects, scenario, **run)
+    run = dict(designs=points, patients=patients, sims=sims, seed=seed, workers=workers)
+    with cluster as client:
+        if sys.stderr.isatty():
+            total = len(points) * len(effects) * chunks_per_point(sims, patients)
+            with click.progressbar(length=total, label="Simulating", file=sys.stderr) as bar:
+                data = power_analysis(
+                    pf, effects, scenario, **run, client=client, progress=bar.update
+                )
+        else:
+            data = power_analysis(pf, effects, scenario, **run, client=client)
     grid = {
         "cycles": cycles,
         "period_days": period_days,

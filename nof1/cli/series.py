@@ -57,6 +57,28 @@ _HINT = "(--skip-bad analyses the other patients and lists these as skipped)"
     "same whatever N).",
 )
 @click.option(
+    "--dask",
+    "dask",
+    metavar="ADDRESS",
+    help="Run the patients on a Dask cluster: a scheduler's address (tcp://host:8786), or "
+    "local[:N] for N worker processes here. --out must be on storage every worker sees. "
+    "Needs pip install 'nof1[dask]'. The files are the same as without it.",
+)
+@click.option(
+    "--dask-scheduler-file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Connect to the Dask scheduler described in FILE (dask scheduler --scheduler-file, "
+    "dask-jobqueue, HPC setups).",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Reuse the per-patient files an earlier run of this series left complete and valid "
+    "in --out (results.json valid, same diary data, protocol, seed and options); analyse "
+    "the rest and replace series.json and series.html (as --force would).",
+)
+@click.option(
     "--seed",
     type=click.IntRange(0),
     metavar="N",
@@ -82,6 +104,9 @@ def series(
     allocations,
     skip_bad,
     workers,
+    dask,
+    dask_scheduler_file,
+    resume,
     seed,
     patient_reports,
     map_file,
@@ -113,12 +138,14 @@ def series(
     from nof1.data import ReadOptions
     from nof1.data.problems import problems_csv
     from nof1.errors import DiaryError
+    from nof1.parallel import cluster_for
     from nof1.protocol import read_protocol
     from nof1.report.patient import series_patient_files
     from nof1.report.series import render_series_report
     from nof1.series import SeriesError, analyze_series, load_series, series_files
 
-    out = claim_out(out_dir, force, "series")
+    cluster = cluster_for(workers, dask, dask_scheduler_file)
+    out = claim_out(out_dir, force or resume, "series")
     out.refuse_existing(["series.json"])  # say so before the long run
     pf = read_protocol(protocol)
     options = [("--protocol", protocol_word(protocol))]
@@ -133,6 +160,8 @@ def series(
     command = recorded_command(words + flags, out_dir)
     run = dict(skip_bad=skip_bad, workers=workers, seed=seed, command=command)
     run["allow_protocol_change"] = allow_protocol_change
+    run["density"] = patient_reports  # only a patient's report draws it
+    run["stage"] = out.stage()  # the workers write each patient's files there
     if patient_reports:
         run["files"] = series_patient_files
     typed_inputs = {"diary": source, "--allocations": allocations, "--protocol": pf.path}
@@ -148,13 +177,20 @@ def series(
             source=recorded_path(data.source, out_dir),
             allocation_sources=tuple(recorded_path(a, out_dir) for a in data.allocation_sources),
         )
-        if _on_terminal():
-            with click.progressbar(
-                length=len(data.diaries), label="Analysing patients", file=sys.stderr
-            ) as bar:
-                results = analyze_series(shared, pf, progress=bar.update, **run)
-        else:
-            results = analyze_series(shared, pf, **run)
+        kept = {}
+        if resume:
+            from nof1.series.resume import kept_patients
+
+            kept = kept_patients(Path(out_dir), data, pf, run, patient_reports)
+            run["resume"] = {pid: k.summary for pid, k in kept.items()}
+        with cluster as client:
+            if _on_terminal():
+                with click.progressbar(
+                    length=len(data.diaries), label="Analysing patients", file=sys.stderr
+                ) as bar:
+                    results = analyze_series(shared, pf, progress=bar.update, client=client, **run)
+            else:
+                results = analyze_series(shared, pf, client=client, **run)
     except (SeriesError, DiaryError) as exc:
         if problems_file:
             exc.with_traceback(None)  # frees the frames that hold the whole table read
@@ -177,7 +213,8 @@ def series(
         "--protocol": pf.path,
         "--map": map_file,
     }
-    written = out.write(files, inputs)
+    kept_files = {rel: v for k in kept.values() for rel, v in k.files.items()}
+    written = out.write(files, inputs, staged=results.staged, kept=kept_files)
     if problems_file:
         out.write_file(problems_file, problems_csv(list(results.problems)), inputs)
     _summary(results)

@@ -18,6 +18,9 @@ from nof1.protocol.model import Protocol
 __all__ = ["visible_differences"]
 
 _CANNOT = "This design cannot be blind."
+#: The last protocols' warnings, by identity (a protocol is frozen): every patient of a
+#: series asks for them twice, and working them out enumerates the allocations (ms each).
+_SEEN: dict[int, tuple[Protocol, tuple[str, ...]]] = {}
 
 
 def visible_differences(protocol: Protocol) -> list[str]:
@@ -44,6 +47,15 @@ def visible_differences(protocol: Protocol) -> list[str]:
     every period's length, so anyone who has either and the protocol can tell which
     group is which treatment. This design cannot be blind.
     """
+    seen = _SEEN.get(id(protocol))
+    if seen is None or seen[0] is not protocol:
+        if len(_SEEN) > 8:
+            _SEEN.clear()
+        seen = _SEEN[id(protocol)] = (protocol, tuple(_differences(protocol)))
+    return list(seen[1])
+
+
+def _differences(protocol: Protocol) -> list[str]:
     s = protocol.schedule
     out = []
     if s.active_days != s.placebo_days:

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from nof1.outputs import _fs
 
-__all__ = ["Moves", "stage_file"]
+__all__ = ["Moves", "stage_file", "stage_files"]
 
 
 def stage_file(staging: int, rel: PurePosixPath, data: bytes, shown: Path) -> list:
@@ -106,3 +106,23 @@ class Moves:
         for fd in self._fds:
             os.close(fd)
         self._fds = []
+
+
+def stage_files(stage: str, prefix: str, files: dict) -> dict:
+    """Write ``files`` (name -> text or bytes) into the staging folder ``stage`` (the path
+    :meth:`~nof1.outputs.OutputSet.stage` gives), under ``prefix/``; returns name ->
+    [size, sha256] for :meth:`~nof1.outputs.OutputSet.write`'s ``staged``.
+
+    For worker processes, which may run on other machines: ``stage`` must then be on
+    storage they all see (the output folder on a shared file system).
+    """
+    fd = os.open(stage, _fs.DIR_FLAGS)
+    try:
+        out = {}
+        for name, content in files.items():
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            rel = PurePosixPath(prefix) / name
+            out[name] = stage_file(fd, rel, data, Path(stage) / "new" / rel)
+        return out
+    finally:
+        os.close(fd)

@@ -63,8 +63,6 @@ class OutputSet:
         self._written = False
         self._keep_staging = False
 
-    # -- claim -------------------------------------------------------------------------
-
     def __enter__(self) -> OutputSet:
         self.open()
         return self
@@ -142,10 +140,21 @@ class OutputSet:
         if existing:
             raise would_overwrite([self.root / n for n in existing])
 
-    # -- write -------------------------------------------------------------------------
+    def stage(self) -> str:
+        """Where workers write files (:func:`~nof1.outputs.staging.stage_files`) before
+        :meth:`write` (``staged``) commits them; inside the output folder."""
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(self.root / self._staging / "new")
+        return str(self.root / self._staging)
 
     def write(
-        self, files: Mapping[str, str | bytes], inputs: Inputs | None = None, *, add: bool = False
+        self,
+        files: Mapping[str, str | bytes],
+        inputs: Inputs | None = None,
+        *,
+        add: bool = False,
+        staged: Mapping[str, list] | None = None,
+        kept: Mapping[str, list] | None = None,
     ) -> list[Path]:
         """Write ``files`` (relative path -> text or bytes) under the folder, all or nothing.
 
@@ -163,6 +172,9 @@ class OutputSet:
         add : bool
             Add to the set in the folder instead of replacing it, even with ``force``
             (e.g. a problems file written when the run fails: the earlier results stay).
+        staged, kept : mapping, optional
+            Relative path -> [size, sha256]: files written into :meth:`stage` (committed
+            with ``files``), and files left as they are (``--resume``: only recorded).
 
         Returns
         -------
@@ -179,18 +191,21 @@ class OutputSet:
         if self._fd is None or self._staging is None:
             raise RuntimeError("OutputSet.write() outside `with OutputSet(...)`")
         rels = [relative_target(r) for r in files]
+        staged, kept = dict(staged or {}), dict(kept or {})
         inputs = input_paths(inputs or {})
-        existing = self._check(rels, inputs)
+        existing = self._check(rels + [relative_target(r) for r in staged], inputs)
         if existing and not self.force:
             raise would_overwrite([self.root / r for r in existing])
         sets = manifest.read_sets(self._fd) if self.name else None
         replace = self.force and not add and not self._written
-        stale = self._stale(sets, rels, inputs) if sets is not None and replace else []
+        ours = rels + [PurePosixPath(r) for r in (*staged, *kept)]
+        stale = self._stale(sets, ours, inputs) if sets is not None and replace else []
         staging = os.open(self._staging, _fs.DIR_FLAGS, dir_fd=self._fd)
         try:
-            os.mkdir("new", dir_fd=staging)
+            with contextlib.suppress(FileExistsError):  # made by stage()
+                os.mkdir("new", dir_fd=staging)
             os.mkdir("old", dir_fd=staging)
-            recorded = {}
+            recorded = {str(relative_target(r)): v for r, v in (kept | staged).items()}
             for rel, content in zip(rels, files.values(), strict=True):
                 data = content.encode("utf-8") if isinstance(content, str) else content
                 recorded[str(rel)] = stage_file(staging, rel, data, self.root / rel)

@@ -98,6 +98,8 @@ def power_analysis(
     seed: int = 0,
     n_grid: int = 80,
     progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
+    client=None,
 ) -> dict:
     """Power, type I error, bias and coverage of every method, for every design and effect.
 
@@ -121,6 +123,12 @@ def power_analysis(
         about 1e-8, far below the Monte Carlo error).
     progress : callable, optional
         Called with 1 after each chunk of trials.
+    workers : int, optional
+        Local worker processes for the chunks (default 1: here).
+    client : dask.distributed.Client, optional
+        Run the chunks on its cluster. The results are the same wherever they run: each
+        chunk of trials has its own random streams (``numpy.random.SeedSequence`` keyed by
+        the seed, the design and the chunk).
 
     Returns
     -------
@@ -140,14 +148,24 @@ def power_analysis(
 
     if sims < 1 or patients < 1:
         raise ValueError(f"sims and patients must be at least 1; got {sims} and {patients}")
+    from nof1.parallel import map_chunks
+
     designs = designs or [DesignPoint(pf.protocol)]
+    points = [(d, float(e)) for d in designs for e in effects]
+    per_chunk = max(1, _CHUNK // patients)
+    tasks = [
+        (design, effect, scenario, start, min(per_chunk, sims - start) * patients, seed, n_grid)
+        for design, effect in points
+        for start in range(0, sims, per_chunk)
+    ]
+    done = (lambda i, out: progress(1)) if progress is not None else None
+    n_workers = 1 if workers is None else workers
+    parts = map_chunks(_chunk, tasks, workers=n_workers, client=client, done=done)
     results = []
-    for design in designs:
-        for effect in effects:
-            rows = _design_point(
-                design, float(effect), scenario, sims, patients, seed, n_grid, progress
-            )
-            results.extend(rows)
+    per_point = -(-sims // per_chunk)
+    for k, (design, effect) in enumerate(points):
+        chunks = parts[k * per_point : (k + 1) * per_point]
+        results.extend(_design_point(design, effect, scenario, sims, patients, chunks))
     primary = pf.protocol.primary_outcome
     out = {
         "schema": SCHEMA,
@@ -176,33 +194,49 @@ def power_analysis(
     return out
 
 
-def _design_point(design, effect, scenario, sims, patients, seed, n_grid, progress) -> list:
-    """Simulate and analyse all trials of one design and effect; one summary row per method."""
+def _seeds(design: DesignPoint, seed: int, start: int) -> list[np.random.Generator]:
+    """The random streams of the chunk whose first trial is ``start``: keyed by the seed, the
+    design (not the effect: common random numbers) and the chunk, so a chunk gives the same
+    trials wherever and in whatever order it runs."""
     p = design.protocol
-    alpha = p.analysis.alpha
     key = [
         seed,
         p.schedule.cycles,
         p.schedule.active_days,
         p.schedule.placebo_days,
         p.analysis.analytic_washout_days,
+        start,
     ]
-    rng, rng_reference = np.random.default_rng(key), np.random.default_rng([*key, 1])
-    per_chunk = max(1, _CHUNK // patients)
-    parts: list[dict] = []
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(key).spawn(2)]
+
+
+def _chunk(design, effect, scenario, start, m, seed, n_grid) -> tuple:
+    """Simulate and analyse ``m`` trials of one design and effect (one task, anywhere):
+    (per-method arrays, reference-set facts, summed share of the effect seen)."""
+    p = design.protocol
+    rng, rng_reference = _seeds(design, seed, start)
+    info: dict = {}
+    allocations = sample_allocations(p, m, rng)
+    y = simulate_outcomes(
+        p, allocations, effect, **asdict(scenario), outcomes=[p.primary_outcome.name], rng=rng
+    )[p.primary_outcome.name]
+    trials = simulated_trials(p, allocations, y, rng_reference, n_grid, truth=effect)
+    share = _effect_share(p, allocations, trials.arm, scenario)
+    return _analyse(trials, effect, scenario, info), info, share
+
+
+def _design_point(design, effect, scenario, sims, patients, chunks) -> list:
+    """One summary row per method from the analysed chunks of one design and effect."""
+    p = design.protocol
+    alpha = p.analysis.alpha
+    parts = [part for part, _, _ in chunks]
+    share = sum(s for _, _, s in chunks)
     info: dict = {}  # per method: the reference-set facts a kernel reports (min_p, ...)
-    share = 0.0  # sum over trials of the share of the effect the comparison sees
-    for start in range(0, sims, per_chunk):
-        m = min(per_chunk, sims - start) * patients
-        allocations = sample_allocations(p, m, rng)
-        y = simulate_outcomes(
-            p, allocations, effect, **asdict(scenario), outcomes=[p.primary_outcome.name], rng=rng
-        )[p.primary_outcome.name]
-        trials = simulated_trials(p, allocations, y, rng_reference, n_grid, truth=effect)
-        share += _effect_share(p, allocations, trials.arm, scenario)
-        parts.append(_analyse(trials, effect, scenario, info))
-        if progress is not None:
-            progress(1)
+    for _, facts, _ in chunks:
+        for key, f in facts.items():
+            if key in info:
+                f = {**f, "min_p": max(f["min_p"], info[key]["min_p"])}
+            info[key] = f
     by_method = _combine(parts)
     if patients > 1:
         gls = by_method["gls_ar1"]

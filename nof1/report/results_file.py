@@ -25,6 +25,7 @@ __all__ = [
     "RESULTS_SCHEMA",
     "RESULTS_SCHEMA_PATH",
     "check_results",
+    "results_text",
     "read_results",
     "validation_problems",
 ]
@@ -33,6 +34,55 @@ RESULTS_SCHEMA = "nof1.results/2"
 RESULTS_SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "results.schema.json"
 #: Violations listed at most (a wrong file can have thousands).
 _MAX_LISTED = 20
+
+
+#: Encodes a value on one line with the C encoder (json.dumps with ``indent`` is pure Python).
+_ONE_LINE = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+
+
+def results_text(results: dict, levels: int = 4) -> str:
+    """A results.json's text as ``nof1 series`` writes it: indented by two spaces down to
+    ``levels`` of nesting (results, outcomes, an outcome, its effects), each value below
+    that, and each list of numbers or strings, on one line: e.g. one line per method's
+    effect. The C encoder does the lines, so this takes half of ``json.dumps(indent=2)``'s
+    time; the same results give the same bytes; :func:`json.loads` reads either the same.
+
+    Examples
+    --------
+    >>> print(results_text({"a": [{"b": {"c": {"d": 1, "e": [1, 2]}}}], "f": [3, 4]}), end="")
+    {
+      "a": [
+        {
+          "b": {
+            "c": {"d": 1, "e": [1, 2]}
+          }
+        }
+      ],
+      "f": [3, 4]
+    }
+    """
+    parts: list[str] = []
+    _indented(results, 0, levels, parts)
+    parts.append("\n")
+    return "".join(parts)
+
+
+def _indented(value, depth: int, levels: int, out: list[str]) -> None:
+    if depth >= levels or not value or not isinstance(value, dict | list) or _flat(value):
+        out.append(_ONE_LINE(value))
+        return
+    inner, outer = "\n" + "  " * (depth + 1), "\n" + "  " * depth
+    items = value.items() if isinstance(value, dict) else ((None, v) for v in value)
+    out.append("{" if isinstance(value, dict) else "[")
+    for i, (key, item) in enumerate(items):
+        out.append(("," if i else "") + inner + ("" if key is None else _ONE_LINE(key) + ": "))
+        _indented(item, depth + 1, levels, out)
+    out.append(outer + ("}" if isinstance(value, dict) else "]"))
+
+
+def _flat(value) -> bool:
+    """A list of numbers or strings (dates...): one line."""
+    return isinstance(value, list) and not isinstance(value[0], dict | list)
 
 
 def read_results(path: str | Path) -> dict:

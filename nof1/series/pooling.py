@@ -2,7 +2,8 @@
 effect; the responder test; and one entry per patient for series.json.
 
 Reads each patient's results.json as written (parsed), never the analysis objects, so
-series.json cannot disagree with the per-patient files.
+series.json cannot disagree with the per-patient files; or rather the part of it pooling
+needs (:func:`compact_results`), which the worker that wrote the file sends back.
 """
 
 from __future__ import annotations
@@ -12,30 +13,68 @@ import re
 import numpy as np
 
 from nof1.analysis.days import PatientDays
-from nof1.data import Aligned
 from nof1.series.results import OutcomeSeries, PatientEffect, PrimaryEffect, SeriesPatient
 
 __all__ = [
-    "daily_data",
+    "SUMMARY_KEYS",
+    "compact_results",
     "folders",
     "order",
+    "mixed_models",
     "patient_entry",
+    "patient_statistics",
     "pool_outcomes",
     "responders",
     "skipped_entry",
 ]
 
 
-def pool_outcomes(p, ready, results, mixed, orders) -> list[OutcomeSeries]:
+#: The top-level keys of a results.json that pooling and the series report read (passed
+#: through as they are when present); ``outcomes`` is cut down by :func:`compact_results`.
+SUMMARY_KEYS = (
+    "patient_id",
+    "blinded",
+    "labels",
+    "comparison",
+    "data_quality",
+    "responder",
+    "verdict",
+    "harms",
+    "adherence",
+    "blinding",
+)
+#: The keys of each outcome kept (``effects``: the primary method's, without its density).
+OUTCOME_KEYS = ("name", "primary", "percent_change", "end_point", "vs_baseline")
+
+
+def compact_results(results: dict, protocol) -> dict:
+    """The part of a results.json that a series needs: a subset, in the same shape.
+
+    The top-level keys of :data:`SUMMARY_KEYS` as they are; per outcome the keys of
+    :data:`OUTCOME_KEYS` and ``effects`` of the primary method only (without ``density``).
+    A worker sends this to the parent instead of the whole file (about a tenth of it).
+    """
+    method = protocol.analysis.primary_method
+    out = {k: results[k] for k in SUMMARY_KEYS if k in results}
+    out["outcomes"] = [
+        {k: o[k] for k in OUTCOME_KEYS if k in o}
+        | {"effects": {method: {k: v for k, v in o["effects"][method].items() if k != "density"}}}
+        for o in results["outcomes"]
+    ]
+    return out
+
+
+def pool_outcomes(p, ids, arms, results, mixed, orders) -> list[OutcomeSeries]:
     """Per outcome: meta-analyses, percent change, mixed model and order effect.
 
-    ``orders`` holds each patient's :func:`order` (the order effect needs the first)."""
+    ``ids`` are the analysed patients, ``arms`` (treated, control), ``results`` each one's
+    :func:`compact_results` by id, ``orders`` each one's :func:`order` (the order effect
+    needs the first)."""
     from nof1.series.comparisons import order_effect, percent_change_test
     from nof1.series.meta import meta_analysis
 
     alpha, method = p.analysis.alpha, p.analysis.primary_method
-    treated, control = ready[0].arms
-    ids = [a.patient_id for a in ready]
+    treated, control = arms
     first = [(o or [None])[0] for o in orders]
     out = []
     for outcome, fit in zip(p.outcomes, mixed, strict=True):
@@ -101,12 +140,12 @@ def folders(ids: list[str]) -> dict[str, str]:
     return out
 
 
-def patient_entry(aligned: Aligned, results: dict, folder: str, protocol, order) -> SeriesPatient:
+def patient_entry(patient_id: str, results: dict, folder: str, protocol, order) -> SeriesPatient:
     """A patient's entry in series.json's ``patients``; ``order`` as :func:`order`."""
     primary = _outcome_of(results, protocol.primary_outcome.name)
     quality = results["data_quality"]
     return SeriesPatient(
-        patient_id=aligned.patient_id,
+        patient_id=patient_id,
         included=True,
         reason=None,
         folder=folder,
@@ -126,15 +165,26 @@ def skipped_entry(skipped: dict) -> SeriesPatient:
     return SeriesPatient(skipped["patient_id"], included=False, reason=skipped["reason"])
 
 
-def daily_data(ready: list[Aligned], days: list[PatientDays]) -> dict:
-    """The included, compared days of every patient, for the mixed model: arrays
-    ``patient`` (index in ``ready``), ``treat`` (bool) and one per outcome."""
-    parts: dict = {"patient": [], "treat": [], **{name: [] for name in days[0].values}}
-    for i, (a, d) in enumerate(zip(ready, days, strict=True)):
-        treated, control = a.arms
-        rows = d.included & ((d.condition == treated) | (d.condition == control))
-        parts["patient"].append(np.full(rows.sum(), i))
-        parts["treat"].append(d.condition[rows] == treated)
-        for name, values in d.values.items():
-            parts[name].append(values[rows])
-    return {key: np.concatenate(value) for key, value in parts.items()}
+def patient_statistics(patient_id: str, days: PatientDays, treated: str, control: str) -> dict:
+    """A patient's sufficient statistics for the mixed model, per outcome (a few hundred
+    bytes: :func:`nof1.series.mixed.mixed_statistics` on the included, compared days)."""
+    from nof1.series.mixed import mixed_statistics
+
+    rows = days.included & ((days.condition == treated) | (days.condition == control))
+    treat = days.condition[rows] == treated
+    who = np.full(int(rows.sum()), patient_id, dtype=object)
+    return {
+        name: mixed_statistics(values[rows], treat, who) for name, values in days.values.items()
+    }
+
+
+def mixed_models(statistics: list[dict], protocol) -> list:
+    """Per outcome, the mixed model from every patient's :func:`patient_statistics`."""
+    from nof1.series.mixed import concat_statistics, mixed_model_from_statistics
+
+    return [
+        mixed_model_from_statistics(
+            concat_statistics(s[o.name] for s in statistics), protocol.analysis.alpha
+        )
+        for o in protocol.outcomes
+    ]

@@ -220,9 +220,12 @@ class SeriesResults:
     command : str or None
         As recorded in every results.json.
     patient_results : dict of str to dict
-        Each analysed patient's results.json, parsed (for the report's per-patient parts).
+        The part of each analysed patient's results.json that pooling and the series
+        report read (:func:`nof1.series.pooling.compact_results`).
     patient_files : dict of str to dict
-        Per analysed patient, the files of its folder (name -> text).
+        Per analysed patient, the files of its folder (name -> text); empty when the
+        workers wrote them (``stage``): then ``staged`` has each file's path under the
+        output folder -> [size, sha256].
     problems : tuple of (str, str)
         (file, problem) of every problem of the skipped patients, for ``--problems FILE``.
     """
@@ -249,6 +252,7 @@ class SeriesResults:
     primary_method: str = "gls_ar1"
     patient_results: dict = field(default_factory=dict, repr=False, compare=False)
     patient_files: dict = field(default_factory=dict, repr=False, compare=False)
+    staged: dict = field(default_factory=dict, repr=False, compare=False)
     problems: tuple = field(default=(), repr=False, compare=False)
 
     def outcome(self, name: str) -> OutcomeSeries:
@@ -317,7 +321,9 @@ class SeriesResults:
 def patient_files(results, aligned: Aligned) -> dict[str, str]:
     """The files of one patient's folder: ``results.json`` and ``aligned.csv``.
 
-    Exactly what ``nof1 analyze`` writes. This is the per-patient hook of
+    What ``nof1 analyze`` writes, the same numbers, but results.json laid out by
+    :func:`nof1.report.results_file.results_text` (indented to the effects, each method's
+    effect on one line: the C encoder's speed). This is the per-patient hook of
     :func:`~nof1.series.analyze_series`: a replacement must return these two files (plus any others,
     e.g. ``report.html``) and be a module-level function, since it runs in worker processes.
 
@@ -331,8 +337,9 @@ def patient_files(results, aligned: Aligned) -> dict[str, str]:
     dict
         File name -> text.
     """
-    text = json.dumps(results.to_dict(), indent=2, ensure_ascii=False) + "\n"
-    return {"results.json": text, "aligned.csv": aligned.to_csv()}
+    from nof1.report.results_file import results_text
+
+    return {"results.json": results_text(results.to_dict()), "aligned.csv": aligned.to_csv()}
 
 
 def series_files(results: SeriesResults) -> dict[str, str]:

@@ -6,12 +6,10 @@ files of :func:`~nof1.series.series_files`.
 
 from __future__ import annotations
 
-import gc
 import json
-import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 
 from nof1.analysis.days import PatientDays
 from nof1.data import Aligned, align
@@ -19,20 +17,24 @@ from nof1.data.align import nothing_to_compare
 from nof1.data.protocol_link import schedule_sha256 as check_schedule_sha256
 from nof1.design.visibility import visible_differences
 from nof1.errors import DiaryError
+from nof1.outputs.staging import stage_files
+from nof1.parallel import cpus, map_chunks
 from nof1.protocol.load import ProtocolFile
 from nof1.series.load import SeriesError, SeriesInput, one_line_reason
 from nof1.series.pooling import (
-    daily_data,
+    compact_results,
     folders,
+    mixed_models,
     order,
     patient_entry,
+    patient_statistics,
     pool_outcomes,
     responders,
     skipped_entry,
 )
 from nof1.series.results import SeriesResults, patient_files
 
-__all__ = ["analyze_series"]
+__all__ = ["analyze_series", "patient_summary"]
 
 _CHUNK = 25  # patients analysed together: the batched fits gain little beyond
 _PER_WORKER = 2 * _CHUNK  # a worker (a second's start-up) pays off from about this many
@@ -50,6 +52,10 @@ def analyze_series(
     command: str | None = None,
     timings: dict | None = None,
     allow_protocol_change: bool = False,
+    client=None,
+    density: bool = True,
+    stage: str | None = None,
+    resume: dict | None = None,
 ) -> SeriesResults:
     """Analyse every patient of a series, then pool (DESIGN.md section 6).
 
@@ -80,6 +86,19 @@ def analyze_series(
     allow_protocol_change : bool
         Analyse even when the allocations were made from other bytes of the protocol
         (their hashes are recorded in series.json and every results.json).
+    client : dask.distributed.Client, optional
+        Analyse the chunks on its cluster (then ``workers`` is not used).
+    density : bool
+        Whether each results.json has the posterior density of ``bayes_ar1`` (drawn by a
+        patient's report; null otherwise, which saves a third of the CPU).
+    stage : str, optional
+        A folder (:meth:`nof1.outputs.OutputSet.stage`) the workers write each patient's
+        files into, under ``patients/FOLDER/``; then ``patient_files`` is empty and
+        ``staged`` has each file's size and SHA-256. On a cluster it must be on storage
+        every worker sees.
+    resume : dict, optional
+        Patient id -> :func:`patient_summary` of patients not to analyse again (their
+        files are complete in the output folder: :func:`nof1.series.resume.kept_patients`).
 
     Returns
     -------
@@ -97,9 +116,12 @@ def analyze_series(
 
     Notes
     -----
-    Patients are analysed in chunks (in worker processes for a large series), each by
+    Patients are aligned and analysed in fixed chunks of 25 (in worker processes for a
+    large series, or on Dask: :func:`nof1.parallel.map_chunks`), each by
     :func:`nof1.analysis.patient.analyze_patients`, which fits the AR(1) models of a whole
-    chunk at once and gives what :func:`~nof1.analysis.patient.analyze_patient` gives.
+    chunk at once and gives what :func:`~nof1.analysis.patient.analyze_patient` gives. A
+    worker sends back only what pooling needs (:func:`patient_summary`, a few kB), so
+    the parent's memory hardly grows with the patients.
 
     A patient cannot be analysed when their diary could not be read, when allocations are
     given but do not include them, when the diary does not fit their allocation, or when
@@ -111,25 +133,53 @@ def analyze_series(
     schedule_sha256 = check_schedule_sha256(
         series.allocations.values(), protocol_file, allow_protocol_change
     )
-    ready, skipped = _align_all(series, p, skip_bad)
-    if progress and len(ready) < len(series.diaries):
-        progress(len(series.diaries) - len(ready))  # the skipped ones are done with
+    todo, bad = _to_align(series)
+    folder = folders(list(series.diaries))  # known before any worker writes a file
+    kept = dict(resume or {})
+    if progress and len(todo) < len(series.diaries):
+        progress(len(series.diaries) - len(todo))  # those not in the allocations
+    run = _Run(protocol_file, files, seed, command, allow_protocol_change, density, stage)
+    tasks = []
+    for i in range(0, len(todo), _CHUNK):
+        chunk = [(pid, diary, alloc, folder[pid]) for pid, diary, alloc in todo[i : i + _CHUNK]]
+        left = [c for c in chunk if c[0] not in kept]
+        if left:
+            tasks.append((left, run))
+        elif progress:
+            progress(len(chunk))
+    if progress and kept:
+        progress(sum(1 for pid, _, _ in todo if pid in kept))
     lap = _lap(timings, "align", start)
-    run = (protocol_file, files, seed, command, allow_protocol_change)
-    outputs = _analyze_all(ready, run, _workers(workers, len(ready)), progress)
+
+    def done(_, out) -> None:
+        if progress:
+            progress(len(out))
+
+    n_workers = 1 if client is not None else _workers(workers, len(todo) - len(kept))
+    outputs = map_chunks(
+        _analyze_chunk, tasks, workers=n_workers, client=client, done=done,
+        meanwhile=_import_pooling,
+    )  # fmt: skip
     lap = _lap(timings, "patients", lap)
-    results = {
-        a.patient_id: json.loads(out["results.json"]) for a, out in zip(ready, outputs, strict=True)
-    }
-    days = [PatientDays.from_table(a.table, [o.name for o in p.outcomes]) for a in ready]
-    orders = [order(d) for d in days]
-    outcomes = pool_outcomes(p, ready, results, _mixed_models(ready, days, p), orders)
+    found = {o["patient_id"]: o for chunk in outputs for o in chunk} | kept
+    ready, skipped = [], list(bad)
+    for pid, _, _ in todo:  # the order of the diaries, wherever each ran
+        entry = found[pid]
+        (skipped if "reason" in entry else ready).append(entry)
+    skipped = _skipped(series, skipped, [e["patient_id"] for e in ready], skip_bad)
+    if len({e["summary"]["blinded"] for e in ready}) > 1:
+        raise DiaryError(series.source, ["mixes blinded (A/B) and unblinded patients"])
+    ids = [e["patient_id"] for e in ready]
+    results = {e["patient_id"]: e["summary"] for e in ready}
+    orders = [e["order"] for e in ready]
+    first = results[ids[0]]
+    arms = (first["comparison"]["treated"], first["comparison"]["control"])
+    mixed = mixed_models([e["mixed"] for e in ready], p)
+    outcomes = pool_outcomes(p, ids, arms, results, mixed, orders)
     _lap(timings, "pooling", lap)
-    treated, control = ready[0].arms
-    folder = folders([a.patient_id for a in ready])
     patients = [
-        patient_entry(a, results[a.patient_id], folder[a.patient_id], p, o)
-        for a, o in zip(ready, orders, strict=True)
+        patient_entry(pid, results[pid], folder[pid], p, o)
+        for pid, o in zip(ids, orders, strict=True)
     ]
     patients += [skipped_entry(s) for s in skipped]
     return SeriesResults(
@@ -141,32 +191,55 @@ def analyze_series(
         source=series.source,
         source_sha256=series.sha256,
         allocation_sources=series.allocation_sources,
-        blinded=ready[0].blinded,
-        labels=results[ready[0].patient_id]["labels"],
-        treated=treated,
-        control=control,
+        blinded=first["blinded"],
+        labels=first["labels"],
+        treated=arms[0],
+        control=arms[1],
         patients=tuple(patients),
         skipped=tuple({"patient_id": s["patient_id"], "reason": s["reason"]} for s in skipped),
         problems=tuple(SeriesError(series.source, skipped).sourced_problems()) if skipped else (),
         outcomes=tuple(outcomes),
-        responders=responders(list(results.values()), treated, control, p.analysis.alpha),
+        responders=responders(list(results.values()), *arms, p.analysis.alpha),
         seed=seed,
         command=command,
         alpha=p.analysis.alpha,
         primary_method=p.analysis.primary_method,
         patient_results=results,
-        patient_files={a.patient_id: out for a, out in zip(ready, outputs, strict=True)},
+        patient_files={e["patient_id"]: e["files"] for e in ready if "files" in e},
+        staged={
+            f"patients/{folder[e['patient_id']]}/{name}": record
+            for e in ready
+            for name, record in e.get("staged", {}).items()
+        },
     )
 
 
-def _align_all(series: SeriesInput, p, skip_bad: bool) -> tuple[list[Aligned], list[dict]]:
-    """The aligned patients that can be analysed, and the skipped ones with their reasons.
+@dataclass(frozen=True)
+class _Run:
+    """What every chunk needs besides its patients (sent with each)."""
 
-    Raises :class:`SeriesError` (without ``skip_bad``: when any patient is bad; else when
-    none is left) and DiaryError (a mix of blinded and unblinded patients).
-    """
+    protocol_file: ProtocolFile
+    files: Callable
+    seed: int
+    command: str | None
+    allow_protocol_change: bool
+    density: bool
+    stage: str | None  # the staging folder's new/ (shared storage on a cluster), or None
+
+
+@dataclass(frozen=True)
+class _Problems:
+    """A worker's DiaryError as its (file, problem) pairs (the error itself pickles badly)."""
+
+    problems: tuple
+
+    def sourced_problems(self):
+        return list(self.problems)
+
+
+def _to_align(series: SeriesInput) -> tuple[list[tuple], list[dict]]:
+    """(patient id, diary, allocation) to align and analyse, and the patients already bad."""
     bad = list(series.bad)
-    ready: list[Aligned] = []
     if series.diaries and not series.allocations:
         if not any(diary.has_condition for diary in series.diaries.values()):
             # One message for the whole series (not one per patient; --skip-bad cannot help).
@@ -179,30 +252,27 @@ def _align_all(series: SeriesInput, p, skip_bad: bool) -> tuple[list[Aligned], l
                     "condition column (baseline, active, placebo, washout, follow_up)"
                 ],
             )
+    todo = []
     for pid, diary in series.diaries.items():
         if series.allocations and pid not in series.allocations:
             sources = ", ".join(series.allocation_sources)
             bad.append({"patient_id": pid, "reason": f"is not in the allocations ({sources})"})
-            continue
-        try:
-            aligned = align(diary, p, series.allocations.get(pid))
-        except DiaryError as exc:
-            bad.append({"patient_id": pid, "reason": one_line_reason(exc), "error": exc})
-            continue
-        missing = nothing_to_compare(aligned) or _missing_condition(aligned)
-        if missing:
-            bad.append({"patient_id": pid, "reason": missing})
         else:
-            ready.append(aligned)
+            todo.append((pid, diary, series.allocations.get(pid)))
+    return todo, bad
+
+
+def _skipped(series: SeriesInput, bad: list[dict], ready: list[str], skip_bad: bool) -> list:
+    """Every patient not analysed, with why (the bad ones first, by the diaries' order)."""
+    order = {pid: i for i, pid in enumerate(series.diaries)}
+    bad = sorted(bad, key=lambda b: order.get(b["patient_id"], -1))
     if bad and not skip_bad:
         raise SeriesError(series.source, bad)
     if not ready:
         raise SeriesError(series.source, bad or [{"patient_id": None, "reason": "no patients"}])
-    if len({a.blinded for a in ready}) > 1:
-        raise DiaryError(series.source, ["mixes blinded (A/B) and unblinded patients"])
     named = {b["patient_id"] for b in bad}
     absent = [pid for pid in series.allocations if pid not in series.diaries and pid not in named]
-    return ready, bad + [
+    return bad + [
         {"patient_id": pid, "reason": "is in the allocations but has no diary"} for pid in absent
     ]
 
@@ -222,36 +292,7 @@ def _missing_condition(aligned: Aligned) -> str | None:
 def _workers(asked: int | None, n: int) -> int:
     if asked is not None:
         return max(1, min(int(asked), n))
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, n // _PER_WORKER))
-
-
-def _analyze_all(ready: list[Aligned], run: tuple, n_workers: int, progress) -> list[dict]:
-    """Every patient's files, in order; chunks of patients in worker processes."""
-    # Fixed chunks, whatever the number of workers: the batched fits of a chunk depend on
-    # its patients in the last bits, and the results must not depend on the workers.
-    chunks = [ready[i : i + _CHUNK] for i in range(0, len(ready), _CHUNK)]
-    outputs: list[dict] = []
-    if n_workers == 1:
-        for chunk in chunks:
-            outputs += _analyze_chunk(chunk, run)
-            if progress:
-                progress(len(chunk))
-        return outputs
-    pool = ProcessPoolExecutor(n_workers, initializer=gc.freeze)
-    try:
-        futures = [pool.submit(_analyze_chunk, chunk, run) for chunk in chunks]
-        _import_pooling()  # meanwhile, rather than after
-        for future, chunk in zip(futures, chunks, strict=True):
-            outputs += future.result()
-            if progress:
-                progress(len(chunk))
-    finally:
-        pool.shutdown(cancel_futures=True)
-    return outputs
+    return max(1, min(cpus(), n // _PER_WORKER))
 
 
 def _import_pooling() -> None:
@@ -261,26 +302,57 @@ def _import_pooling() -> None:
     import nof1.series.pooled  # noqa: F401
 
 
-def _analyze_chunk(chunk: list[Aligned], run: tuple) -> list[dict]:
-    """The files of a few patients, analysed together (runs in a worker process)."""
+def _analyze_chunk(chunk: list[tuple], run: _Run) -> list[dict]:
+    """A few patients aligned, analysed together and their files written (in a worker).
+
+    Returns per patient what the parent needs (:func:`patient_summary`), or why it could
+    not be analysed (``patient_id``, ``reason``, ``error``)."""
     from nof1.analysis.patient import analyze_patients
 
-    protocol_file, files, seed, command, allow_change = run
+    p = run.protocol_file.protocol
+    ready, out = [], {}
+    for pid, diary, allocation, folder in chunk:
+        try:
+            aligned = align(diary, p, allocation)
+        except DiaryError as exc:
+            problems = _Problems(tuple(exc.sourced_problems()))
+            out[pid] = {"patient_id": pid, "reason": one_line_reason(exc), "error": problems}
+            continue
+        missing = nothing_to_compare(aligned) or _missing_condition(aligned)
+        if missing:
+            out[pid] = {"patient_id": pid, "reason": missing}
+        else:
+            ready.append((aligned, folder))
     results = analyze_patients(
-        chunk, protocol_file, seed=seed, command=command, allow_protocol_change=allow_change
+        [a for a, _ in ready],
+        run.protocol_file,
+        seed=run.seed,
+        command=run.command,
+        allow_protocol_change=run.allow_protocol_change,
+        density=run.density,
     )
-    return [files(r, a) for r, a in zip(results, chunk, strict=True)]
+    for r, (aligned, folder) in zip(results, ready, strict=True):
+        files = run.files(r, aligned)
+        entry = patient_summary(json.loads(files["results.json"]), aligned, p)
+        if run.stage is None:
+            entry["files"] = files
+        else:
+            entry["staged"] = stage_files(run.stage, f"patients/{folder}", files)
+        out[aligned.patient_id] = entry
+    return [out[pid] for pid, *_ in chunk]
 
 
-def _mixed_models(ready: list[Aligned], days: list[PatientDays], p) -> list:
-    """Per outcome, the mixed model on the daily data."""
-    from nof1.series.mixed import mixed_model
-
-    daily = daily_data(ready, days)
-    return [
-        mixed_model(daily[o.name], daily["treat"], daily["patient"], p.analysis.alpha)
-        for o in p.outcomes
-    ]
+def patient_summary(results: dict, aligned: Aligned, p) -> dict:
+    """What pooling needs of a patient: ``summary`` (a part of its results.json,
+    :func:`~nof1.series.pooling.compact_results`), ``order`` and ``mixed`` (the mixed
+    model's sufficient statistics, :func:`~nof1.series.pooling.patient_statistics`)."""
+    days = PatientDays.from_table(aligned.table, [o.name for o in p.outcomes])
+    return {
+        "patient_id": aligned.patient_id,
+        "summary": compact_results(results, p),
+        "order": order(days),
+        "mixed": patient_statistics(aligned.patient_id, days, *aligned.arms),
+    }
 
 
 def _lap(timings: dict | None, stage: str, since: float) -> float:

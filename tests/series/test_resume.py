@@ -1,0 +1,72 @@
+"""`nof1 series --resume`: complete, valid patient files of an earlier run are reused (not
+analysed again), anything else is analysed again, and series.json is what a full run gives."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from nof1.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+SERIES = ROOT / "sample_data" / "ldn-fibromyalgia-2013-series"
+ARGS = [SERIES / "series-diary.csv", "--protocol", "ldn-fibromyalgia-2013",
+        "--allocations", SERIES / "series-unblinding-key.json"]  # fmt: skip
+
+
+def run(out: Path, *extra):
+    result = CliRunner().invoke(main, ["series", *map(str, ARGS), *extra, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_resume_reuses_valid_files_and_redoes_the_rest(tmp_path, monkeypatch):
+    import nof1.series.run as series_run
+
+    first = tmp_path / "out"
+    run(first)
+    reference = (first / "series.json").read_text()
+    p02 = first / "patients" / "P02" / "results.json"
+    p02.write_text(p02.read_text()[:-200])  # truncated: not what the manifest recorded
+    (first / "patients" / "P03" / "aligned.csv").unlink()
+    analysed = []
+    real = series_run._analyze_chunk
+
+    def counting(chunk, how):
+        analysed.extend(pid for pid, *_ in chunk)
+        return real(chunk, how)
+
+    monkeypatch.setattr(series_run, "_analyze_chunk", counting)
+    run(first, "--resume", "--workers", "1")
+    assert sorted(analysed) == ["P02", "P03"]
+    assert (first / "series.json").read_text() == reference  # the same --out: same command
+    assert json.loads(p02.read_text())["patient_id"] == "P02"
+    assert (first / "patients" / "P03" / "aligned.csv").exists()
+
+
+def test_resume_with_another_seed_analyses_everyone_again(tmp_path, monkeypatch):
+    import nof1.series.run as series_run
+
+    out = tmp_path / "out"
+    run(out)
+    analysed = []
+    real = series_run._analyze_chunk
+    monkeypatch.setattr(
+        series_run,
+        "_analyze_chunk",
+        lambda chunk, how: analysed.extend(c[0] for c in chunk) or real(chunk, how),
+    )
+    run(out, "--resume", "--seed", "5", "--workers", "1")
+    assert len(analysed) == 31
+
+
+def test_resume_into_an_empty_folder_is_a_full_run(tmp_path):
+    run(tmp_path / "a")
+    run(tmp_path / "b", "--resume")
+    a = json.loads((tmp_path / "a" / "series.json").read_text())
+    b = json.loads((tmp_path / "b" / "series.json").read_text())
+    assert a["outcomes"] == b["outcomes"]
+    shutil.rmtree(tmp_path / "b")
