@@ -307,3 +307,25 @@ def test_a_map_naming_an_unknown_event_names_its_key(tmp_path):
         "adverse_events.itch: not an adverse event of protocol 'ldn-nof1-multicycle' (its "
         "events: vivid_dreams, insomnia, headache, nausea)"
     ]
+
+
+# --- REDCap ---------------------------------------------------------------------------------
+
+
+def test_redcap_yes_no_fields_are_read_by_name_or_label(tmp_path):
+    raw = tmp_path / "raw.csv"
+    raw.write_text(
+        "record_id,redcap_repeat_instrument,redcap_repeat_instance,diary_date,pain,"
+        "vivid_dreams,dose_taken,daily_diary_complete\n"
+        "P01,daily_diary,1,2026-01-05,40,1,1,2\nP01,daily_diary,2,2026-01-06,41,0,,2\n"
+    )
+    table = read_diary(raw, PROTOCOL).table
+    assert table["vivid_dreams"].tolist() == [1.0, 0.0] and table["dose_taken"][0] == 1.0
+    labels = tmp_path / "labels.csv"
+    labels.write_text(
+        "Record ID,Repeat Instrument,Repeat Instance,Date of diary,Pain (0-100),"
+        "Vivid dreams,Took today's capsules,Complete?\n"
+        "P01,Daily Diary,1,2026-01-05,40,Yes,No,Complete\n"
+    )
+    table = read_diary(labels, PROTOCOL).table
+    assert (table["vivid_dreams"][0], table["dose_taken"][0]) == (1.0, 0.0)
