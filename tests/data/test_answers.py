@@ -223,8 +223,7 @@ def test_the_calendar_marks_the_days_of_the_blinding_question():
     asked = table.loc[table["diary_question"] != "", "day"].astype(int).tolist()
     assert asked == [42, 70, 98, 126, 154, 182]
     assert table["diary_question"][41] == (
-        "Which do you think you took this period? (in the diary's guess column: drug, placebo "
-        "or unsure)"
+        "Which do you think you took this period? (answer in the diary's guess column)"
     )
     ics = calendar_ics(pf, s).replace("\r\n ", "")
     assert ics.count("Diary question today: Which do you think you took this period?") == 6
