@@ -71,7 +71,7 @@ def _leaks(protocol_id, folder) -> list[str]:
             for q in quoted:
                 texts = [text.replace(q, "") for text in texts]
         elif path.name == "aligned.csv" or path.name.endswith(_BLINDED_FILES):
-            texts = [path.read_text()]
+            texts = [_without_guesses(p, path)]
         else:
             continue
         for text in texts:
@@ -79,6 +79,17 @@ def _leaks(protocol_id, folder) -> list[str]:
                 around = text[max(0, m.start() - 60) : m.end() + 30]
                 found.append(f"{path.relative_to(folder)}: ...{around}...")
     return found
+
+
+def _without_guesses(p, path) -> str:
+    """The file's text without aligned.csv's guess column: the patient's guess ("drug",
+    "placebo" or "unsure") names what they believe, not the allocation."""
+    import pandas as pd
+
+    if p.blinding_check is None or path.name != "aligned.csv":
+        return path.read_text()
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return table.drop(columns=p.blinding_check.name).to_csv(index=False)
 
 
 _SIMULATION = ("--effect", -10, "--sd", 12, "--phi", 0.5, "--missing", 0.05, "--seed", 3)
