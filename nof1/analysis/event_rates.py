@@ -53,7 +53,9 @@ class RateDifference:
 
     ``days_*`` are observed days, ``events_*`` days with the event, ``rate_*`` their ratio
     (NaN without days); ``estimate`` is treated minus control, ``ci_low``/``ci_high`` the
-    level 1 - alpha interval, ``p_value`` two-sided, ``r`` the persistence used and
+    level 1 - alpha interval, ``se`` the Wald standard error of the estimate
+    ``sqrt(sum_a p_a (1 - p_a) / m_a)`` (not used by the test or interval; for comparison
+    with other fits), ``p_value`` two-sided, ``r`` the persistence used and
     ``reason`` None or why there is no difference.
     """
 
@@ -64,6 +66,7 @@ class RateDifference:
     rate_treated: np.ndarray
     rate_control: np.ndarray
     estimate: np.ndarray
+    se: np.ndarray
     ci_low: np.ndarray
     ci_high: np.ndarray
     p_value: np.ndarray
@@ -165,6 +168,7 @@ def rate_difference(x, arm, period, alpha: float, *, persistence: bool = True) -
             sum(q[a] * (1 - q[a]) / (m_eff[a] + 2) for a in (0, 1))
         )
         centre = q[0] - q[1]
+        wald = np.sqrt(sum(rate[a] * (1 - rate[a]) / m_eff[a] for a in (0, 1)))
     ok = (n[0] > 0) & (n[1] > 0)
     reason = np.where(ok, None, "needs answered days on both conditions").astype(object)
     nan = np.where(ok, 1.0, np.nan)
@@ -176,6 +180,7 @@ def rate_difference(x, arm, period, alpha: float, *, persistence: bool = True) -
         rate_treated=rate[0],
         rate_control=rate[1],
         estimate=estimate * nan,
+        se=wald * nan,
         ci_low=np.clip(centre - half, -1, 1) * nan,
         ci_high=np.clip(centre + half, -1, 1) * nan,
         p_value=p_value * nan,
