@@ -4,13 +4,12 @@ written to a folder: the end-to-end input of ``nof1 analyze``."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data" / "ldn-nof1-multicycle"
 ITEMS = """
 adverse_events:
@@ -25,7 +24,8 @@ blinding_check: {name: guess, label: "Which do you think you took this period?"}
 
 def write_side_inputs(folder: Path, seed: int = 4) -> dict[str, Path]:
     """protocol.yaml (the multicycle protocol with the items, unless it has them), the
-    unblinding key and a diary with the columns; events depend on the day's condition."""
+    sample's unblinding key and blinded allocation re-issued for it (its SHA-256), and a
+    diary with the columns; events depend on the day's condition."""
     from nof1.design.timeline import blinding_check_days, build_timeline
     from nof1.protocol import read_protocol
 
@@ -35,9 +35,15 @@ def write_side_inputs(folder: Path, seed: int = 4) -> dict[str, Path]:
         text += ITEMS
     protocol = folder / "protocol.yaml"
     protocol.write_text(text)
+    pf = read_protocol(protocol)
+    p = pf.protocol
     key = folder / "P01-unblinding-key.json"
-    shutil.copy(SAMPLE / "P01-unblinding-key.json", key)
-    p = read_protocol(protocol).protocol
+    data = json.loads((SAMPLE / "P01-unblinding-key.json").read_text())
+    old = data["protocol"]["sha256"]
+    data["protocol"]["sha256"] = pf.sha256
+    key.write_text(json.dumps(data, indent=2))
+    blinded = folder / "P01-allocation-blinded.csv"
+    blinded.write_text((SAMPLE / "P01-allocation-blinded.csv").read_text().replace(old, pf.sha256))
     allocation = [c == "active" for c in json.loads(key.read_text())["sequence"]]
     t = build_timeline(p, allocation)
     diary = pd.read_csv(SAMPLE / "P01-diary.csv")
@@ -60,4 +66,4 @@ def write_side_inputs(folder: Path, seed: int = 4) -> dict[str, Path]:
     ]
     path = folder / "P01-diary.csv"
     diary.to_csv(path, index=False)
-    return {"protocol": protocol, "key": key, "diary": path}
+    return {"protocol": protocol, "key": key, "blinded": blinded, "diary": path}
