@@ -115,7 +115,6 @@ def adherence_of(patients, protocol, comparisons, itt_effects, seed: int = 0):
     name, label = name_label(item)
     minimum = float(getattr(item, "per_protocol_min", None) or item[2])
     method = registry.method(protocol.analysis.primary_method)
-    k = len(protocol.outcomes)
     primary = next(j for j, o in enumerate(protocol.outcomes) if o.primary)
     by_period = [
         _periods(p.days, items.adherence, c, minimum)
@@ -132,10 +131,11 @@ def adherence_of(patients, protocol, comparisons, itt_effects, seed: int = 0):
             masked.append(p._replace(days=days))
             which.append(i)
     effects = dict.fromkeys(range(len(patients)))
-    if masked:
-        estimates = method.run(compared_trials(masked, protocol, seed))
+    if masked:  # the primary outcome only: one row per patient
+        only = protocol.model_copy(update={"outcomes": [protocol.outcomes[primary]]})
+        estimates = method.run(compared_trials(masked, only, seed))
         for row, i in enumerate(which):
-            effects[i] = estimates.effect(row * k + primary)
+            effects[i] = estimates.effect(row)
     results = []
     for i, (c, periods) in enumerate(zip(comparisons, by_period, strict=True)):
         left_out = sum(q.below_min for q in periods)

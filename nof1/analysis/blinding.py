@@ -27,7 +27,15 @@ from nof1.analysis.items import name_label
 from nof1.analysis.summaries import Arm
 from nof1.schemas.records import Json, Record, entry
 
-__all__ = ["ANSWERS", "BangIndex", "Guesses", "bang_index", "blinding_check"]
+__all__ = [
+    "ANSWERS",
+    "BangIndex",
+    "Blinding",
+    "BlindingCheck",
+    "Guesses",
+    "bang_index",
+    "blinding_check",
+]
 
 #: The answers of the blinding question.
 ANSWERS = ("drug", "placebo", "unsure")
@@ -72,6 +80,40 @@ class BlindingCheck(Record):
         "without answers."
     )
     message: str = entry()
+
+
+_WARNINGS = (
+    "Every way the protocol's treatments look different in the files a patient or analyst "
+    "gets (period lengths, a fixed order, dose instructions), each naming the difference and "
+    "what it reveals; empty when the design can be blind. Never names a treatment."
+)
+
+
+@dataclass(frozen=True)
+class Blinding(Record):
+    """What the trial's blinding could and could not hide, and what the patient guessed
+    (the blinding check's keys are null when the protocol has no ``blinding_check``, and
+    absent in files written before it existed)."""
+
+    warnings: tuple[str, ...] = entry(description=_WARNINGS)
+    name: str | None = entry(None, required=False, description="The diary's guess column.")
+    label: str | None = entry(None, required=False, description="The question asked.")
+    guesses: dict[Arm, Guesses] | None = entry(
+        None, required=False, description="Per compared condition, periods by answer."
+    )
+    periods_asked: Annotated[int | None, Json(minimum=0)] = entry(
+        None, required=False, description="Treatment periods with an answer."
+    )
+    correct: Annotated[int | None, Json(minimum=0)] = entry(
+        None, required=False, description="Periods guessed right; null when blinded."
+    )
+    bang: dict[Arm, BangIndex | None] | None = entry(
+        None,
+        required=False,
+        description="Bang's blinding index per arm; null when blinded (the allocation is "
+        "unknown), null for an arm without answers.",
+    )
+    message: str | None = entry(None, required=False, description="One sentence.")
 
 
 def bang_index(correct, incorrect, unsure, alpha: float = 0.05):
@@ -133,9 +175,9 @@ def blinding_check(days, guess, protocol, comparison) -> BlindingCheck | None:
     name, label = name_label(check)
     treated, control = comparison.arms
     answers = {}  # period -> (condition, last answer in the period)
-    for at in np.flatnonzero((days.period > 0) & (days.phase == "treatment")):
-        if guess[at] in ANSWERS:
-            answers[int(days.period[at])] = (days.condition[at], guess[at])
+    asked = np.isin(guess, list(ANSWERS)) & (days.period > 0) & (days.phase == "treatment")
+    for at in np.flatnonzero(asked):
+        answers[int(days.period[at])] = (days.condition[at], guess[at])
     guesses = {
         arm: Guesses(*(sum(1 for c, g in answers.values() if c == arm and g == a) for a in ANSWERS))
         for arm in (treated, control)

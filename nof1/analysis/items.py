@@ -14,6 +14,8 @@ import numpy as np
 
 __all__ = ["DiaryItems", "name_label"]
 
+_ANSWERS = ("drug", "placebo", "unsure")
+
 
 def name_label(item) -> tuple[str, str]:
     """``(name, label)`` of a protocol item (a pair, or an object with both attributes)."""
@@ -49,7 +51,7 @@ class DiaryItems:
         def numbers(name: str) -> np.ndarray:
             if name not in table:
                 return np.full(n, np.nan)
-            return table[name].to_numpy(dtype=float, na_value=np.nan)
+            return np.asarray(table[name], dtype=float)
 
         events = {name_label(e)[0]: numbers(name_label(e)[0]) for e in _events(protocol)}
         adherence = getattr(protocol, "adherence", None)
@@ -58,7 +60,7 @@ class DiaryItems:
         if check is not None:
             name = name_label(check)[0]
             raw = table[name].to_numpy(dtype=object) if name in table else np.full(n, None)
-            guess = np.array([g if isinstance(g, str) else None for g in raw], dtype=object)
+            guess = np.where(np.isin(raw, list(_ANSWERS)), raw, None).astype(object)
         return cls(
             events=events,
             adherence=None if adherence is None else numbers(name_label(adherence)[0]),
