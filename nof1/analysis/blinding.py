@@ -17,11 +17,12 @@ Controlled Clinical Trials 25, 143-156.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Annotated
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from nof1.analysis.items import name_label
 from nof1.analysis.summaries import Arm
@@ -175,7 +176,8 @@ def blinding_check(days, guess, protocol, comparison) -> BlindingCheck | None:
     name, label = name_label(check)
     treated, control = comparison.arms
     answers = {}  # period -> (condition, last answer in the period)
-    asked = np.isin(guess, list(ANSWERS)) & (days.period > 0) & (days.phase == "treatment")
+    answered = (guess == "drug") | (guess == "placebo") | (guess == "unsure")
+    asked = answered & (days.period > 0) & (days.phase == "treatment")
     for at in np.flatnonzero(asked):
         answers[int(days.period[at])] = (days.condition[at], guess[at])
     guesses = {
@@ -218,7 +220,8 @@ def _message(correct: int, asked: int, arms, protocol) -> str:
     if not asked:
         return "The blinding question was not answered in any period."
     alpha = protocol.analysis.alpha
-    p = float(stats.binom.sf(correct - 1, asked, 0.5))  # P(at least `correct` right by chance)
+    # P(at least `correct` right of `asked` by chance), exactly.
+    p = sum(math.comb(asked, j) for j in range(correct, asked + 1)) / 2**asked
     verdict = "better than chance" if p <= alpha else "no better than chance"
     if 0.5**asked > alpha:
         verdict += f" (with {asked} periods even all right could be chance)"
