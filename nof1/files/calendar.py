@@ -75,17 +75,15 @@ def diary_question(p: Protocol, s: PatientSchedule) -> dict[int, str]:
     >>> sorted(q)
     [42, 70, 98, 126, 154, 182]
     >>> print(q[42])
-    Which do you think you took this period? (in the diary's guess column: drug, placebo or
-    unsure)
+    Which do you think you took this period? (answer in the diary's guess column)
     """
     from nof1.design.timeline import blinding_check_days
 
     if p.blinding_check is None:
         return {}
-    text = (
-        f"{p.blinding_check.label} (in the diary's {p.blinding_check.name} column: drug, "
-        "placebo or unsure)"
-    )
+    # The answers (drug, placebo, unsure) are not spelled out: no file the patient gets
+    # names a treatment, not even as an answer to choose (tests/design/test_blinding.py).
+    text = f"{p.blinding_check.label} (answer in the diary's {p.blinding_check.name} column)"
     return dict.fromkeys(blinding_check_days(p, s.allocation), text)
 
 

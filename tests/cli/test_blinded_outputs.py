@@ -82,19 +82,14 @@ def _leaks(protocol_id, folder) -> list[str]:
 
 
 def _without_guesses(p, path) -> str:
-    """The file's text without the blinding question's answers: the patient's guess
-    ("drug", "placebo" or "unsure") names what they believe, not the allocation."""
+    """The file's text without aligned.csv's guess column: the patient's guess ("drug",
+    "placebo" or "unsure") names what they believe, not the allocation."""
     import pandas as pd
 
-    text = path.read_text()
-    if p.blinding_check is None:
-        return text
-    if path.name == "aligned.csv":
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-        return table.drop(columns=p.blinding_check.name).to_csv(index=False)
-    if path.suffix == ".ics":  # unfold the lines and their escapes first
-        text = text.replace("\n ", "").replace("\\,", ",")  # (read_text: \n line ends)
-    return text.replace("drug, placebo or unsure", "")
+    if p.blinding_check is None or path.name != "aligned.csv":
+        return path.read_text()
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return table.drop(columns=p.blinding_check.name).to_csv(index=False)
 
 
 _SIMULATION = ("--effect", -10, "--sd", 12, "--phi", 0.5, "--missing", 0.05, "--seed", 3)

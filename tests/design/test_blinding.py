@@ -125,6 +125,7 @@ def test_the_diary_template_has_one_empty_row_per_day_with_every_outcome():
         "pain",
         "fatigue",
         "sleep_quality",
+        *pf.protocol.answer_items,  # adverse events and adherence (issue 16)
         "note",
     ]
     assert rows[0]["date"] == "2026-01-05" and rows[-1]["day"] == "98"
