@@ -17,6 +17,9 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
+from nof1.analysis.adherence import Adherence
+from nof1.analysis.blinding import Blinding
+from nof1.analysis.harms import Harms
 from nof1.analysis.patient import SCHEMA as RESULTS_SCHEMA
 from nof1.analysis.registry import METHODS, primary_methods
 from nof1.analysis.summaries import (
@@ -42,11 +45,6 @@ _SHA256 = Json(pattern="^[0-9a-f]{64}$")
 _PROBABILITY = Json(minimum=0, maximum=1)
 _OPEN_UNIT = Json(exclusiveMinimum=0, exclusiveMaximum=1)
 _BLINDING = "What the trial's blinding could and could not hide."
-_WARNINGS = (
-    "Every way the protocol's treatments look different in the files a patient or analyst "
-    "gets (period lengths, a fixed order, dose instructions), each naming the difference and "
-    "what it reveals; empty when the design can be blind. Never names a treatment."
-)
 
 
 # --- contract v2: what every file says about its analysis ---------------------------------
@@ -95,13 +93,6 @@ class Software(Record):
         description="Seed of the Monte Carlo randomization test (used only when the scheme "
         "has over 100 000 allocations)."
     )
-
-
-@dataclass(frozen=True)
-class Blinding(Record):
-    """What the trial's blinding could and could not hide."""
-
-    warnings: tuple[str, ...] = entry(description=_WARNINGS)
 
 
 @dataclass(frozen=True)
@@ -223,6 +214,16 @@ class ResultsFile(Record):
     outcomes: Annotated[tuple[OutcomeResults, ...], Json(minItems=1)] = entry()
     responder: Responder = entry()
     verdict: str = entry()
+    harms: Harms | None = entry(
+        required=False,
+        description="Side effects by condition; null when the protocol has no "
+        "adverse_events (absent in files written before them).",
+    )
+    adherence: Adherence | None = entry(
+        required=False,
+        description="Doses taken and the per-protocol analysis; null when the protocol "
+        "has no adherence item (absent in files written before it).",
+    )
 
 
 # --- series.json ----------------------------------------------------------------------------
