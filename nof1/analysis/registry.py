@@ -263,13 +263,21 @@ METHODS: dict[str, Method] = {
             words="the non-overlap of all pairs of days",
             description=(
                 "non-overlap of all pairs: the share of pairs of a treated and a control day "
-                "in which the treated day is better (ties count half; 50% means no difference)"
+                "in which the treated day is better (ties count half; 50% means no "
+                "difference), with an interval from its placement values whose variance is "
+                "estimated across treatment periods (so it allows for day-to-day "
+                "correlation), t with periods - 2 degrees of freedom, and never narrower than "
+                "Newcombe's independent-days interval; no interval with fewer than 2 periods "
+                "of a condition"
             ),
-            fields=("estimate", "ci_low", "ci_high"),
+            fields=("estimate", "se", "df", "ci_low", "ci_high", "interval_reason"),
             kernel="nof1.analysis.nonoverlap:nap",
             may_be_primary=False,
             power_rule="interval_excludes_null",
-            power_note="assumes independent days; a probability, so no bias is reported",
+            power_note=(
+                "interval from a variance across treatment periods (allows for day-to-day "
+                "correlation); a probability, so no bias is reported"
+            ),
             null=0.5,
             outcome_units=False,
         ),

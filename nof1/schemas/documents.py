@@ -161,6 +161,7 @@ _FIELD_TYPES = {
     "n_allocations": Annotated[int | None, Json(minimum=1)],
     "exact": bool | None,
     "density": Density | None,
+    "interval_reason": str | None,
 }
 
 
