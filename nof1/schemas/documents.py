@@ -162,6 +162,8 @@ _FIELD_TYPES = {
     "exact": bool | None,
     "density": Density | None,
     "interval_reason": str | None,
+    "cycles_used": Annotated[int | None, Json(minimum=0)],
+    "cycles_left_out": Annotated[int | None, Json(minimum=0)],
 }
 
 
