@@ -130,8 +130,14 @@ def _cycles_trials(y, arm, cycle):
     arm = np.asarray([arm], dtype=np.int8)
     cycle = np.asarray([cycle])
     return Trials(
-        np.asarray([y], dtype=float), np.arange(1, arm.size + 1), arm, cycle * 2 - arm,
-        np.array([-1.0]), np.array([10.0]), 0.05, cycle=cycle,
+        np.asarray([y], dtype=float),
+        np.arange(1, arm.size + 1),
+        arm,
+        cycle * 2 - arm,
+        np.array([-1.0]),
+        np.array([10.0]),
+        0.05,
+        cycle=cycle,
     )
 
 
@@ -140,7 +146,7 @@ def test_paired_periods_equals_scipy_ttest_rel_on_hand_built_cycles():
     # period has no observed day, so it is left out.
     from nof1.analysis.classic import paired_periods as kernel
 
-    y = [5, 6, 4, 8, 9, 7,  9, 8, 7, 4, 5, 3,  2, 3, 4, np.nan, np.nan, np.nan,  6, 5, 7, 9, 8, 8]
+    y = [5, 6, 4, 8, 9, 7, 9, 8, 7, 4, 5, 3, 2, 3, 4, np.nan, np.nan, np.nan, 6, 5, 7, 9, 8, 8]
     arm = [1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 0]
     cycle = [1] * 6 + [2] * 6 + [3] * 6 + [4] * 6
     est = kernel(_cycles_trials(y, arm, cycle)).effect(0)

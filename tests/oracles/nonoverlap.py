@@ -7,7 +7,6 @@ import numpy as np
 from scipy import optimize, special
 
 from nof1.analysis.effect import Effect
-from oracles.classic import arms
 
 __all__ = ["nap", "newcombe5"]
 
@@ -103,6 +102,11 @@ def nap(y, active, better: str, alpha: float = 0.05, period=None) -> Effect:
         low = min(low, max(estimate - half, 0.0))
         high = max(high, min(estimate + half, 1.0))
     return Effect(
-        "nap", estimate=estimate, se=se, df=df, ci_low=low, ci_high=high,
+        "nap",
+        estimate=estimate,
+        se=se,
+        df=df,
+        ci_low=low,
+        ci_high=high,
         extra={"interval_reason": None},
     )
