@@ -15,16 +15,17 @@ from nof1.report.text import end_point_note
 __all__ = ["heterogeneity_words", "render_series_report"]
 
 
-def heterogeneity_words(meta: dict) -> str:
-    """How much the patients differ, in words (I² bands after Higgins et al., BMJ 2003).
+def heterogeneity_words(meta: dict, level: str) -> str:
+    """How much the patients differ, in words (I² bands after Higgins et al., BMJ 2003),
+    and the prediction interval (``level``, as :func:`level_text` writes it) in a sentence.
 
     Examples
     --------
     >>> heterogeneity_words({"i2": 60.2, "tau2": 30.0, "pi_low": -19.4, "pi_high": 2.6,
-    ...                      "estimate": -8.4, "reason": None})
+    ...                      "estimate": -8.4, "reason": None}, "90%")
     'Patients differ substantially (I² 60%): the typical patient-to-patient spread of the
-    true effect is ±5.5 points (tau), and the effect in a new patient is expected between
-    19.4 lower and 2.6 higher.'
+    true effect is ±5.5 points (tau). In a new patient like these, the effect would lie
+    between 19.4 lower and 2.6 higher 90% of the time (prediction interval).'
     """
     if meta.get("reason"):
         return f"Heterogeneity cannot be assessed: {meta['reason']}."
@@ -41,8 +42,9 @@ def heterogeneity_words(meta: dict) -> str:
     verb = "Patients differ little" if band == "little" else f"Patients differ {band}"
     return (
         f"{verb} (I² {i2:.0f}%): the typical patient-to-patient spread of the true effect is "
-        f"±{meta['tau2'] ** 0.5:.1f} points (tau), and the effect in a new patient is "
-        f"expected between {_signed_words(meta['pi_low'])} and {_signed_words(meta['pi_high'])}."
+        f"±{meta['tau2'] ** 0.5:.1f} points (tau). In a new patient like these, the effect "
+        f"would lie between {_signed_words(meta['pi_low'])} and "
+        f"{_signed_words(meta['pi_high'])} {level} of the time (prediction interval)."
     )
 
 
@@ -93,7 +95,9 @@ def render_series_report(
         summary=_summary(primary, series),
         level=level_text(series["analysis"]["interval_level"]),
         method=registry_method(series["analysis"]["primary_method"]),
-        heterogeneity=heterogeneity_words(primary["meta_analysis"]),
+        heterogeneity=heterogeneity_words(
+            primary["meta_analysis"], level_text(series["analysis"]["interval_level"])
+        ),
         figures=figures,
         patient_results=patient_results,
         patient_reports=patient_reports,
@@ -137,7 +141,8 @@ def _summary(primary: dict, series: dict) -> list[str]:
             f"{_signed_words(meta['estimate'], ' points')} on {t} than on {c} ({level} CI "
             f"from {_signed_words(meta['ci_low'])} to {_signed_words(meta['ci_high'])}; "
             f"p {fmt_p(meta['p_value'])}; random-effects meta-analysis of each patient's "
-            f"estimate by {method.words})."
+            f"estimate by {method.words}, with a t test on {meta['k'] - 1} degrees of freedom "
+            f"for {meta['k']} patients (Knapp-Hartung))."
         )
     pc = primary["percent_change"]
     if not pc.get("reason"):
@@ -222,7 +227,7 @@ def _forest(primary: dict, series: dict):
                 mode="lines",
                 line={"color": COLORS["ink"]},
                 fillcolor=COLORS[comp["treated"]],
-                name=f"pooled (REML, {level} CI)",
+                name=f"pooled (REML, Knapp-Hartung {level} CI)",
             )
         )
         fig.add_trace(

@@ -6,7 +6,9 @@ Model, for day j of patient i (only days that are ``included`` in the comparison
     (u0_i, u1_i) ~ N(0, G) (unstructured 2 x 2),  e_ij ~ N(0, sigma²) independent,
 
 fitted by REML: R ``lme4::lmer(y ~ treat + (1 + treat | patient), REML = TRUE)``. ``b1``
-is the pooled effect (treated minus control). Unlike the per-patient gls_ar1 model it
+is the pooled effect (treated minus control), tested by t with Satterthwaite's degrees of
+freedom as ``lmerTest`` (with few patients a normal reference is too liberal: the df are
+close to the number of patients, not of days). Unlike the per-patient gls_ar1 model it
 ignores autocorrelation between days, so its standard error is a little optimistic when
 diaries are autocorrelated; the meta-analysis of gls_ar1 effects is the primary pooled
 analysis, and this model a check on it.
@@ -26,13 +28,72 @@ from typing import Annotated, Literal, NamedTuple
 import numpy as np
 
 from nof1.schemas.records import Json, PValue, Record, entry
+from nof1.series.mixed_reml import relative_factor, reml_criterion
 
-__all__ = ["FORMULA", "MixedModel", "mixed_model"]
+__all__ = [
+    "FORMULA",
+    "MixedModel",
+    "MixedStatistics",
+    "concat_statistics",
+    "mixed_model",
+    "mixed_model_from_statistics",
+    "mixed_statistics",
+]
 
 #: The model, in lme4's notation.
 FORMULA = "y ~ treat + (1 + treat | patient)"
 _SOFTWARE = "nof1 (exact REML from per-patient sufficient statistics, as lme4::lmer)"
 _SINGULAR = 1e-4  # lme4's isSingular() tolerance on the relative Cholesky factor
+
+
+class MixedStatistics(NamedTuple):
+    """Per-patient sufficient statistics of the mixed model: all the exact REML fit needs.
+
+    One entry per patient (leading axis, m patients); every field is an array, so the
+    statistics of groups of patients combine by concatenating each field
+    (:func:`concat_statistics`).
+
+    Attributes
+    ----------
+    patient : ndarray, shape (m,)
+        Patient ids.
+    A : ndarray, shape (m, 2, 2)
+        ``XᵢᵀXᵢ`` with ``Xᵢ = [1, treat]``: ``[[nᵢ, n1ᵢ], [n1ᵢ, n1ᵢ]]`` (days, treated days).
+    b : ndarray, shape (m, 2)
+        ``Xᵢᵀ(yᵢ - cᵢ)``: the sums of ``y - centre`` over all days and over treated days.
+    yy : ndarray, shape (m,)
+        ``(yᵢ - cᵢ)ᵀ(yᵢ - cᵢ)``.
+    centre : ndarray, shape (m,)
+        ``cᵢ``, the constant subtracted from patient i's y before summing (for precision).
+    """
+
+    patient: np.ndarray
+    A: np.ndarray
+    b: np.ndarray
+    yy: np.ndarray
+    centre: np.ndarray
+
+    @property
+    def n_obs(self) -> int:
+        """Days with an outcome, over all patients."""
+        return int(self.A[:, 0, 0].sum())
+
+    @property
+    def df(self) -> int:
+        """Residual degrees of freedom N - p of the REML criterion."""
+        return self.n_obs - 2
+
+    def pooled(self) -> MixedStatistics:
+        """The same statistics with one centre for every patient (the day-weighted mean of
+        the centres), as the fit needs; unchanged when they share one already."""
+        if self.centre.size == 0 or np.all(self.centre == self.centre[0]):
+            return self
+        n, n1 = self.A[:, 0, 0], self.A[:, 1, 1]
+        common = float(np.sum(n * self.centre) / n.sum())
+        d = self.centre - common  # y - common = (y - cᵢ) + dᵢ
+        b = self.b + d[:, None] * np.stack([n, n1], axis=-1)
+        yy = self.yy + 2 * d * self.b[:, 0] + d**2 * n
+        return MixedStatistics(self.patient, self.A, b, yy, np.full(self.centre.size, common))
 
 
 @dataclass(frozen=True)
@@ -41,9 +102,16 @@ class MixedModel(Record):
 
     Attributes
     ----------
-    estimate, se, ci_low, ci_high, p_value : float or None
-        Fixed treatment effect ``b1``, its standard error, Wald (z) interval and two-sided
-        p-value (lme4 reports t values without p).
+    estimate, se : float or None
+        Fixed treatment effect ``b1`` and its standard error.
+    df, t, ci_low, ci_high, p_value : float or None
+        Satterthwaite degrees of freedom of ``b1`` (as ``lmerTest``'s ``summary()``; see
+        :mod:`nof1.series.mixed_df`), ``t = estimate / se``, the t interval and two-sided
+        t test on ``df``. When the Hessian of the REML criterion is not positive definite
+        (a fit on the boundary) df is the patients with both conditions minus 1, and a
+        warning says so.
+    df_method : {"Satterthwaite", "patients - 1"}
+        Which df it is.
     intercept : float or None
         Fixed intercept ``b0`` (mean on the control condition).
     sd_intercept, sd_treat, corr : float or None
@@ -66,9 +134,18 @@ class MixedModel(Record):
 
     estimate: float | None = None
     se: float | None = None
-    ci_low: float | None = None
+    df: float | None = entry(
+        None, description="Satterthwaite degrees of freedom of the treatment effect (lmerTest)."
+    )
+    t: float | None = None
+    ci_low: float | None = entry(None, description="t interval on df: estimate ± t se.")
     ci_high: float | None = None
-    p_value: PValue = None
+    p_value: PValue = entry(None, description="Two-sided t test on df (lmerTest's summary()).")
+    df_method: Literal["Satterthwaite", "patients - 1"] | None = entry(
+        None,
+        description="Satterthwaite, or patients with both conditions minus 1 when the REML "
+        "Hessian is not positive definite.",
+    )
     intercept: float | None = None
     sd_intercept: float | None = None
     sd_treat: float | None = None
@@ -86,7 +163,8 @@ class MixedModel(Record):
 
 
 def mixed_model(y, treat, patient, alpha: float = 0.05) -> MixedModel:
-    """Fit ``y ~ treat + (1 + treat | patient)`` by REML.
+    """Fit ``y ~ treat + (1 + treat | patient)`` by REML; test ``treat`` by t with
+    Satterthwaite's degrees of freedom (as ``lmerTest::lmer``).
 
     Parameters
     ----------
@@ -140,16 +218,74 @@ def mixed_model(y, treat, patient, alpha: float = 0.05) -> MixedModel:
     >>> m.n_patients, m.converged, -12 < m.estimate < -7
     (6, True, True)
     """
-    from scipy import optimize, special
+    return mixed_model_from_statistics(mixed_statistics(y, treat, patient), alpha)
 
+
+def mixed_statistics(y, treat, patient) -> MixedStatistics:
+    """The per-patient sufficient statistics of :func:`mixed_model` (days with a missing y
+    are dropped); see :class:`MixedStatistics`.
+
+    Examples
+    --------
+    >>> s = mixed_statistics([1.0, 2.0, 4.0, 3.0, np.nan], [0, 1, 0, 1, 1], list("bbaaa"))
+    >>> s.patient.tolist(), s.n_obs
+    (['a', 'b'], 4)
+    """
     y = np.asarray(y, dtype=float)
     treat = np.asarray(treat).astype(float)
     patient = np.asarray(patient)
     keep = np.isfinite(y)
     y, treat, patient = y[keep], treat[keep], patient[keep]
-    _, groups = np.unique(patient, return_inverse=True)
-    stats = _stats(y, treat, groups)
+    ids, groups = np.unique(patient, return_inverse=True)
+    centre = float(y.mean()) if y.size else 0.0
+    yc = y - centre
+    m = ids.size
+
+    def total(weights):
+        return np.bincount(groups, weights=weights, minlength=m)
+
+    n, n1 = total(np.ones_like(yc)), total(treat)
+    A = np.stack([np.stack([n, n1], axis=-1), np.stack([n1, n1], axis=-1)], axis=-2)
+    b = np.stack([total(yc), total(yc * treat)], axis=-1)
+    return MixedStatistics(ids, A, b, total(yc * yc), np.full(m, centre))
+
+
+def concat_statistics(parts) -> MixedStatistics:
+    """The statistics of several groups of patients as one (each patient in one group).
+
+    Examples
+    --------
+    >>> y, treat, patient = [1.0, 2.0, 4.0, 3.0, 5.0, 7.0], [0, 1] * 3, [1, 1, 2, 2, 3, 3]
+    >>> whole = mixed_statistics(y, treat, patient)
+    >>> parts = [mixed_statistics(y[:2], treat[:2], patient[:2]),
+    ...          mixed_statistics(y[2:], treat[2:], patient[2:])]
+    >>> np.allclose(concat_statistics(parts).pooled().yy, whole.yy)
+    True
+    """
+    parts = list(parts)
+    if not parts:
+        raise ValueError("no statistics to combine")
+    out = MixedStatistics(
+        *(np.concatenate([getattr(s, f) for s in parts]) for f in MixedStatistics._fields)
+    )
+    if np.unique(out.patient).size != out.patient.size:
+        raise ValueError("a patient appears in more than one group of statistics")
+    return out
+
+
+def mixed_model_from_statistics(stats: MixedStatistics, alpha: float = 0.05) -> MixedModel:
+    """Fit ``y ~ treat + (1 + treat | patient)`` by REML from per-patient statistics.
+
+    ``mixed_model(y, treat, patient, alpha)`` is
+    ``mixed_model_from_statistics(mixed_statistics(y, treat, patient), alpha)``; statistics
+    of several groups of patients, joined by :func:`concat_statistics`, give the fit of all
+    of their days together.
+    """
+    from scipy import optimize, special
+
+    stats = stats.pooled()
     n, n1 = stats.A[:, 0, 0], stats.A[:, 1, 1]
+    n_obs = int(n.sum())
     both = int(((n1 > 0) & (n - n1 > 0)).sum())
     reason = None
     if both < 3:
@@ -157,9 +293,9 @@ def mixed_model(y, treat, patient, alpha: float = 0.05) -> MixedModel:
     elif _within(stats) <= 1e-12 * max(stats.yy.sum(), np.finfo(float).tiny):
         reason = "the outcome does not vary within patients and conditions"
     if reason:
-        return MixedModel(n_obs=int(y.size), n_patients=int(n.size), reason=reason)
+        return MixedModel(n_obs=n_obs, n_patients=int(n.size), reason=reason)
     fit = optimize.minimize(
-        lambda theta: _criterion(theta, stats, gradient=True),
+        lambda theta: reml_criterion(theta, stats, gradient=True),
         _start(stats),
         jac=True,
         method="L-BFGS-B",
@@ -167,15 +303,25 @@ def mixed_model(y, treat, patient, alpha: float = 0.05) -> MixedModel:
         options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 1000},
     )
     theta = fit.x
-    reml = _criterion(theta, stats)
+    reml = reml_criterion(theta, stats)
     sigma2 = reml.rss / stats.df
     cov = sigma2 * np.linalg.inv(reml.P)
     b, se = float(reml.beta[1]), float(np.sqrt(cov[1, 1]))
-    lam = _lambda(theta)
+    lam = relative_factor(theta)
     g = sigma2 * lam @ lam.T
     sds = np.sqrt(np.diag(g))
-    z = special.ndtri(1 - alpha / 2)
+    from nof1.series.mixed_reml import satterthwaite
+
+    df = satterthwaite(theta, math.sqrt(sigma2), stats).df
+    df_method = "Satterthwaite"
     messages = []
+    if df is None or not df > 0:
+        df, df_method = float(both - 1), "patients - 1"
+        messages.append(
+            "the REML Hessian is not positive definite, so the t test uses the patients "
+            f"with both conditions minus 1 ({both - 1}) degrees of freedom, not Satterthwaite's"
+        )
+    q = special.stdtrit(df, 1 - alpha / 2)
     if not fit.success:
         messages.append(f"the REML optimisation did not converge ({fit.message})")
     if theta[0] < _SINGULAR or theta[2] < _SINGULAR:
@@ -185,15 +331,18 @@ def mixed_model(y, treat, patient, alpha: float = 0.05) -> MixedModel:
     return MixedModel(
         estimate=b,
         se=se,
-        ci_low=float(b - z * se),
-        ci_high=float(b + z * se),
-        p_value=float(2 * special.ndtr(-abs(b / se))) if se > 0 else None,
-        intercept=float(reml.beta[0] + stats.centre),
+        df=float(df),
+        t=float(b / se) if se > 0 else None,
+        ci_low=float(b - q * se),
+        ci_high=float(b + q * se),
+        p_value=float(2 * special.stdtr(df, -abs(b / se))) if se > 0 else None,
+        df_method=df_method,
+        intercept=float(reml.beta[0] + stats.centre[0]),
         sd_intercept=float(sds[0]),
         sd_treat=float(sds[1]),
         corr=float(np.clip(g[0, 1] / (sds[0] * sds[1]), -1, 1)) if sds.all() else None,
         sigma=float(np.sqrt(sigma2)),
-        n_obs=int(y.size),
+        n_obs=n_obs,
         n_patients=int(n.size),
         converged=bool(fit.success),
         warnings=tuple(messages),
@@ -201,39 +350,7 @@ def mixed_model(y, treat, patient, alpha: float = 0.05) -> MixedModel:
     )
 
 
-class _Stats(NamedTuple):
-    """Per patient (leading axis): A = XᵢᵀXᵢ (m, 2, 2), b = Xᵢᵀyᵢ (m, 2), yᵀy (m,), of
-    centred y; the centre; and N - p."""
-
-    A: np.ndarray
-    b: np.ndarray
-    yy: np.ndarray
-    centre: float
-    df: int
-
-
-class _Reml(NamedTuple):
-    value: float  # -2 l_R
-    beta: np.ndarray
-    P: np.ndarray
-    rss: float
-
-
-def _stats(y: np.ndarray, treat: np.ndarray, groups: np.ndarray) -> _Stats:
-    centre = float(y.mean()) if y.size else 0.0
-    yc = y - centre
-    m = groups.max(initial=-1) + 1
-
-    def total(weights):
-        return np.bincount(groups, weights=weights, minlength=m)
-
-    n, n1 = total(np.ones_like(yc)), total(treat)
-    A = np.stack([np.stack([n, n1], axis=-1), np.stack([n1, n1], axis=-1)], axis=-2)
-    b = np.stack([total(yc), total(yc * treat)], axis=-1)
-    return _Stats(A, b, total(yc * yc), centre, y.size - 2)
-
-
-def _within(s: _Stats) -> float:
+def _within(s: MixedStatistics) -> float:
     """Residual sum of squares around each patient's two condition means: the smallest
     S² can be, so the criterion is bounded when it is positive."""
     n, n1 = s.A[:, 0, 0], s.A[:, 1, 1]
@@ -244,33 +361,7 @@ def _within(s: _Stats) -> float:
     return float(np.sum(s.yy - fitted))
 
 
-def _lambda(theta) -> np.ndarray:
-    return np.array([[theta[0], 0.0], [theta[1], theta[2]]])
-
-
-def _criterion(theta, s: _Stats, gradient: bool = False):
-    """-2 l_R at θ (and its gradient); the formulas are in :func:`mixed_model`'s Notes."""
-    lam = _lambda(theta)
-    D = lam @ lam.T
-    K = np.eye(2) + s.A @ D  # I + Aᵢ D, per patient
-    W = np.linalg.inv(K)
-    C = W @ s.A  # XᵢᵀHᵢ⁻¹Xᵢ (symmetric)
-    g = (W @ s.b[..., None])[..., 0]  # XᵢᵀHᵢ⁻¹yᵢ
-    r = np.sum(s.yy - np.sum((s.b @ D) * g, axis=-1))  # yᵀH⁻¹y = Σ yᵢᵀyᵢ - (D bᵢ)ᵀ Wᵢ bᵢ
-    P, q = C.sum(axis=0), g.sum(axis=0)
-    beta = np.linalg.solve(P, q)
-    rss = float(r - q @ beta)
-    value = s.df * (1 + math.log(2 * math.pi * rss / s.df))
-    value += np.log(np.linalg.det(K)).sum() + math.log(np.linalg.det(P))
-    if not gradient:
-        return _Reml(float(value), beta, P, rss)
-    e = g - C @ beta  # Xᵢᵀ Hᵢ⁻¹ (yᵢ - Xᵢ b)
-    T = P - np.einsum("mij,jk,mkl->il", C, np.linalg.inv(P), C) - s.df / rss * (e.T @ e)
-    grad = 2 * T @ lam
-    return float(value), np.array([grad[0, 0], grad[1, 0], grad[1, 1]])
-
-
-def _start(s: _Stats) -> np.ndarray:
+def _start(s: MixedStatistics) -> np.ndarray:
     """θ from moment estimates: the spread of each patient's two condition means, less
     their sampling variance. It saves iterations; the optimum is the same."""
     n, n1 = s.A[:, 0, 0], s.A[:, 1, 1]

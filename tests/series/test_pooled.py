@@ -33,7 +33,7 @@ def test_dl_on_a_small_example_matches_metafor():
     # rma(c(-12, -4, -9.5, 1), sei = c(3, 2.5, 4, 3.5), method = "DL"); predict(); blup()
     m = meta_analysis(YI, SE, "DL")
     assert_allclose(
-        [m.estimate, m.se, m.tau2, m.i2, m.q, m.q_p_value, m.p_value],
+        [m.estimate, m.z.se, m.tau2, m.i2, m.q, m.q_p_value, m.z.p_value],
         [
             -6.0844827362594,
             2.8255473839536,
@@ -45,7 +45,7 @@ def test_dl_on_a_small_example_matches_metafor():
         ],
         rtol=1e-10,
     )
-    assert_allclose([m.pi_low, m.pi_high], [-16.72069796937454, 4.55173249685575], rtol=1e-10)
+    assert_allclose([m.z.pi_low, m.z.pi_high], [-16.72069796937454, 4.55173249685575], rtol=1e-10)
     assert_allclose(
         [s.estimate for s in m.shrunken],
         [-10.25247747063549, -4.47005756789504, -8.04138200723755, -1.57401389926951],
@@ -214,7 +214,12 @@ def test_pooling_many_series_at_once_equals_one_series_at_a_time():
                 continue
             assert_allclose(
                 [rows.estimate[i], rows.se[i], rows.tau2[i], rows.p_value[i]],
-                [one.estimate, one.se, one.tau2, one.p_value],
+                [one.estimate, one.z.se, one.tau2, one.z.p_value],
                 rtol=1e-12,
                 atol=1e-14,
+            )
+            assert_allclose(
+                [rows.kh_se[i], rows.kh_t[i], rows.kh_df[i], rows.kh_p_value[i]],
+                [one.se, one.t, one.df, one.p_value],
+                rtol=1e-12,
             )
