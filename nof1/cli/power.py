@@ -68,7 +68,7 @@ def _number_list(kind, low: float | None = None, low_open: bool = False):
     type=click.IntRange(1, 1000),
     metavar="N",
     help="Patients per series; with N > 1 also the power of a random-effects "
-    "meta-analysis of their gls_ar1 effects.",
+    "meta-analysis (REML, Knapp-Hartung) of their effects by the primary method.",
 )
 @click.option(
     "--effect-sd",
