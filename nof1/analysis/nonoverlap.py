@@ -112,8 +112,8 @@ def nap(trials: Trials) -> Estimates:
     for i in np.flatnonzero(no_interval):
         values["interval_reason"][i] = (
             f"no interval: one that allows for day-to-day correlation needs at least "
-            f"{MIN_PERIODS} periods of each condition with observed days; got {k_a[i]} active "
-            f"and {k_p[i]} placebo"
+            f"{MIN_PERIODS} periods of each condition with observed days; got {k_a[i]} and "
+            f"{k_p[i]}"
         )
     return Estimates("nap", values, reason)
 

@@ -151,4 +151,7 @@ def test_one_period_per_condition_gives_the_estimate_without_an_interval():
     result = nap([1.0, 2, 3, 4, 5, 6], [1, 1, 1, 0, 0, 0], "lower", period=[1, 1, 1, 2, 2, 2])
     assert result.estimate == 1.0 and result.reason is None
     assert result.ci_low is None and result.ci_high is None
-    assert result.extra["interval_reason"].endswith("got 1 active and 1 placebo")
+    assert result.extra["interval_reason"].endswith(
+        "periods of each condition with observed days; got 1 and 1"
+    )
+    assert "active" not in result.extra["interval_reason"]  # not reworded: no arm names

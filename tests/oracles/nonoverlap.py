@@ -89,7 +89,7 @@ def nap(y, active, better: str, alpha: float = 0.05, period=None) -> Effect:
     if min(ks) < 2:
         reason = (
             "no interval: one that allows for day-to-day correlation needs at least 2 periods "
-            f"of each condition with observed days; got {ks[0]} active and {ks[1]} placebo"
+            f"of each condition with observed days; got {ks[0]} and {ks[1]}"
         )
         return Effect("nap", estimate=estimate, extra={"interval_reason": reason})
     (v_a, v_p), (k_a, k_p) = variances, ks
