@@ -290,7 +290,13 @@ def _analyse(trials, effect: float, scenario, info: dict, truth=None) -> dict:
                 "exact": bool(v["exact"][ran][0]),
                 "min_p": max(float(np.max(v["min_p"][ran])), info.get(key, {}).get("min_p", 0)),
             }
-        out[key] = _Trials(v["estimate"], reject, covered, v.get("se"), est.reason)
+        reason = est.reason
+        if "interval_reason" in v:  # an estimate without an interval cannot reject either
+            reason = np.array(
+                [r or i for r, i in zip(est.reason, v["interval_reason"], strict=True)],
+                dtype=object,
+            )
+        out[key] = _Trials(v["estimate"], reject, covered, v.get("se"), reason)
     return out
 
 

@@ -189,3 +189,14 @@ def test_recommendation_names_the_shortest_design_with_enough_power(curves):
 def test_bad_scenarios_are_refused_with_the_parameter_named(field, value, message):
     with pytest.raises(Nof1Error, match=message):
         Scenario(**{field: value})
+
+
+def test_nap_without_an_interval_has_no_rejection_rate_and_says_why():
+    # One cycle (the 2013 design): one period per condition, so NAP's estimate comes
+    # without an interval, and power can neither count its rejections nor its coverage.
+    out = power_analysis(read_protocol("ldn-fibromyalgia-2013"), [0.0], Scenario(), sims=20)
+    nap = by_method(out)["nap"]
+    assert nap["rejection_rate"] is None and nap["coverage"] is None
+    assert nap["reason"].startswith("no interval") and nap["type_i_error"] is None
+    paired = by_method(out)["paired_periods"]
+    assert "needs at least 2 cycles" in paired["reason"]
