@@ -141,8 +141,8 @@ def _summary(primary: dict, series: dict) -> list[str]:
             f"{_signed_words(meta['estimate'], ' points')} on {t} than on {c} ({level} CI "
             f"from {_signed_words(meta['ci_low'])} to {_signed_words(meta['ci_high'])}; "
             f"p {fmt_p(meta['p_value'])}; random-effects meta-analysis of each patient's "
-            f"estimate by {method.words}, with a t test on {meta['k'] - 1} degrees of freedom "
-            f"for {meta['k']} patients (Knapp-Hartung))."
+            f"estimate by {method.words}, with the Knapp-Hartung t test on {meta['k'] - 1} "
+            f"degrees of freedom for {meta['k']} patients)."
         )
     pc = primary["percent_change"]
     if not pc.get("reason"):
@@ -150,7 +150,9 @@ def _summary(primary: dict, series: dict) -> list[str]:
         out.append(
             f"From baseline to the end points, {primary['label'].lower()} changed by "
             f"{fmt(t_mean, 1, True)}% on {t} and {fmt(c_mean, 1, True)}% on {c} (paired t p "
-            f"{fmt_p(pc['p_value'])}, Wilcoxon p {fmt_p(pc['wilcoxon_p'])})."
+            f"{fmt_p(pc['p_value'])}, Cohen's dz {fmt(pc.get('cohen_dz'), 2, True)}, Bayes "
+            f"factor BF10 {fmt(pc.get('bf10'), 2)}; Wilcoxon p {fmt_p(pc['wilcoxon_p'])}, "
+            f"rank-biserial r {fmt(pc.get('rank_biserial'), 2, True)})."
         )
     resp = series["responders"]
     if not resp.get("reason"):

@@ -29,8 +29,10 @@ __all__ = [
     "responder_test",
 ]
 
-_PAIRED_TEST = "paired t (R t.test(x, y, paired = TRUE))"
-_WILCOXON_TEST = "Wilcoxon signed-rank (R wilcox.test(x, y, paired = TRUE))"
+_PAIRED_TEST = "paired t (pingouin.ttest(x, y, paired=True); R t.test(x, y, paired = TRUE))"
+_WILCOXON_TEST = (
+    "Wilcoxon signed-rank (pingouin.wilcoxon(x, y); R wilcox.test(x, y, paired = TRUE))"
+)
 _WELCH_TEST = "Welch two-sample t (R t.test(x, y))"
 
 
@@ -56,9 +58,22 @@ class PercentChangeTest(Record):
     ci_low: float | None = None
     ci_high: float | None = None
     p_value: PValue = entry(None, description="Paired t test.")
+    cohen_dz: float | None = entry(
+        None, description="Cohen's dz: mean of treated - control over its sd (paired)."
+    )
+    bf10: Annotated[float | None, Json(minimum=0)] = entry(
+        None,
+        description="JZS Bayes factor of the paired t test, a difference over none (Cauchy "
+        "prior scale sqrt(2)/2; pingouin.bayesfactor_ttest).",
+    )
     test: str = _PAIRED_TEST
     wilcoxon_p: PValue = None
     wilcoxon_method: Literal["exact", "approx"] | None = None
+    rank_biserial: Annotated[float | None, Json(minimum=-1, maximum=1)] = entry(
+        None,
+        description="Matched-pairs rank-biserial correlation of treated - control "
+        "(pingouin.wilcoxon's RBC).",
+    )
     wilcoxon_test: str = _WILCOXON_TEST
     per_patient: tuple[PatientPercentChange, ...] = ()
     reason: str | None = None
@@ -85,8 +100,9 @@ def percent_change_test(
     PercentChangeTest
         ``means`` (per condition, over the patients with both; JSON ``{treated}_mean`` and
         ``{control}_mean``), ``estimate`` (treated - control), ``n``, ``se``, ``df``,
-        ``t``, ``ci_low``, ``ci_high``, ``p_value`` and ``test`` (paired t),
-        ``wilcoxon_p``, ``wilcoxon_method`` and ``wilcoxon_test`` (signed-rank),
+        ``t``, ``ci_low``, ``ci_high``, ``p_value``, ``cohen_dz``, ``bf10`` and ``test``
+        (paired t), ``wilcoxon_p``, ``wilcoxon_method``, ``rank_biserial`` and
+        ``wilcoxon_test`` (signed-rank),
         ``per_patient`` (``patient_id`` and the two values), ``reason``.
 
     Examples
@@ -116,8 +132,11 @@ def percent_change_test(
         ci_low=test.ci_low,
         ci_high=test.ci_high,
         p_value=test.p_value,
+        cohen_dz=test.cohen_dz,
+        bf10=test.bf10,
         wilcoxon_p=test.wilcoxon_p,
         wilcoxon_method=test.wilcoxon_method,
+        rank_biserial=test.rank_biserial,
         per_patient=per_patient,
         reason=test.reason,
     )

@@ -3,8 +3,10 @@
 
 Pure functions on arrays; :mod:`nof1.series` feeds them the per-patient results.
 
-- :func:`paired_comparison`: paired t and Wilcoxon signed-rank tests across patients
-  (R ``t.test(x, y, paired = TRUE)``, ``wilcox.test(x, y, paired = TRUE)``);
+- :func:`paired_comparison`: paired t and Wilcoxon signed-rank tests across patients, by
+  pingouin (``pingouin.ttest(x, y, paired=True)``, ``pingouin.wilcoxon(x, y)``; the same
+  numbers as R ``t.test(x, y, paired = TRUE)``, ``wilcox.test(x, y, paired = TRUE)``),
+  with Cohen's dz, the rank-biserial correlation and the JZS Bayes factor;
 - :func:`mcnemar_exact`: McNemar's test, exact (binomial on the discordant pairs);
 - :func:`welch`: Welch two-sample t test (R ``t.test(x, y)``), for the order effect.
 
@@ -35,6 +37,9 @@ __all__ = [
 ]
 
 
+#: Cauchy prior scale of the JZS Bayes factor: BayesFactor::ttestBF's "medium", sqrt(2)/2
+#: (pingouin's default, 0.707, rounds it and moves BF10 in the 5th digit).
+_JZS_SCALE = 2**-0.5
 _MCNEMAR_TEST = "exact McNemar: two-sided binomial test on the discordant pairs"
 
 
@@ -52,8 +57,21 @@ class PairedComparison(Record):
     ci_low: float | None = None
     ci_high: float | None = None
     p_value: PValue = None
+    cohen_dz: float | None = entry(
+        None, description="Cohen's dz: mean of x - y over their sd (not pingouin's d_av)."
+    )
+    bf10: Annotated[float | None, Json(minimum=0)] = entry(
+        None,
+        description="JZS Bayes factor for a nonzero mean difference over none (Cauchy prior, "
+        "scale sqrt(2)/2; pingouin.bayesfactor_ttest, as R BayesFactor::ttestBF).",
+    )
     wilcoxon_p: PValue = None
     wilcoxon_method: Literal["exact", "approx"] | None = None
+    rank_biserial: Annotated[float | None, Json(minimum=-1, maximum=1)] = entry(
+        None,
+        description="Matched-pairs rank-biserial correlation (pingouin.wilcoxon's RBC): "
+        "(R+ - R-) / (R+ + R-), signed ranks of the nonzero x - y.",
+    )
     reason: str | None = None
 
 
@@ -76,15 +94,25 @@ def paired_comparison(x, y, alpha: float = 0.05) -> PairedComparison:
         ``t.test(x, y, paired = TRUE)``), ``wilcoxon_p`` and ``wilcoxon_method`` (as R
         ``wilcox.test(x, y, paired = TRUE)``: exact when there are fewer than 50 pairs and
         no ties or zero differences, else the normal approximation with continuity and tie
-        corrections), ``reason`` (None when the tests ran).
+        corrections), the effect sizes ``cohen_dz`` (mean of x - y over its sd) and
+        ``rank_biserial``, the Bayes factor ``bf10``, ``reason`` (None when the tests ran).
+
+    Notes
+    -----
+    pingouin's ``cohen_d`` of a paired t test is d_av (the mean difference over the mean
+    of the two sds), unsigned; ``cohen_dz`` is computed here, signed like ``estimate``.
+    pingouin is imported only when this runs (it takes seconds to import).
 
     Examples
     --------
     >>> r = paired_comparison([-30, -25, -40, -10, -35], [-10, -20, -15, -12, -5])
     >>> r.estimate, round(r.p_value, 4), r.wilcoxon_p, r.wilcoxon_method
     (-15.6, 0.062, 0.125, 'exact')
+    >>> round(r.cohen_dz, 3), round(r.rank_biserial, 3), round(r.bf10, 3)
+    (-1.149, -0.867, 1.904)
     """
-    from scipy import stats
+    import pingouin
+    from scipy import special
 
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     keep = np.isfinite(x) & np.isfinite(y)
@@ -101,24 +129,30 @@ def paired_comparison(x, y, alpha: float = 0.05) -> PairedComparison:
             else "every patient has the same difference, so there is no variation to test"
         )
         return PairedComparison(n, **means, reason=reason)
-    test = stats.ttest_rel(x, y)  # R t.test(x, y, paired = TRUE)
-    ci = test.confidence_interval(1 - alpha)
+    test = pingouin.ttest(x, y, paired=True).iloc[0]
+    t, df, se = float(test["T"]), float(test["dof"]), float(d.std(ddof=1) / np.sqrt(n))
+    half = float(special.stdtrit(df, 1 - alpha / 2)) * se  # pingouin rounds its CI to 0.01
     wilcoxon = {}
-    nonzero = d[d != 0]
-    if nonzero.size:
-        exact = n < 50 and nonzero.size == n and np.unique(np.abs(d)).size == n
+    if np.any(d != 0):
+        exact = n < 50 and np.all(d != 0) and np.unique(np.abs(d)).size == n
         method = "exact" if exact else "approx"
-        signed_rank = stats.wilcoxon(nonzero, method=method, correction=not exact)
-        wilcoxon = {"wilcoxon_p": float(signed_rank.pvalue), "wilcoxon_method": method}
+        signed_rank = pingouin.wilcoxon(x, y, method=method, correction=not exact).iloc[0]
+        wilcoxon = {
+            "wilcoxon_p": float(signed_rank["p_val"]),
+            "wilcoxon_method": method,
+            "rank_biserial": float(signed_rank["RBC"]),
+        }
     return PairedComparison(
         n,
         **means,
-        se=float(d.std(ddof=1) / np.sqrt(n)),
-        df=float(test.df),
-        t=float(test.statistic),
-        ci_low=float(ci.low),
-        ci_high=float(ci.high),
-        p_value=float(test.pvalue),
+        se=se,
+        df=df,
+        t=t,
+        ci_low=means["estimate"] - half,
+        ci_high=means["estimate"] + half,
+        p_value=float(test["p_val"]),
+        cohen_dz=float(d.mean() / d.std(ddof=1)),
+        bf10=float(pingouin.bayesfactor_ttest(t, n, paired=True, r=_JZS_SCALE)),
         **wilcoxon,
     )
 

@@ -221,7 +221,8 @@ def test_a_series_with_alpha_0_1_records_it_and_says_90_percent(series_alpha_10)
     page = visible((series_alpha_10 / "series" / "series.html").read_text())
     assert "95%" not in page
     assert "(90% CI from" in section(page, "summary")
-    assert "pooled (REML, 90% CI)" in page and "90% prediction interval" in page
+    assert "pooled (REML, Knapp-Hartung 90% CI)" in page and "90% prediction interval" in page
+    assert "would lie between" in section(page, "summary") and "90% of the time" in page
     assert '<th class="num">90% CI</th>' in section(page, "responders")
     assert "two-sided alpha 0.1 and 90% intervals" in section(page, "methods")
 
