@@ -91,63 +91,63 @@ def welch_t(trials: Trials) -> Estimates:
 def paired_periods(trials: Trials) -> Estimates:
     """Paired t-test over cycles of treated-period mean minus control-period mean.
 
-    As R ``t.test(treated_means, control_means, paired = TRUE)``. The periods of each arm
-    with at least one observed compared day, in period order, are paired: the i-th treated
-    period with the i-th control period (``Trials.period`` numbers the periods). Each pair
-    contributes one difference, so autocorrelation between days matters much less than for
-    :func:`welch_t`.
+    As R ``t.test(treated_means, control_means, paired = TRUE)`` over the complete cycles
+    (DESIGN.md section 5): within each cycle (:meth:`Trials.cycles`), the mean of the
+    treated days minus the mean of the control days, on the compared days observed. A cycle
+    without an observed compared day of each condition (a scheme whose cycle holds one
+    condition twice, a diary whose periods do not pair, a period with no observed day) is
+    left out and counted. Each cycle contributes one difference, so autocorrelation between
+    days matters much less than for :func:`welch_t`.
 
     Returns
     -------
     Estimates
-        ``estimate`` = mean difference, ``se = sd/sqrt(k)``, ``df = k - 1`` for k pairs, t
-        interval and two-sided ``p_value``. A reason instead with fewer than 2 pairs or the
-        same difference in every pair.
+        ``estimate`` = mean difference, ``se = sd/sqrt(k)``, ``df = k - 1`` for the k
+        complete cycles, t interval and two-sided ``p_value``; ``cycles_used`` (k) and
+        ``cycles_left_out`` (cycles of the row lacking a condition). A reason instead with
+        fewer than 2 complete cycles or the same difference in every cycle.
 
     Examples
     --------
     >>> from nof1.analysis.registry import Trials
-    >>> arm = np.array([[1, 0, 1, 0, 1, 0]], dtype=np.int8)
-    >>> t = Trials(np.array([[3.0, 5, 4, 7, 2, 5]]), np.arange(1, 7), arm,
+    >>> arm = np.array([[1, 0, 0, 1, 1, 0]], dtype=np.int8)
+    >>> t = Trials(np.array([[3.0, 5, 7, 4, 2, 5]]), np.arange(1, 7), arm,
     ...            np.array([[1, 2, 3, 4, 5, 6]]), np.array([-1.0]), np.array([1.0]), 0.05)
-    >>> e = paired_periods(t).effect(0)
-    >>> e.estimate, e.df
-    (-2.6666666666666665, 2.0)
+    >>> e = paired_periods(t).effect(0)  # cycles (3 - 5), (4 - 7), (2 - 5)
+    >>> e.estimate, e.df, e.extra["cycles_used"]
+    (-2.6666666666666665, 2.0, 3)
     """
     check_alpha(trials.alpha)
-    y, arm, period = trials.y, trials.arm, np.asarray(trials.period)
+    y, arm, cycle = trials.y, trials.arm, trials.cycles()
     m = trials.m
-    use = np.isfinite(y) & (arm >= 0) & (period > 0)
-    width = int(period.max(initial=0)) + 1
+    use = np.isfinite(y) & (arm >= 0) & (cycle > 0)
+    width = int(cycle.max(initial=0)) + 1
     rows = np.broadcast_to(np.arange(m)[:, None], y.shape)
-    index = (rows * width + period)[use]
-    sums = np.bincount(index, weights=y[use], minlength=m * width).reshape(m, width)
-    counts = np.bincount(index, minlength=m * width).reshape(m, width)
-    arm_of = np.full((m, width), -1, dtype=np.int8)
-    arm_of[rows[use], period[use]] = arm[use]
+    index = ((rows * width + cycle) * 2 + (arm == 1))[use]
+    size = m * width * 2
+    sums = np.bincount(index, weights=y[use], minlength=size).reshape(m, width, 2)
+    counts = np.bincount(index, minlength=size).reshape(m, width, 2)
+    complete = (counts > 0).all(axis=2)
+    present = np.zeros((m, width), dtype=bool)  # cycles the row has days in at all
+    present[rows[cycle > 0], cycle[cycle > 0]] = True
+    k = complete.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         means = sums / counts
-    ranked = []
-    for condition in (1, 0):  # the arm's observed periods, in period order
-        has = (counts > 0) & (arm_of == condition)
-        rank = np.cumsum(has, axis=1) - 1
-        placed = np.full((m, width), np.nan)
-        placed[np.nonzero(has)[0], rank[has]] = means[has]
-        ranked.append((placed, has.sum(axis=1)))
-    (treated, n_treated), (control, n_control) = ranked
-    k = np.minimum(n_treated, n_control)
-    width = int(k.max(initial=0))
-    diff = treated[:, :width] - control[:, :width]
-    valid = np.arange(width) < k[:, None]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(valid, diff, 0.0).sum(axis=1) / k
-        ss = np.where(valid, (diff - mean[:, None]) ** 2, 0.0).sum(axis=1)
+        diff = np.where(complete, means[:, :, 1] - means[:, :, 0], 0.0)
+        mean = diff.sum(axis=1) / k
+        ss = np.where(complete, (diff - mean[:, None]) ** 2, 0.0).sum(axis=1)
         se = np.sqrt(ss / (k - 1) / k)
         same = (se < _CONSTANT * np.abs(mean)) | (se == 0)
+    left_out = present.sum(axis=1) - k
     reason = np.full(m, None, dtype=object)
     for i in np.flatnonzero((k < 2) | same):
         if k[i] < 2:
-            reason[i] = f"needs at least 2 cycles with both periods observed; got {k[i]}"
+            reason[i] = (
+                f"needs at least 2 cycles with an observed period of each condition; got "
+                f"{k[i]}" + (f" ({left_out[i]} left out)" if left_out[i] else "")
+            )
         else:
             reason[i] = "the difference between the two periods is the same in every cycle"
-    return _t_estimates("paired_periods", mean, se, k - 1.0, reason, trials.alpha)
+    out = _t_estimates("paired_periods", mean, se, k - 1.0, reason, trials.alpha)
+    out.values.update(cycles_used=k, cycles_left_out=left_out)
+    return out

@@ -33,6 +33,8 @@ class PatientDays:
         Counts in treated-vs-control comparisons.
     values : dict of str to ndarray of float
         Per outcome, in protocol order; NaN = missing.
+    cycle : ndarray of int or None
+        Cycle number; 0 outside treatment periods (NA in the table).
     """
 
     day: np.ndarray
@@ -42,6 +44,7 @@ class PatientDays:
     period: np.ndarray
     included: np.ndarray
     values: dict
+    cycle: np.ndarray | None = None
     _periods: dict = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
@@ -55,6 +58,7 @@ class PatientDays:
             period=table["period"].fillna(0).to_numpy(dtype=int),
             included=table["included"].to_numpy(dtype=bool),
             values={name: table[name].to_numpy(dtype=float) for name in outcomes},
+            cycle=table["cycle"].fillna(0).to_numpy(dtype=int),
         )
 
     @property

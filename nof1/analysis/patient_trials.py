@@ -47,6 +47,7 @@ def _rows(patients, protocol: Protocol, grid, arms):
     y = np.full(shape, np.nan)
     arm = np.full(shape, -1, dtype=np.int8)
     period = np.zeros(shape, dtype=int)
+    cycle = np.zeros(shape, dtype=int)
     row = 0
     for p, masks in zip(patients, comparisons, strict=True):
         column = p.days.day - grid[0]
@@ -56,8 +57,12 @@ def _rows(patients, protocol: Protocol, grid, arms):
                 arm[row, column[zero]] = 0
                 arm[row, column[one]] = 1
                 period[row, column] = p.days.period
+                if p.days.cycle is not None:
+                    cycle[row, column] = p.days.cycle
+                else:
+                    cycle[row, column] = np.where(p.days.period > 0, (p.days.period + 1) // 2, 0)
                 row += 1
-    return y, arm, period
+    return y, arm, period, cycle
 
 
 def _outcome_columns(protocol: Protocol, patients: int, repeat: int):
@@ -75,7 +80,7 @@ def compared_trials(patients: list[Patient], protocol: Protocol, seed: int = 0) 
         d = p.days
         return [(d.included & (d.condition == p.treated), d.included & (d.condition == p.control))]
 
-    y, arm, period = _rows(patients, protocol, grid, arms)
+    y, arm, period, cycle = _rows(patients, protocol, grid, arms)
     better, mcid = _outcome_columns(protocol, len(patients), 1)
     k = len(protocol.outcomes)
     allocation = np.zeros((len(patients) * k, protocol.n_periods), dtype=bool)
@@ -89,7 +94,8 @@ def compared_trials(patients: list[Patient], protocol: Protocol, seed: int = 0) 
         else:
             allocation[rows], sign[rows] = found
     reference = Reference.build(protocol, allocation, sign, reason, np.random.default_rng(seed))
-    return Trials(y, grid, arm, period, better, mcid, protocol.analysis.alpha, reference)
+    alpha = protocol.analysis.alpha
+    return Trials(y, grid, arm, period, better, mcid, alpha, reference, cycle=cycle)
 
 
 def vs_baseline_trials(patients: list[Patient], protocol: Protocol) -> Trials:
@@ -102,6 +108,6 @@ def vs_baseline_trials(patients: list[Patient], protocol: Protocol) -> Trials:
         baseline = d.condition == "baseline"
         return [(d.included & (d.condition == c), baseline) for c in sorted([p.treated, p.control])]
 
-    y, arm, period = _rows(patients, protocol, grid, arms)
+    y, arm, period, cycle = _rows(patients, protocol, grid, arms)
     better, mcid = _outcome_columns(protocol, len(patients), 2)
-    return Trials(y, grid, arm, period, better, mcid, protocol.analysis.alpha)
+    return Trials(y, grid, arm, period, better, mcid, protocol.analysis.alpha, cycle=cycle)

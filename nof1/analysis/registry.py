@@ -82,6 +82,10 @@ class Trials:
     cache : dict
         Work shared between kernels on these same rows (the AR(1) sufficient statistics
         serve gls_ar1 and bayes_ar1); filled by the kernels, never by the caller.
+    cycle : ndarray of int, shape (m, T), optional
+        The cycle each day belongs to (1, 2, ...; 0 outside treatment periods), as the
+        aligned table's ``cycle``; ``None`` = ``(period + 1) // 2``, two periods per cycle as
+        the protocol's timeline numbers them. ``paired_periods`` pairs within cycles.
     """
 
     y: np.ndarray
@@ -96,6 +100,16 @@ class Trials:
     density: bool = True
     truth: float = float("nan")
     cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    cycle: np.ndarray | None = None
+
+    def cycles(self) -> np.ndarray:
+        """:attr:`cycle`, or where it is ``None`` the cycle implied by :attr:`period`."""
+        import numpy as np
+
+        if self.cycle is not None:
+            return np.asarray(self.cycle)
+        period = np.asarray(self.period)
+        return np.where(period > 0, (period + 1) // 2, 0)
 
     @property
     def m(self) -> int:
@@ -240,11 +254,11 @@ METHODS: dict[str, Method] = {
             name="Paired t-test over cycles",
             words="a paired t-test over cycles",
             description=(
-                "a paired t-test over cycles of the mean of each treated period minus the "
+                "a paired t-test over cycles of the mean of the treated period minus the "
                 "mean of the control period of the same cycle, with cycles - 1 degrees of "
-                "freedom"
+                "freedom; cycles without an observed period of each condition are left out"
             ),
-            fields=_T_FIELDS,
+            fields=(*_T_FIELDS, "cycles_used", "cycles_left_out"),
             kernel="nof1.analysis.classic:paired_periods",
             may_be_primary=True,
         ),
@@ -263,13 +277,21 @@ METHODS: dict[str, Method] = {
             words="the non-overlap of all pairs of days",
             description=(
                 "non-overlap of all pairs: the share of pairs of a treated and a control day "
-                "in which the treated day is better (ties count half; 50% means no difference)"
+                "in which the treated day is better (ties count half; 50% means no "
+                "difference), with an interval from its placement values whose variance is "
+                "estimated across treatment periods (so it allows for day-to-day "
+                "correlation), t with periods - 2 degrees of freedom, and never narrower than "
+                "Newcombe's independent-days interval; no interval with fewer than 2 periods "
+                "of a condition"
             ),
-            fields=("estimate", "ci_low", "ci_high"),
+            fields=("estimate", "se", "df", "ci_low", "ci_high", "interval_reason"),
             kernel="nof1.analysis.nonoverlap:nap",
             may_be_primary=False,
             power_rule="interval_excludes_null",
-            power_note="assumes independent days; a probability, so no bias is reported",
+            power_note=(
+                "interval from a variance across treatment periods (allows for day-to-day "
+                "correlation); a probability, so no bias is reported"
+            ),
             null=0.5,
             outcome_units=False,
         ),

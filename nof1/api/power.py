@@ -31,6 +31,7 @@ def power(
     offset_half_life: float = 0.0,
     missing: float = 0.0,
     patients: int = 1,
+    effect_sd: float = 0.0,
     sims: int = 1000,
     seed: int | None = None,
     cycles=None,
@@ -60,6 +61,10 @@ def power(
     patients : int
         Patients per series (1 to 1000); with more than 1 also the power of the
         random-effects meta-analysis of their effects.
+    effect_sd : float
+        With ``patients`` > 1: the between-patient sd of the true effect (each simulated
+        patient draws their own, as ``nof1.simulate`` does). 0 gives every patient the same
+        effect, which overstates the pooled power.
     sims : int
         Simulated trials per design and effect (1 to 1 000 000).
     seed : int, optional
@@ -99,6 +104,7 @@ def power(
     import secrets
 
     from nof1.power import Scenario, design_grid, power_analysis
+    from nof1.power.engine import check_effect_sd
 
     pf = protocol_file(protocol)
     effects = _numbers("effect", effect, float)
@@ -110,6 +116,9 @@ def power(
         "analytic_washout_days": _numbers("analytic_washout_days", analytic_washout_days, int),
     }
     patients = _whole("patients", patients, 1, 1000)
+    if not isinstance(effect_sd, Real) or isinstance(effect_sd, bool):
+        raise Nof1Error(f"effect_sd: expected a number, got {effect_sd!r}")
+    check_effect_sd(float(effect_sd), patients)
     sims = _whole("sims", sims, 1, 1_000_000)
     if seed is None:
         seed = secrets.randbelow(2**31)
@@ -123,10 +132,8 @@ def power(
         missing=missing,
     )
     points = design_grid(pf.protocol, **grid)
-    data = power_analysis(
-        pf, effects, scenario, points, patients=patients, sims=sims, seed=seed,
-        workers=workers, client=client,
-    )  # fmt: skip
+    run = dict(patients=patients, sims=sims, seed=seed, effect_sd=float(effect_sd))
+    data = power_analysis(pf, effects, scenario, points, **run, workers=workers, client=client)
     data["software"]["command"] = None
     return PowerResult(json.dumps(data, indent=2, ensure_ascii=False) + "\n", pf)
 

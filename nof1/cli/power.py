@@ -68,7 +68,17 @@ def _number_list(kind, low: float | None = None, low_open: bool = False):
     type=click.IntRange(1, 1000),
     metavar="N",
     help="Patients per series; with N > 1 also the power of a random-effects "
-    "meta-analysis of their gls_ar1 effects.",
+    "meta-analysis (REML, Knapp-Hartung) of their effects by the primary method.",
+)
+@click.option(
+    "--effect-sd",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    metavar="S",
+    help="With --patients N: between-patient sd of the true effect (each simulated patient "
+    "draws their own, as nof1 simulate does). 0 gives every patient the same effect, which "
+    "overstates the pooled power.",
 )
 @click.option(
     "--sims",
@@ -128,6 +138,7 @@ def power(
     protocol,
     effects,
     patients,
+    effect_sd,
     sims,
     seed,
     cycles,
@@ -169,6 +180,11 @@ def power(
     from nof1.protocol import read_protocol
     from nof1.report.power import power_html
 
+    if effect_sd > 0 and patients < 2:  # before anything is claimed or written
+        raise click.ClickException(
+            f"--effect-sd {effect_sd:g}: the between-patient sd of the true effect needs "
+            f"--patients 2 or more (got --patients {patients})"
+        )
     cluster = cluster_for(workers, dask, dask_scheduler_file)
     out = claim_out(out_dir, force, "power")
     pf = read_protocol(protocol)
@@ -177,7 +193,14 @@ def power(
     if seed is None:
         seed = secrets.randbelow(2**31)
         click.echo(f"No --seed given: drew seed {seed} (recorded in power.json).", err=True)
-    run = dict(designs=points, patients=patients, sims=sims, seed=seed, workers=workers)
+    run = dict(
+        designs=points,
+        patients=patients,
+        sims=sims,
+        seed=seed,
+        workers=workers,
+        effect_sd=effect_sd,
+    )
     with cluster as client:
         if sys.stderr.isatty():
             total = len(points) * len(effects) * chunks_per_point(sims, patients)
@@ -193,7 +216,7 @@ def power(
         "analytic_washout_days": analytic_washout_days,
     }
     data["software"]["command"] = _command(
-        protocol, effects, assumptions, patients, sims, grid, seed, out_dir
+        protocol, effects, assumptions, patients, sims, grid, seed, out_dir, effect_sd
     )
     files = {
         "power.json": json.dumps(data, indent=2, ensure_ascii=False) + "\n",
@@ -205,7 +228,9 @@ def power(
         click.echo(str(path))
 
 
-def _command(protocol, effects, assumptions, patients, sims, grid, seed, out_dir) -> str:
+def _command(
+    protocol, effects, assumptions, patients, sims, grid, seed, out_dir, effect_sd=0.0
+) -> str:
     """The command line that reproduces the run, every option spelled out."""
     args = [
         "nof1",
@@ -216,7 +241,10 @@ def _command(protocol, effects, assumptions, patients, sims, grid, seed, out_dir
     ]
     for name, value in assumptions.items():
         args += [f"--{name.replace('_', '-')}", f"{value:g}"]
-    args += ["--patients", str(patients), "--sims", str(sims)]
+    args += ["--patients", str(patients)]
+    if effect_sd:
+        args += ["--effect-sd", f"{effect_sd:g}"]
+    args += ["--sims", str(sims)]
     for name, values in grid.items():
         if values:
             args += [f"--{name.replace('_', '-')}", ",".join(str(v) for v in values)]

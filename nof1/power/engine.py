@@ -15,21 +15,34 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import NamedTuple
 
 import numpy as np
-from scipy import special
 
 from nof1 import __version__
 from nof1.analysis import registry
 from nof1.design.allocation import sample_allocations
 from nof1.power.grid import DesignPoint
 from nof1.power.results import PowerRow
+from nof1.power.summary import SimulatedFits as _Trials
+from nof1.power.summary import check_effect_sd, type_i_errors
+from nof1.power.summary import meta_analysis as _meta_analysis
+from nof1.power.summary import note as _note
+from nof1.power.summary import patient_effects as _patient_effects
+from nof1.power.summary import pooled_method as _pooled_method
+from nof1.power.summary import rule as _rule
+from nof1.power.summary import summary as _summary
 from nof1.power.trials import simulated_trials
 from nof1.protocol.load import ProtocolFile
 from nof1.simulate import check_range, simulate_outcomes, true_effect
 
-__all__ = ["METHODS", "SCHEMA", "Scenario", "chunks_per_point", "power_analysis"]
+__all__ = [
+    "METHODS",
+    "SCHEMA",
+    "Scenario",
+    "check_effect_sd",
+    "chunks_per_point",
+    "power_analysis",
+]
 
 SCHEMA = "nof1.power/2"
 #: Methods in the order they are reported (the registry's, where ``in_power``);
@@ -70,17 +83,6 @@ class Scenario:
         check_range("missing", self.missing, low=0, high=1, open_high=True)
 
 
-class _Trials(NamedTuple):
-    """One method on every simulated trial: arrays (m,); covered is 1/0, NaN = not defined;
-    reason (object) None where the method ran."""
-
-    estimate: np.ndarray
-    reject: np.ndarray
-    covered: np.ndarray
-    se: np.ndarray | None = None
-    reason: np.ndarray | None = None
-
-
 def chunks_per_point(sims: int, patients: int) -> int:
     """Progress steps per design point and effect (the CLI sizes its progress bar with it)."""
     per_chunk = max(1, _CHUNK // patients)
@@ -98,6 +100,7 @@ def power_analysis(
     seed: int = 0,
     n_grid: int = 80,
     progress: Callable[[int], None] | None = None,
+    effect_sd: float = 0.0,
     workers: int | None = None,
     client=None,
 ) -> dict:
@@ -114,7 +117,8 @@ def power_analysis(
         Variants of the protocol (:func:`~nof1.power.grid.design_grid`); default its own.
     patients : int
         With N > 1, each simulated series has N patients and a random-effects
-        meta-analysis (DerSimonian-Laird) of their gls_ar1 effects is reported too.
+        meta-analysis (REML, Knapp-Hartung t test) of their effects by the protocol's
+        primary method is reported too.
     sims : int
         Simulated trials (series) per design point and effect.
     seed : int
@@ -129,6 +133,10 @@ def power_analysis(
         Run the chunks on its cluster. The results are the same wherever they run: each
         chunk of trials has its own random streams (``numpy.random.SeedSequence`` keyed by
         the seed, the design and the chunk).
+    effect_sd : float
+        Between-patient sd of the true effect (only with ``patients`` > 1): each simulated
+        patient draws its own effect from N(effect, effect_sd²), as ``nof1 simulate``
+        does. 0 (every patient has the same effect) overstates the pooled power.
 
     Returns
     -------
@@ -148,13 +156,23 @@ def power_analysis(
 
     if sims < 1 or patients < 1:
         raise ValueError(f"sims and patients must be at least 1; got {sims} and {patients}")
+    check_effect_sd(effect_sd, patients)
     from nof1.parallel import map_chunks
 
     designs = designs or [DesignPoint(pf.protocol)]
     points = [(d, float(e)) for d in designs for e in effects]
     per_chunk = max(1, _CHUNK // patients)
     tasks = [
-        (design, effect, scenario, start, min(per_chunk, sims - start) * patients, seed, n_grid)
+        (
+            design,
+            effect,
+            scenario,
+            start,
+            min(per_chunk, sims - start) * patients,
+            seed,
+            n_grid,
+            effect_sd,
+        )
         for design, effect in points
         for start in range(0, sims, per_chunk)
     ]
@@ -165,7 +183,7 @@ def power_analysis(
     per_point = -(-sims // per_chunk)
     for k, (design, effect) in enumerate(points):
         chunks = parts[k * per_point : (k + 1) * per_point]
-        results.extend(_design_point(design, effect, scenario, sims, patients, chunks))
+        results.extend(_design_point(design, effect, scenario, sims, patients, chunks, effect_sd))
     primary = pf.protocol.primary_outcome
     out = {
         "schema": SCHEMA,
@@ -186,10 +204,12 @@ def power_analysis(
             "better": primary.better,
             "mcid": primary.mcid,
             "primary_method": pf.protocol.analysis.primary_method,
+            "effect_sd": float(effect_sd),
         },
         "designs": [{"label": d.label(), **d.to_dict()} for d in designs],
         "results": results,
     }
+    type_i_errors(results, effect_sd)
     out["recommendation"] = recommendation(out, pf.protocol)
     return out
 
@@ -210,22 +230,31 @@ def _seeds(design: DesignPoint, seed: int, start: int) -> list[np.random.Generat
     return [np.random.default_rng(s) for s in np.random.SeedSequence(key).spawn(2)]
 
 
-def _chunk(design, effect, scenario, start, m, seed, n_grid) -> tuple:
+def _chunk(design, effect, scenario, start, m, seed, n_grid, effect_sd=0.0) -> tuple:
     """Simulate and analyse ``m`` trials of one design and effect (one task, anywhere):
     (per-method arrays, reference-set facts, summed share of the effect seen)."""
     p = design.protocol
     rng, rng_reference = _seeds(design, seed, start)
     info: dict = {}
     allocations = sample_allocations(p, m, rng)
+    truth = _patient_effects(rng, m, effect, effect_sd)  # before the draws it repeats
     y = simulate_outcomes(
-        p, allocations, effect, **asdict(scenario), outcomes=[p.primary_outcome.name], rng=rng
+        p,
+        allocations,
+        effect,
+        **asdict(scenario),
+        outcomes=[p.primary_outcome.name],
+        effect_sd=effect_sd,
+        rng=rng,
     )[p.primary_outcome.name]
-    trials = simulated_trials(p, allocations, y, rng_reference, n_grid, truth=effect)
+    trials = simulated_trials(
+        p, allocations, y, rng_reference, n_grid, truth=effect if effect_sd == 0 else np.nan
+    )
     share = _effect_share(p, allocations, trials.arm, scenario)
-    return _analyse(trials, effect, scenario, info), info, share
+    return _analyse(trials, effect, scenario, info, truth), info, share
 
 
-def _design_point(design, effect, scenario, sims, patients, chunks) -> list:
+def _design_point(design, effect, scenario, sims, patients, chunks, effect_sd=0.0) -> list:
     """One summary row per method from the analysed chunks of one design and effect."""
     p = design.protocol
     alpha = p.analysis.alpha
@@ -238,10 +267,11 @@ def _design_point(design, effect, scenario, sims, patients, chunks) -> list:
                 f = {**f, "min_p": max(f["min_p"], info[key]["min_p"])}
             info[key] = f
     by_method = _combine(parts)
+    pooled = _pooled_method(p)
     if patients > 1:
-        gls = by_method["gls_ar1"]
+        fits = by_method[pooled]
         by_method["meta_analysis"] = (
-            gls if isinstance(gls, str) else _meta_analysis(gls, sims, patients, effect, alpha)
+            fits if isinstance(fits, str) else _meta_analysis(fits, sims, patients, effect, alpha)
         )
     common = {**design.to_dict(), "effect": effect, "estimand": effect * share / (sims * patients)}
     rows = []
@@ -259,13 +289,14 @@ def _design_point(design, effect, scenario, sims, patients, chunks) -> list:
         facts = info.get(method, {})
         row["min_p"] = facts.get("min_p")
         row["n_allocations"] = facts.get("n_allocations")
-        row["note"] = _note(method, facts, alpha)
+        row["note"] = _note(method, facts, alpha, pooled, effect_sd)
         rows.append(PowerRow(**row).to_dict())  # typed: a missing or unknown key fails here
     return rows
 
 
-def _analyse(trials, effect: float, scenario, info: dict) -> dict:
-    """Every method's kernel on a chunk of trials: method -> :class:`_Trials`."""
+def _analyse(trials, effect: float, scenario, info: dict, truth=None) -> dict:
+    """Every method's kernel on a chunk of trials: method -> :class:`_Trials`. ``truth``
+    holds each trial's own true effect (``None``: ``effect`` for all)."""
     alpha = trials.alpha
     out: dict = {}
     for key, m in registry.METHODS.items():
@@ -282,13 +313,14 @@ def _analyse(trials, effect: float, scenario, info: dict) -> dict:
                 reject = (v["ci_low"] > m.null) | (v["ci_high"] < m.null)
             # The truth an interval should hold: the effect, or (a probability such as NAP)
             # its value under no effect, known only when there is no effect and no trend.
-            no_effect = effect == 0 and scenario.trend == 0
-            truth = effect if m.outcome_units else (m.null if no_effect else np.nan)
+            no_effect = effect == 0 and scenario.trend == 0 and truth is None
+            own = np.full(trials.m, effect) if truth is None else truth
+            truth_m = own if m.outcome_units else (m.null if no_effect else np.nan)
             if "covered" in v:  # the kernel knew the truth (Trials.truth)
                 covered = v["covered"]
             elif "ci_low" in v:
-                covered = (v["ci_low"] <= truth) & (truth <= v["ci_high"])
-                unknown = np.isnan(v["ci_low"]) | np.isnan(v["estimate"]) | np.isnan(truth)
+                covered = (v["ci_low"] <= truth_m) & (truth_m <= v["ci_high"])
+                unknown = np.isnan(v["ci_low"]) | np.isnan(v["estimate"]) | np.isnan(truth_m)
                 covered = np.where(unknown, np.nan, covered)
             else:
                 covered = np.full(trials.m, np.nan)
@@ -299,7 +331,13 @@ def _analyse(trials, effect: float, scenario, info: dict) -> dict:
                 "exact": bool(v["exact"][ran][0]),
                 "min_p": max(float(np.max(v["min_p"][ran])), info.get(key, {}).get("min_p", 0)),
             }
-        out[key] = _Trials(v["estimate"], reject, covered, v.get("se"), est.reason)
+        reason = est.reason
+        if "interval_reason" in v:  # an estimate without an interval cannot reject either
+            reason = np.array(
+                [r or i for r, i in zip(est.reason, v["interval_reason"], strict=True)],
+                dtype=object,
+            )
+        out[key] = _Trials(v["estimate"], reject, covered, v.get("se"), reason)
     return out
 
 
@@ -325,65 +363,3 @@ def _effect_share(p, allocations, conditions, scenario) -> float:
     level = true_effect(p, allocations, 1.0, scenario.onset_half_life, scenario.offset_half_life)
     a, b = conditions == 1, conditions == 0
     return float(np.sum((level * a).sum(1) / a.sum(1) - (level * b).sum(1) / b.sum(1)))
-
-
-def _meta_analysis(gls: _Trials, sims: int, patients: int, effect: float, alpha: float):
-    """DerSimonian-Laird random-effects pooling of each series' gls_ar1 effects (z test)."""
-    from nof1.series.meta import pool_rows
-
-    pooled = pool_rows(gls.estimate.reshape(sims, patients), gls.se.reshape(sims, patients), "DL")
-    mu = pooled.estimate
-    with np.errstate(invalid="ignore"):
-        half = special.ndtri(1 - alpha / 2) * pooled.se
-        reject = pooled.p_value <= alpha
-        covered = np.where(np.isnan(mu), np.nan, np.abs(mu - effect) <= half)
-    return _Trials(mu, reject, covered)
-
-
-def _summary(method: str, t, effect: float, n: int) -> dict:
-    """Rejection rate, bias and coverage with their Monte Carlo standard errors."""
-    keys = ("rejection_rate", "mc_se", "bias", "bias_mc_se", "coverage", "coverage_mc_se")
-    out = dict.fromkeys(keys) | {"failed": None, "reason": None}
-    if isinstance(t, str):
-        return out | {"reason": t}
-    rate = float(np.mean(t.reject))
-    valid = np.isfinite(t.estimate)
-    out |= {"rejection_rate": rate, "mc_se": _binomial_se(rate, n), "failed": int(n - valid.sum())}
-    known = t.covered[np.isfinite(t.covered)]
-    if known.size:
-        out["coverage"] = float(known.mean())
-        out["coverage_mc_se"] = _binomial_se(out["coverage"], known.size)
-    in_units = method not in registry.METHODS or registry.METHODS[method].outcome_units
-    if in_units and valid.sum() >= 2:  # NAP is a probability, not in outcome units
-        out["bias"] = float(t.estimate[valid].mean() - effect)
-        out["bias_mc_se"] = float(t.estimate[valid].std(ddof=1) / np.sqrt(valid.sum()))
-    return out
-
-
-def _binomial_se(rate: float, n: int) -> float:
-    """Monte Carlo standard error of a proportion from n independent trials."""
-    return float(np.sqrt(rate * (1 - rate) / n))
-
-
-def _rule(method: str, alpha: float) -> str:
-    if method == "meta_analysis":
-        return f"DerSimonian-Laird z test, p <= {alpha:g}"
-    m = registry.method(method)
-    if m.power_rule == "p_benefit":
-        return f"P(benefit) > {1 - alpha / 2:g}"
-    if m.power_rule == "interval_excludes_null":
-        return f"{1 - alpha:.0%} interval excludes {m.null:g}"
-    return f"two-sided p <= {alpha:g}"
-
-
-def _note(method: str, facts: dict, alpha: float) -> str | None:
-    """The method's caveat; for a randomization reference set, its size and smallest p."""
-    if method == "meta_analysis":
-        return f"random-effects pooling of the patients' {registry.method('gls_ar1').name} effects"
-    if facts:
-        text = f"{facts['n_allocations']} allocations; smallest attainable p {facts['min_p']:.3g}"
-        if facts["min_p"] > alpha:
-            text += f", so it can never reach p <= {alpha:g}"
-        return text if facts["exact"] else text + " (Monte Carlo reference set)"
-    note = registry.method(method).power_note
-    return note and note.format(alpha=alpha, threshold=1 - alpha / 2, half_alpha=alpha / 2)

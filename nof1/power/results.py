@@ -33,8 +33,9 @@ class PowerRow(Record):
     and its interval coverage over the simulated trials, with Monte Carlo errors."""
 
     method: PowerMethod = _say(
-        "Analysis method; meta_analysis = DerSimonian-Laird random-effects pooling of each "
-        "simulated series' per-patient gls_ar1 effects (only with patients > 1)."
+        "Analysis method; meta_analysis = REML random-effects pooling of each simulated "
+        "series' per-patient effects by the protocol's primary method, Knapp-Hartung t test "
+        "on k - 1 df (only with patients > 1)."
     )
     cycles: Annotated[int, Json(minimum=1)]
     period_days: Annotated[int | None, Json(minimum=1)] = _say(
@@ -73,10 +74,18 @@ class PowerRow(Record):
     )
     bias_mc_se: Annotated[float | None, _SE]
     coverage: Annotated[float | None, _RATE] = _say(
-        "Share of 1 - alpha intervals holding the true full effect (nap: 0.5, only when "
-        "effect = 0 and trend = 0; randomization: none)."
+        "Share of 1 - alpha intervals holding the true full effect (each patient's own "
+        "effect when effect_sd > 0; meta_analysis: the mean effect; nap: 0.5, only when "
+        "effect = 0, trend = 0 and effect_sd = 0; randomization: none)."
     )
     coverage_mc_se: Annotated[float | None, _SE]
+    type_i_error: Annotated[float | None, _RATE] = _say(
+        "The method's rejection rate with no effect at the same design (the row with effect "
+        "0); null when effect 0 was not simulated or the method cannot run."
+    )
+    type_i_error_mc_se: Annotated[float | None, _SE] = _say(
+        "Monte Carlo standard error of type_i_error."
+    )
     failed: Annotated[int | None, Json(minimum=0)] = _say(
         "Trials where the method could not run (counted as not rejecting)."
     )

@@ -64,12 +64,13 @@ def simulated_trials(
     """
     m = len(y)
     outcome = protocol.primary_outcome
+    period = periods(protocol, allocations)
     reference = Reference.build(protocol, allocations, rng=rng, max_exact=MAX_EXACT, draws=DRAWS)
     return Trials(
         y=y,
         day=np.arange(1, protocol.total_days + 1),
         arm=included_conditions(protocol, allocations),
-        period=periods(protocol, allocations),
+        period=period,
         better=np.full(m, 1.0 if outcome.better == "higher" else -1.0),
         mcid=np.full(m, float(outcome.mcid)),
         alpha=protocol.analysis.alpha,
@@ -77,4 +78,5 @@ def simulated_trials(
         n_grid=n_grid,
         density=False,
         truth=truth,
+        cycle=np.where(period > 0, (period + 1) // 2, 0),  # two periods per cycle
     )

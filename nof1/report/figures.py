@@ -69,7 +69,12 @@ def forest(outcome: dict, out: dict, results: dict):
         elif "min_p" in e:  # a randomization test: no interval, a floor on p
             notes.append(f"p = {fmt(e['p_value'], 3)} (smallest possible {fmt(e['min_p'], 3)})")
         elif "ci_low" in e:
-            notes.append(f"{fmt(e['estimate'])} [{fmt(e['ci_low'])}, {fmt(e['ci_high'])}]")
+            note = f"{fmt(e['estimate'])} [{fmt(e['ci_low'])}, {fmt(e['ci_high'])}]"
+            if e.get("cycles_used") is not None:  # a comparison over complete cycles
+                note += f", {e['cycles_used']} cycles"
+                if e.get("cycles_left_out"):
+                    note += f" ({e['cycles_left_out']} left out: not both conditions)"
+            notes.append(note)
         else:  # a method without an interval (any new one may be)
             notes.append(
                 fmt(e["estimate"]) + (f", p = {fmt(e['p_value'], 3)}" if "p_value" in e else "")
@@ -136,8 +141,12 @@ def forest(outcome: dict, out: dict, results: dict):
     if nap["estimate"] is not None:
         caption += (
             f" Non-overlap of all pairs: {nap['estimate']:.0%} of day pairs favour "
-            f"{results['labels'][treated]} (50% = no difference)."
+            f"{results['labels'][treated]} (50% = no difference"
         )
+        if nap.get("ci_low") is not None:
+            caption += f"; {level} interval {nap['ci_low']:.0%} to {nap['ci_high']:.0%})."
+        else:  # too few periods for an interval that allows for correlation
+            caption += f"; {nap.get('interval_reason') or 'no interval'})."
     return fig, caption
 
 

@@ -11,15 +11,15 @@ import math
 
 from nof1.analysis.registry import METHODS
 
-__all__ = ["power_html", "recommendation"]
+__all__ = ["method_name", "power_html", "primary_method", "recommendation", "same_design"]
 
 _TARGET_POWER = 0.8
-_NAIVE = ("nap", "welch_t")  # they assume independent days: drawn dotted
 _META = "meta_analysis"  # the series' pooled test, not a per-patient method
-_INFLATED_SES = 3  # a type I error this many Monte Carlo SEs above alpha is warned about
+_INFLATED_SES = 2  # a type I error this many Monte Carlo SEs above alpha is warned about
+_FAR_SES = 3  # ... and this many: "far more often"
 
 
-def _name(method: str) -> str:
+def method_name(method: str) -> str:
     """A method's name for people (the registry's), or the series' meta-analysis."""
     if method == _META:
         return "Meta-analysis across patients"
@@ -53,7 +53,7 @@ def _target(inputs: dict) -> float | None:
     return max(benefit, key=abs) if benefit else None
 
 
-def _primary(data: dict) -> str:
+def primary_method(data: dict) -> str:
     """The protocol's primary method, or (when power does not simulate it) the first."""
     method, ran = data["inputs"]["primary_method"], _methods(data["results"])
     return method if method in ran else ran[0]
@@ -83,11 +83,13 @@ def recommendation(data: dict, protocol) -> str:
     str
         One paragraph. "Smallest" = fewest trial days, then fewest cycles. With several
         patients it opens with the series' answer (the pooled meta-analysis' power), then
-        each patient's own. Every method whose type I error with no effect is above alpha by
-        more than 3 Monte Carlo SEs is named, with its rate, as not to be relied on.
+        each patient's own, and states the between-patient spread of the effect assumed.
+        It speaks from the protocol's primary method; every other method whose type I error
+        with no effect is above alpha by more than 2 Monte Carlo SEs is named, with its
+        rate, as not to be relied on.
     """
     inputs, rows = data["inputs"], data["results"]
-    primary, target = _primary(data), _target(inputs)
+    primary, target = primary_method(data), _target(inputs)
     outcome, alpha = _words(protocol)["outcome"], data["analysis"]["alpha"]
     ran = [r for r in rows if r["method"] == primary and r["rejection_rate"] is not None]
     pooled = [r for r in rows if r["method"] == _META and r["rejection_rate"] is not None]
@@ -143,7 +145,7 @@ def _where(row: dict) -> str:
 
 def _power_words(row: dict, method: str) -> str:
     return (
-        f"{_percent(row['rejection_rate'])} power ({_name(method)}; Monte Carlo SE "
+        f"{_percent(row['rejection_rate'])} power ({method_name(method)}; Monte Carlo SE "
         f"{row['mc_se']:.1%})"
     )
 
@@ -181,11 +183,19 @@ def _assumptions(inputs: dict) -> str:
         parts.append(f"trend {inputs['trend']:g} per day")
     if inputs["missing"]:
         parts.append(f"{100 * inputs['missing']:.3g}% of days missing")
+    if inputs["patients"] > 1:
+        spread = inputs.get("effect_sd") or 0
+        parts.append(
+            f"the true effect varying between patients with sd {spread:g} points"
+            if spread
+            else "the same true effect in every patient (--effect-sd 0, which overstates the "
+            "pooled power)"
+        )
     return f"Assumed: {', '.join(parts)}; {inputs['sims']} simulated trials per design and effect."
 
 
 def _caveats(inputs, rows, chosen, primary, alpha, pooled_first=False) -> list[str]:
-    same = [r for r in rows if _same_design(r, chosen)]
+    same = [r for r in rows if same_design(r, chosen)]
     out = []
     share = chosen["estimand"] / chosen["effect"] if chosen["effect"] else 1.0
     washout = chosen["analytic_washout_days"]
@@ -200,7 +210,7 @@ def _caveats(inputs, rows, chosen, primary, alpha, pooled_first=False) -> list[s
             if r["method"] == primary
             and r["effect"] == chosen["effect"]
             and r["analytic_washout_days"] == 0
-            and _same_design(r, chosen | {"analytic_washout_days": 0})
+            and same_design(r, chosen | {"analytic_washout_days": 0})
         ]
         if washout > 0:
             text += f"; the {washout}-day analytic washout leaves out the slow onset"
@@ -210,31 +220,48 @@ def _caveats(inputs, rows, chosen, primary, alpha, pooled_first=False) -> list[s
     failed = chosen.get("failed") or 0
     if failed > 0.05 * chosen["sims"]:
         out.append(
-            f"{_name(primary)} could not analyse {failed} of {chosen['sims']} simulated trials "
-            "(too few observed days in an arm); they count as not showing the effect."
+            f"{method_name(primary)} could not analyse {failed} of {chosen['sims']} simulated "
+            "trials (too few observed days in an arm); they count as not showing the effect."
         )
-    null = {r["method"]: r for r in same if r["effect"] == 0}
-    if not null:
+    # type I errors where measured (with --effect-sd > 0 only the pooled test has one)
+    null = {r["method"]: r for r in same if r["effect"] == 0 and r["type_i_error"] is not None}
+    if not any(r["effect"] == 0 for r in same):
         out.append("Add 0 to --effect to check the type I error.")
+    elif primary not in null:
+        out.append(
+            "With --effect-sd above 0 each patient has an effect of their own, so the "
+            "per-patient rates at effect 0 are not type I errors; run with --effect-sd 0 to "
+            "check them."
+        )
     else:
         rate, mc_se = null[primary]["rejection_rate"], null[primary]["mc_se"]
         text = (
-            f"With no effect, {_name(primary)} rejected {rate:.1%} of trials (nominal {alpha:.0%}"
+            f"With no effect, {method_name(primary)} rejected {rate:.1%} of trials (nominal "
+            f"{alpha:.0%}"
         )
-        if rate > alpha + _INFLATED_SES * mc_se:
+        if rate > alpha + _FAR_SES * mc_se:
             text += (
                 "), far more often than Monte Carlo error explains: it would often report an "
                 "effect that is not there, so its results should not be relied on with this "
                 "design"
             )
-        elif rate > alpha + 2 * mc_se:
-            text += "; estimating phi from a short series makes it a little liberal)"
+        elif rate > alpha + _INFLATED_SES * mc_se:
+            text += "; more than 2 Monte Carlo SEs above it: a little liberal with this design)"
         else:
             text += ")"
         out.append(text + ".")
-        others = [(m, r) for m, r in _inflated(null, alpha) if m != primary]
-        if others:
-            out.append(_inflated_words(others, alpha))
+        cover = null[primary]
+        level = 1 - alpha
+        if cover["coverage"] is not None and (
+            cover["coverage"] < level - _INFLATED_SES * cover["coverage_mc_se"]
+        ):
+            out.append(
+                f"Its {level:.0%} interval held the true effect in only "
+                f"{cover['coverage']:.1%} of those trials."
+            )
+    others = [(m, r) for m, r in _inflated(null, alpha) if m != primary]
+    if others:
+        out.append(_inflated_words(others, alpha))
     randomization = next((r for r in same if r["method"] == "randomization"), None)
     if randomization and (randomization["min_p"] or 0) > alpha:
         text = (
@@ -257,7 +284,7 @@ def _caveats(inputs, rows, chosen, primary, alpha, pooled_first=False) -> list[s
 
 def _inflated(null: dict, alpha: float) -> list[tuple[str, float]]:
     """(method, rate) for every method whose simulated type I error is above alpha by more
-    than Monte Carlo error: measured on the rows with no effect, not by the method's name."""
+    than 2 Monte Carlo SEs: measured on the rows with no effect, not by the method's name."""
     return [
         (m, r["rejection_rate"])
         for m in _methods(list(null.values()))
@@ -269,14 +296,16 @@ def _inflated(null: dict, alpha: float) -> list[tuple[str, float]]:
 def _inflated_words(over: list[tuple[str, float]], alpha: float) -> str:
     """Each method named once with its rate, and a plain "do not rely on it"; it follows
     the primary method's sentence on the trials with no effect."""
-    rates = [f"{_name(m)} found an effect in {rate:.0%} of those trials" for m, rate in over[:1]]
-    rates += [f"{_name(m)} in {rate:.0%}" for m, rate in over[1:]]
+    rates = [
+        f"{method_name(m)} found an effect in {rate:.0%} of those trials" for m, rate in over[:1]
+    ]
+    rates += [f"{method_name(m)} in {rate:.0%}" for m, rate in over[1:]]
     listed = rates[0] if len(rates) == 1 else f"{', '.join(rates[:-1])} and {rates[-1]}"
     they = "it" if len(over) == 1 else "they"
     return (
-        f"{listed}, far more often than the nominal {alpha:.0%} (beyond "
-        f"Monte Carlo error): {they} would often report an effect that is not there and "
-        "should not be relied on with this design."
+        f"{listed}, more often than the nominal {alpha:.0%} (beyond 2 Monte Carlo SEs): "
+        f"{they} would report effects that are not there and should not be relied on with "
+        "this design."
     )
 
 
@@ -287,7 +316,7 @@ def _percent(rate: float) -> str:
     return "under 1%" if 0 < rate < 0.005 else f"{rate:.0%}"
 
 
-def _same_design(row: dict, other: dict) -> bool:
+def same_design(row: dict, other: dict) -> bool:
     keys = ("cycles", "active_days", "placebo_days", "analytic_washout_days")
     return all(row[k] == other[k] for k in keys)
 
@@ -300,110 +329,14 @@ def power_html(data: dict, protocol) -> str:
     design, the recommendation and the table of results. Methods are named by the
     registry, the outcome and treatments by ``protocol``'s labels.
     """
-    from nof1.report.html import render_page
+    from nof1.report.html import level_text, render_page
+    from nof1.report.power_figures import calibration_table, figures, results_table
 
     return render_page(
         "power.html.j2",
         data=data,
-        figures=_figures(data, _words(protocol)),
-        table=_table(data),
+        figures=figures(data, _words(protocol), primary_method(data)),
+        table=results_table(data),
+        calibration=calibration_table(data, off_by=_INFLATED_SES),
+        level=level_text(data["analysis"]["interval_level"]),
     )
-
-
-def _figures(data: dict, words: dict) -> list[tuple[str, str, str]]:
-    """(title, div, id) per figure."""
-    import plotly.graph_objects as go
-
-    from nof1.report.html import figure_html, plotly_text
-
-    rows = data["results"]
-    primary, alpha = _primary(data), data["analysis"]["alpha"]
-
-    def curve(fig, subset, name):
-        subset = sorted(subset, key=lambda r: r["effect"])
-        fig.add_trace(
-            go.Scatter(
-                x=[r["effect"] for r in subset],
-                y=[r["rejection_rate"] for r in subset],
-                error_y={"type": "data", "array": [1.96 * r["mc_se"] for r in subset]},
-                mode="lines+markers",
-                line={"dash": "dot" if name in _NAIVE else "solid"},
-                name=plotly_text(_name(name) if name in (*METHODS, _META) else name),
-            )
-        )
-
-    def layout(fig):
-        fig.add_hline(y=_TARGET_POWER, line_dash="dot", line_color="#888")
-        fig.add_hline(y=alpha, line_dash="dash", line_color="#c00")
-        # two-line axis title and the legend below the plot: long method names and
-        # labels leave the plot its width on a phone
-        outcome, effect = plotly_text(words["outcome"]), plotly_text(words["effect"])
-        title = f"true effect on {outcome} (points)<br>{effect}"
-        fig.update_layout(
-            xaxis_title=title,
-            yaxis_title="rejection rate",
-            yaxis_range=[0, 1.02],
-            legend={"orientation": "h", "y": -0.3, "yanchor": "top"},
-        )
-
-    figures = []
-    fig = go.Figure()
-    for design in data["designs"]:
-        subset = [r for r in rows if r["method"] == primary and _same_design(r, design)]
-        if subset and subset[0]["rejection_rate"] is not None:
-            curve(fig, subset, design["label"])
-    layout(fig)
-    figures.append(
-        (
-            f"Power of the primary analysis ({_name(primary)}) by design",
-            figure_html(fig, "power-primary", 440),
-            "power-primary",
-        )
-    )
-    for i, design in enumerate(data["designs"]):
-        fig = go.Figure()
-        for method in _methods(rows):
-            subset = [r for r in rows if r["method"] == method and _same_design(r, design)]
-            if subset and subset[0]["rejection_rate"] is not None:
-                curve(fig, subset, method)
-        layout(fig)
-        figures.append(
-            (
-                f"Every method: {design['label']}",
-                figure_html(fig, f"power-{i}", 480),
-                f"power-{i}",
-            )
-        )
-    return figures
-
-
-def _table(data: dict) -> list[list[str]]:
-    def pct(value, se=None):
-        if value is None:
-            return "–"
-        return f"{value:.1%}" + (f" ± {se:.1%}" if se is not None else "")
-
-    def num(value, se=None):
-        if value is None:
-            return "–"
-        return f"{value:+.2f}" + (f" ± {se:.2f}" if se is not None else "")
-
-    labels = {
-        (d["cycles"], d["active_days"], d["placebo_days"], d["analytic_washout_days"]): d["label"]
-        for d in data["designs"]
-    }
-    out = []
-    for r in data["results"]:
-        key = (r["cycles"], r["active_days"], r["placebo_days"], r["analytic_washout_days"])
-        out.append(
-            [
-                labels[key],
-                f"{r['effect']:g}",
-                _name(r["method"]),
-                pct(r["rejection_rate"], r["mc_se"]),
-                num(r["bias"], r["bias_mc_se"]),
-                pct(r["coverage"], r["coverage_mc_se"]),
-                r["reason"] or r["note"] or "",
-            ]
-        )
-    return out

@@ -224,11 +224,14 @@ def check_results(results: dict, protocol, source: str, aligned=None) -> None:
         for method, effect in out["effects"].items():
             if effect["estimate"] is None:
                 continue
+            no_interval = effect.get("interval_reason") is not None  # said why (nap)
             problems += [
                 f"{where}.effects.{method}.{key}: expected a number when estimate is given, "
                 "got null"
                 for key in ("ci_low", "ci_high", "p_value", "min_p", "n_allocations")
-                if key in effect and effect[key] is None
+                if key in effect
+                and effect[key] is None
+                and not (no_interval and key in ("ci_low", "ci_high"))
             ]
         density = out["effects"]["bayes_ar1"]["density"]
         if density and len(density["x"]) != len(density["y"]):

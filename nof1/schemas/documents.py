@@ -152,6 +152,9 @@ _FIELD_TYPES = {
     "n_allocations": Annotated[int | None, Json(minimum=1)],
     "exact": bool | None,
     "density": Density | None,
+    "interval_reason": str | None,
+    "cycles_used": Annotated[int | None, Json(minimum=0)],
+    "cycles_left_out": Annotated[int | None, Json(minimum=0)],
 }
 
 
@@ -346,6 +349,12 @@ class PowerInputs(Record):
     better: Literal["lower", "higher"] = entry()
     mcid: float = entry()
     primary_method: Literal[primary_methods()] = entry()
+    effect_sd: Annotated[float, Json(minimum=0)] = entry(
+        description="Between-patient sd of the true effect (patients > 1): each simulated "
+        "patient draws its own effect from N(effect, effect_sd^2); 0 = the same effect for "
+        "all, which overstates the pooled power.",
+        required=False,
+    )
 
 
 @dataclass(frozen=True)

@@ -77,17 +77,18 @@ def test_paired_periods_by_hand():
 def test_paired_periods_oracle_drops_cycles_with_a_missing_period():
     full = classic_oracle.paired_periods([3.0, 4.0, 2.0], [5.0, 7.0, 5.0])
     with_gap = classic_oracle.paired_periods([3.0, np.nan, 4.0, 2.0], [5.0, 6.0, 7.0, 5.0])
-    assert with_gap.to_dict() == full.to_dict()
+    assert with_gap.to_dict() == full.to_dict() | {"cycles_left_out": 1}
 
 
-def test_paired_periods_pairs_the_observed_periods_of_each_arm_in_order():
-    # A treated period without an observed day is left out, and the i-th observed treated
-    # period pairs with the i-th observed control period (the analysis has always done so).
+def test_paired_periods_leaves_out_a_cycle_without_an_observed_treated_period():
+    # Cycle 2's treated period has no observed day: cycle 2 is left out, and each remaining
+    # treated period pairs with the control period of its own cycle (DESIGN.md section 5).
     with_gap = paired_periods([3.0, np.nan, 4.0, 2.0], [5.0, 6.0, 7.0, 5.0])
-    paired = classic_oracle.paired_periods([3.0, 4.0, 2.0], [5.0, 6.0, 7.0])
+    paired = classic_oracle.paired_periods([3.0, 4.0, 2.0], [5.0, 7.0, 5.0])
     assert with_gap.reason is paired.reason is None
     for key in ("estimate", "se", "df", "ci_low", "ci_high", "p_value"):
         assert getattr(with_gap, key) == pytest.approx(getattr(paired, key), rel=1e-12)
+    assert with_gap.extra == {"cycles_used": 3, "cycles_left_out": 1}
 
 
 @pytest.mark.parametrize(
@@ -120,3 +121,53 @@ def test_results_use_the_contract_keys_and_plain_floats():
     out = welch_t([4, 5, 6, 7, 9, 8], [1, 1, 1, 0, 0, 0]).to_dict()
     assert set(out) == {*KEYS, "reason"}
     assert all(type(out[k]) is float for k in KEYS)
+
+
+def _cycles_trials(y, arm, cycle):
+    """One row of hand-built days: y, arm (1 treated, 0 control) and cycle per day."""
+    from nof1.analysis.registry import Trials
+
+    arm = np.asarray([arm], dtype=np.int8)
+    cycle = np.asarray([cycle])
+    return Trials(
+        np.asarray([y], dtype=float),
+        np.arange(1, arm.size + 1),
+        arm,
+        cycle * 2 - arm,
+        np.array([-1.0]),
+        np.array([10.0]),
+        0.05,
+        cycle=cycle,
+    )
+
+
+def test_paired_periods_equals_scipy_ttest_rel_on_hand_built_cycles():
+    # 4 cycles of 3 days per period, the order within each cycle varying; cycle 3's control
+    # period has no observed day, so it is left out.
+    from nof1.analysis.classic import paired_periods as kernel
+
+    y = [5, 6, 4, 8, 9, 7, 9, 8, 7, 4, 5, 3, 2, 3, 4, np.nan, np.nan, np.nan, 6, 5, 7, 9, 8, 8]
+    arm = [1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 0]
+    cycle = [1] * 6 + [2] * 6 + [3] * 6 + [4] * 6
+    est = kernel(_cycles_trials(y, arm, cycle)).effect(0)
+    treated, control = [5.0, 4.0, 6.0], [8.0, 8.0, 25 / 3]  # cycles 1, 2 and 4
+    want = stats.ttest_rel(treated, control)
+    assert est.estimate == pytest.approx(np.mean(np.subtract(treated, control)), rel=1e-12)
+    assert est.p_value == pytest.approx(want.pvalue, rel=1e-10)
+    assert est.estimate / est.se == pytest.approx(want.statistic, rel=1e-10)
+    assert est.df == 2 and est.extra == {"cycles_used": 3, "cycles_left_out": 1}
+    low, high = want.confidence_interval(0.95)
+    assert [est.ci_low, est.ci_high] == pytest.approx([low, high], rel=1e-10)
+
+
+def test_paired_periods_is_null_when_no_cycle_holds_both_conditions_twice():
+    # A balanced scheme's A A P P P A: cycles (A, A), (P, P), (P, A): one complete cycle.
+    from nof1.analysis.classic import paired_periods as kernel
+
+    arm = [1] * 4 + [0] * 4 + [0] * 2 + [1] * 2
+    cycle = [1] * 4 + [2] * 4 + [3] * 4
+    y = [3.0, 4, 5, 4, 7, 8, 6, 7, 5, 6, 3, 2]
+    out = kernel(_cycles_trials(y, arm, cycle))
+    assert out.values["cycles_used"][0] == 1 and out.values["cycles_left_out"][0] == 2
+    assert out.effect(0).estimate is None
+    assert out.reason[0].endswith("got 1 (2 left out)")

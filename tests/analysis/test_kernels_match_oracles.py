@@ -104,11 +104,13 @@ def test_paired_kernel_equals_the_paired_t_on_period_means(case):
         table = build_timeline(p, alloc[i])
         table["y"] = y[i]
         means = {}
-        for c in ("active", "placebo"):
+        for c in ("active", "placebo"):  # per cycle: the mean of the condition's compared days
             rows = table[(table.condition == c) & table.included]
-            means[c] = [v["y"].mean() for _, v in rows.groupby("period", sort=True)]
+            by_cycle = rows.groupby("cycle")["y"].mean()
+            means[c] = [by_cycle.get(k, np.nan) for k in range(1, p.schedule.cycles + 1)]
         want = classic_oracle.paired_periods(means["active"], means["placebo"])
-        assert_effects_equal(est.effect(i), want, T_KEYS, 1e-10)
+        keys = (*T_KEYS, "cycles_used", "cycles_left_out")
+        assert_effects_equal(est.effect(i), want, keys, 1e-10)
 
 
 @pytest.mark.parametrize("better", [-1.0, 1.0], ids=["lower", "higher"])
@@ -118,8 +120,10 @@ def test_nap_kernel_equals_nap(case, better):
     est = method("nap").run(trials)
     for i in range(trials.m):
         y, _, active = compared(trials, i)
-        want = nap_oracle.nap(y, active, "lower" if better < 0 else "higher")
-        assert_effects_equal(est.effect(i), want, ("estimate", "ci_low", "ci_high"), 1e-9)
+        period = trials.period[i, trials.arm[i] >= 0]
+        want = nap_oracle.nap(y, active, "lower" if better < 0 else "higher", period=period)
+        keys = ("estimate", "se", "df", "ci_low", "ci_high", "interval_reason")
+        assert_effects_equal(est.effect(i), want, keys, 1e-9)
 
 
 def test_randomization_kernel_equals_randomization_test(case):
@@ -151,6 +155,7 @@ def test_rows_that_cannot_be_analysed_get_the_oracles_reasons():
         for i in range(3):
             assert est.reason[i] == oracle(i).reason, (key, i)
     paired = method("paired_periods").run(trials)
-    assert paired.reason[1] == "needs at least 2 cycles with both periods observed; got 0"
-    assert paired.reason[2] == "needs at least 2 cycles with both periods observed; got 1"
+    needs = "needs at least 2 cycles with an observed period of each condition; got"
+    assert paired.reason[1] == f"{needs} 0 (3 left out)"
+    assert paired.reason[2] == f"{needs} 1 (2 left out)"
     assert paired.reason[3] is None

@@ -130,7 +130,7 @@ def paired_periods(active_means, placebo_means, alpha: float = 0.05) -> Effect:
     >>> e.estimate, e.df
     (-2.6666666666666665, 2.0)
     >>> paired_periods([3.0], [5.0]).reason
-    'needs at least 2 cycles with both periods observed; got 1'
+    'needs at least 2 cycles with an observed period of each condition; got 1'
     """
     _check_alpha(alpha)
     a = np.asarray(active_means, dtype=float)
@@ -140,10 +140,12 @@ def paired_periods(active_means, placebo_means, alpha: float = 0.05) -> Effect:
             f"active_means and placebo_means must be 1-d of equal length; got {a.shape}, {p.shape}"
         )
     diff = (a - p)[~(np.isnan(a) | np.isnan(p))]
+    left_out = a.size - diff.size
     if diff.size < 2:
         return Effect.unavailable(
             "paired_periods",
-            f"needs at least 2 cycles with both periods observed; got {diff.size}",
+            "needs at least 2 cycles with an observed period of each condition; got "
+            f"{diff.size}" + (f" ({left_out} left out)" if left_out else ""),
         )
     estimate = diff.mean()
     se = diff.std(ddof=1) / np.sqrt(diff.size)
@@ -151,4 +153,6 @@ def paired_periods(active_means, placebo_means, alpha: float = 0.05) -> Effect:
         return Effect.unavailable(
             "paired_periods", "the difference between the two periods is the same in every cycle"
         )
-    return _t_effect("paired_periods", float(estimate), float(se), float(diff.size - 1), alpha)
+    out = _t_effect("paired_periods", float(estimate), float(se), float(diff.size - 1), alpha)
+    counts = {"cycles_used": int(diff.size), "cycles_left_out": int(left_out)}
+    return Effect(**{**out.__dict__, "extra": counts})

@@ -81,8 +81,9 @@ def welch_t(y, active, alpha: float = 0.05):
     return _run("welch_t", one_row(y, None, active, alpha=alpha))
 
 
-def nap(y, active, better, alpha: float = 0.05):
-    return _run("nap", one_row(y, None, active, better=better, alpha=alpha))
+def nap(y, active, better, alpha: float = 0.05, period=None):
+    kw = {} if period is None else {"period": np.asarray(period)[None, :]}
+    return _run("nap", one_row(y, None, active, better=better, alpha=alpha, **kw))
 
 
 def paired_periods(active_means, placebo_means, alpha: float = 0.05):

@@ -1,4 +1,5 @@
-"""Non-overlap of all pairs (NAP) with Newcombe's method-5 confidence interval."""
+"""Non-overlap of all pairs (NAP): its period-jackknife interval, and Newcombe's method-5
+interval for independent days, one series at a time by brute force."""
 
 from __future__ import annotations
 
@@ -6,12 +7,11 @@ import numpy as np
 from scipy import optimize, special
 
 from nof1.analysis.effect import Effect
-from oracles.classic import arms
 
-__all__ = ["nap"]
+__all__ = ["nap", "newcombe5"]
 
 
-def _newcombe5(theta_hat: float, m: int, n: int, alpha: float) -> tuple[float, float]:
+def newcombe5(theta_hat: float, m: int, n: int, alpha: float) -> tuple[float, float]:
     """Score interval for P(X < Y): the two solutions theta of (theta_hat - theta)² = z² V(theta).
 
     Multiplied through by m n (2 - theta)(1 + theta) > 0 the equation is f(theta) = 0 with
@@ -43,75 +43,70 @@ def _newcombe5(theta_hat: float, m: int, n: int, alpha: float) -> tuple[float, f
     return low, high
 
 
-def nap(y, active, better: str, alpha: float = 0.05) -> Effect:
-    """Non-overlap of all pairs: the share of (active day, placebo day) pairs where active wins.
+def _share(a: np.ndarray, p: np.ndarray) -> float:
+    """Share of (a, p) pairs with a < p (lower is better), ties half: every pair visited."""
+    return float(np.mean([(x < z) + 0.5 * (x == z) for x in a for z in p]))
 
-    Oriented so that values above 0.5 favour active: a pair counts 1 when the active value is
-    better (lower if ``better == "lower"``), 1/2 when tied, 0 otherwise (Parker & Vannest
-    2009). It estimates P(active day better than placebo day) + P(tie)/2.
 
-    Parameters
-    ----------
-    y : array_like
-        Outcome per day; NaN (missing) days are dropped.
-    active : array_like of bool or 0/1
-        1 on active days, 0 on placebo days.
-    better : {"lower", "higher"}
-        Direction of improvement of the outcome.
-    alpha : float, default 0.05
-        The interval has level 1 - alpha.
+def nap(y, active, better: str, alpha: float = 0.05, period=None) -> Effect:
+    """NAP with the delete-one-period jackknife interval (see ``nof1.analysis.nonoverlap``).
 
-    Returns
-    -------
-    Effect
-        ``method="nap"``: ``estimate`` in [0, 1], ``ci_low``/``ci_high``; other fields None.
-        Unavailable when a condition has no observed day.
-
-    Notes
-    -----
-    The interval is Newcombe's (2006) method 5, the one ``SingleCaseES::NAP`` reports: the
-    values of theta with ``(NAP - theta)² = z² V(theta)``, where
-    ``V(theta) = theta (1 - theta) / (m n) * [1 + (N* - 1) ((1 - theta)/(2 - theta) +
-    theta/(1 + theta))]`` is the Hanley-McNeil variance with exponential-model moments and
-    ``N* = (m + n)/2`` symmetrises the two group sizes m and n. At NAP = 1 (or 0) the far
-    limit is 1 (or 0) and the near one still solves the equation (SingleCaseES's root search
-    returns a zero-width interval there). Like every NAP interval it assumes independent
-    days, so with autocorrelation it is too narrow.
-
-    References
-    ----------
-    Parker, R. I., & Vannest, K. J. (2009). An improved effect size for single-case research:
-    Nonoverlap of all pairs. Behavior Therapy 40, 357-367.
-    Newcombe, R. G. (2006). Confidence intervals for an effect size measure based on the
-    Mann-Whitney statistic. Part 2: Asymptotic methods and evaluation. Statistics in Medicine
-    25, 559-573.
-    Hanley, J. A., & McNeil, B. J. (1982). The meaning and use of the area under a receiver
-    operating characteristic (ROC) curve. Radiology 143, 29-36.
-
-    Examples
-    --------
-    >>> e = nap(y=[2, 3, 5, 4, 6, 5], active=[1, 1, 1, 0, 0, 0], better="lower")
-    >>> e.estimate  # pairs (a, p): 2 and 3 beat all 3 placebo days, 5 beats 1 and ties 1
-    0.8333333333333334
-    >>> e.ci_low < e.estimate < e.ci_high
-    True
+    Every leave-one-period-out NAP is recomputed from its pairs; the jackknife variance per
+    condition is (K - 1)/K times the sum of squares of its K values about their mean; the
+    interval is NAP +/- t(Satterthwaite df) se, clipped to [0, 1], hulled with Newcombe's.
+    ``period`` (per day; default every day in period 0) groups days into periods, per
+    condition. Fewer than 2 periods of a condition: the estimate without an interval.
     """
     if better not in ("lower", "higher"):
         raise ValueError(f"better must be 'lower' or 'higher'; got {better!r}")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be between 0 and 1; got {alpha}")
     sign = 1.0 if better == "lower" else -1.0  # work with "lower is better" throughout
-    a, p = arms(y, active)
-    a, p = sign * a, np.sort(sign * p)
+    y = np.asarray(y, dtype=float)
+    active = np.asarray(active).astype(int)
+    period = np.zeros(y.size, int) if period is None else np.asarray(period)
+    keep = ~np.isnan(y)
+    y, active, period = sign * y[keep], active[keep], period[keep]
+    a, p = y[active == 1], y[active == 0]
     if a.size == 0 or p.size == 0:
         return Effect.unavailable(
             "nap",
             f"needs at least 1 observed day in each condition; got {a.size} active and "
             f"{p.size} placebo",
         )
-    # For each active value: placebo values above it (active wins) and equal to it (ties).
-    above = p.size - np.searchsorted(p, a, side="right")
-    ties = np.searchsorted(p, a, side="right") - np.searchsorted(p, a, side="left")
-    estimate = (above.sum() + 0.5 * ties.sum()) / (a.size * p.size)
-    low, high = _newcombe5(float(estimate), p.size, a.size, alpha)
-    return Effect(method="nap", estimate=estimate, ci_low=low, ci_high=high)
+    estimate = _share(a, p)
+    variances, ks = [], []
+    for arm in (1, 0):
+        ids = np.unique(period[active == arm])
+        ks.append(ids.size)
+        left_out = []
+        for k in ids:
+            drop = (active == arm) & (period == k)
+            rest_a, rest_p = y[(active == 1) & ~drop], y[(active == 0) & ~drop]
+            left_out.append(_share(rest_a, rest_p) if rest_a.size and rest_p.size else np.nan)
+        left_out = np.array(left_out)
+        variances.append((ids.size - 1) / ids.size * np.sum((left_out - left_out.mean()) ** 2))
+    if min(ks) < 2:
+        reason = (
+            "no interval: one that allows for day-to-day correlation needs at least 2 periods "
+            f"of each condition with observed days; got {ks[0]} and {ks[1]}"
+        )
+        return Effect("nap", estimate=estimate, extra={"interval_reason": reason})
+    (v_a, v_p), (k_a, k_p) = variances, ks
+    se = np.sqrt(v_a + v_p)
+    low, high = newcombe5(estimate, p.size, a.size, alpha)
+    df = None
+    if se > 0:
+        df = (v_a + v_p) ** 2 / (v_a**2 / (k_a - 1) + v_p**2 / (k_p - 1))
+        half = special.stdtrit(df, 1 - alpha / 2) * se
+        low = min(low, max(estimate - half, 0.0))
+        high = max(high, min(estimate + half, 1.0))
+    return Effect(
+        "nap",
+        estimate=estimate,
+        se=se,
+        df=df,
+        ci_low=low,
+        ci_high=high,
+        extra={"interval_reason": None},
+    )
