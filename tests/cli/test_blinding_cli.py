@@ -159,7 +159,7 @@ def test_an_allocation_made_from_another_protocol_is_refused_then_recorded_when_
     refused = run(*args)
     assert refused.exit_code == 1 and "Traceback" not in refused.output
     assert "P01-allocation-blinded.csv was made from protocol" in refused.output
-    old = "d0e5b57e31961aa4904ba227b1a1b61f8afcbb9df7f54ac0ef6cd03e15f333da"
+    old = "275e55be12c2aa0c607bb9aed49fd6288e96eb65b4543ccb9beac7cd8bf9d94c"
     assert old in refused.output and "--allow-protocol-change" in refused.output
     assert not (tmp_path / "out").exists()
     allowed = run(*args, "--allow-protocol-change")
@@ -185,7 +185,7 @@ def test_a_series_made_from_another_protocol_is_refused_even_with_skip_bad(tmp_p
     assert allowed.exit_code == 0, allowed.output
     series = json.loads((tmp_path / "out" / "series.json").read_text())
     assert series["protocol"]["schedule_sha256"] == [
-        "a871f31589c554799827cca2908d5f6165d27046e46cc9c2d8cc2f0669b04b74"
+        "184d452aedd1057a814b515afc41f0a7041ab345a505e1716dc18b15086809a1"
     ]
     patient = json.loads((tmp_path / "out" / "patients" / "P01" / "results.json").read_text())
     assert patient["protocol"]["schedule_sha256"] == series["protocol"]["schedule_sha256"][0]
