@@ -42,10 +42,7 @@ METHODS = ("gls_ar1", "gls_ar1_kr")
 SD = 12.0
 EFFECT = -10.0
 CELLS = [
-    (phi, cycles, missing)
-    for cycles in (3, 6)
-    for missing in (0.0, 0.3)
-    for phi in (0.3, 0.6, 0.9)
+    (phi, cycles, missing) for cycles in (3, 6) for missing in (0.0, 0.3) for phi in (0.3, 0.6, 0.9)
 ]
 DOC = Path(__file__).resolve().parents[1] / "docs" / "validation.md"
 BEGIN, END = "<!-- calibration table: begin -->", "<!-- calibration table: end -->"
@@ -72,7 +69,13 @@ def simulate_cell(
         m = min(_CHUNK, sims - start)
         allocations = sample_allocations(protocol, m, rng)
         y = simulate_outcomes(
-            protocol, allocations, effect, sd=SD, phi=phi, missing=missing, outcomes=[outcome],
+            protocol,
+            allocations,
+            effect,
+            sd=SD,
+            phi=phi,
+            missing=missing,
+            outcomes=[outcome],
             rng=rng,
         )[outcome]
         trials = simulated_trials(protocol, allocations, y, rng, truth=effect)
@@ -132,9 +135,11 @@ def main(argv=None) -> None:
     cpu = time.process_time() - start
     text = table(results, args.sims)
     band = 2 * _se(0.05, args.sims)
-    command = "python -m validation.calibration" + (
-        f" --sims {args.sims}" if args.sims != 4000 else ""
-    ) + (f" --seed {args.seed}" if args.seed != 2026 else "")
+    command = (
+        "python -m validation.calibration"
+        + (f" --sims {args.sims}" if args.sims != 4000 else "")
+        + (f" --seed {args.seed}" if args.seed != 2026 else "")
+    )
     block = "\n".join(
         [
             BEGIN,

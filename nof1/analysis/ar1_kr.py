@@ -28,8 +28,8 @@ W is the inverse of the *observed* REML information in (sigma², phi), as nlme's
 phi (a 5-point stencil on atanh(phi); sigma² analytically). ``G0, G1, G2`` come from the
 same Gram matrices as the fit (:meth:`~nof1.analysis.ar1_batch.Ar1Batch.gram`). ``H`` is
 ``uᵀ R u`` with ``u = (dR⁻¹/dphi) X``: ``dR⁻¹/dphi`` is tridiagonal (the precision of a
-Markov chain over the observed days), and ``R u`` is two first-order recursions over the
-days (``f_t = u_t + phi^gap f_{t-1}``, forwards and backwards), vectorized over rows: O(days)
+Markov chain over the observed days), and ``uᵀ R u`` needs one first-order recursion over the
+days (``f_t = u_t + phi^gap f_{t-1}``, see :func:`_h_matrix`), vectorized over rows: O(days)
 per row, no n x n matrix. ``tests/oracles/ar1_kr.py`` computes every piece densely.
 
 Which correction, by simulation (``python -m validation.calibration``, docs/validation.md):
@@ -96,7 +96,7 @@ def _h_matrix(mask: np.ndarray, treat: np.ndarray, day: np.ndarray, phi: np.ndar
     entry at i and one at p (each observed day is the predecessor of at most one).
     """
     r, T = mask.shape
-    X = np.stack([mask, mask & treat], axis=-1).astype(float)  # (r, T, 2)
+    X = np.stack([mask, mask & treat]).astype(float)  # (2, r, T)
     position = np.where(mask, np.arange(T), -1)
     prev = np.maximum.accumulate(position, axis=1)
     prev = np.concatenate([np.full((r, 1), -1), prev[:, :-1]], axis=1)
@@ -105,30 +105,38 @@ def _h_matrix(mask: np.ndarray, treat: np.ndarray, day: np.ndarray, phi: np.ndar
     gap = np.where(linked, day - day[prev], 1.0)
     ph = phi[:, None]
     rho = np.power(ph, gap)
-    drho = gap * np.power(ph, gap - 1)
+    drho = np.where(linked, gap * np.power(ph, gap - 1), 0.0)  # 0 where there is no link
     c = 1.0 / (1.0 - rho * rho)
-    xp = np.take_along_axis(X, prev[..., None], axis=1)
-    resid = X - rho[..., None] * xp
-    a = (2 * rho * c * c)[..., None] * resid - c[..., None] * xp
-    at_i = np.where(linked[..., None], a * drho[..., None], 0.0)
-    at_p = np.where(linked[..., None], (-rho[..., None] * a - c[..., None] * resid), 0.0)
-    at_p *= drho[..., None]
-    u = at_i
-    ri, ti = np.nonzero(linked)
-    u[ri, prev[ri, ti]] += at_p[ri, ti]  # predecessors are unique within a row
-    # R u on the observed days: u is 0 elsewhere, so recurse over every column.
-    step = np.power(ph, np.diff(day)[None, :])  # (r, T - 1): phi^(day_t - day_{t-1})
-    forward = np.empty_like(u)
-    backward = np.empty_like(u)
-    f = u[:, 0].copy()
-    b = u[:, -1].copy()
-    forward[:, 0], backward[:, -1] = f, b
+    xp = np.take_along_axis(X, np.broadcast_to(prev, X.shape), axis=2)
+    resid = X - rho * xp
+    a = 2 * rho * c * c * resid - c * xp
+    u = a * drho  # the entry at i of each link
+    at_p = (-rho * a - c * resid) * drho  # and at its predecessor p
+    # Each observed day is the predecessor of at most one (the next observed day): gather.
+    later = np.where(linked, np.arange(T), T)
+    succ = np.minimum.accumulate(later[:, ::-1], axis=1)[:, ::-1]  # first link at or after t
+    succ = np.concatenate([succ[:, 1:], np.full((r, 1), T)], axis=1)  # strictly after t
+    has = mask & (succ < T)
+    u += np.where(
+        has, np.take_along_axis(at_p, np.broadcast_to(np.minimum(succ, T - 1), X.shape), 2), 0.0
+    )
+    # uᵀ R u over the observed days (u is 0 elsewhere, so recurse over every column): with
+    # f_t = u_t + phi^(day_t - day_{t-1}) f_{t-1} = sum over s <= t of R_ts u_s,
+    # uᵀ R u = F + Fᵀ - uᵀ u where F = sum_t u_t f_tᵀ: one forward pass.
+    u = np.ascontiguousarray(u.transpose(2, 0, 1))  # (T, 2, r): a day at a time
+    step = np.ascontiguousarray(np.power(ph, np.diff(day)[None, :]).T)  # (T - 1, r)
+    f = np.empty_like(u)
+    f[0] = u[0]
     for t in range(1, T):
-        f = u[:, t] + step[:, t - 1, None] * f
-        b = u[:, T - 1 - t] + step[:, T - 1 - t, None] * b
-        forward[:, t], backward[:, T - 1 - t] = f, b
-    ru = forward + backward - u
-    return np.einsum("rta,rtb->rab", u, ru)
+        np.multiply(step[t - 1], f[t - 1], out=f[t])
+        f[t] += u[t]
+    F = np.stack(
+        [np.stack([(u[:, i] * f[:, j]).sum(0) for j in range(2)], -1) for i in range(2)], -2
+    )
+    uu = np.stack(
+        [np.stack([(u[:, i] * u[:, j]).sum(0) for j in range(2)], -1) for i in range(2)], -2
+    )
+    return F + F.transpose(0, 2, 1) - uu
 
 
 def _inv2(a, b, d):
@@ -154,9 +162,7 @@ def kr_pieces(trials: Trials) -> KrPieces:
     pieces = reml(packed, logdet_r, N[:, None], 2)
     rss = pieces.rss
     # log|R| + log|XᵀR⁻¹X| = -2 loglik - N (log 2π + 1 + log(S²/N))
-    logdets = -2 * pieces.loglik - N[:, None] * (
-        np.log(2 * np.pi) + 1 + np.log(rss / N[:, None])
-    )
+    logdets = -2 * pieces.loglik - N[:, None] * (np.log(2 * np.pi) + 1 + np.log(rss / N[:, None]))
     rss1, rss2 = _derivatives(rss, phi)
     _, logdets2 = _derivatives(logdets, phi)
     # Observed REML information of (sigma², phi) at the optimum (sigma² = S²/N).

@@ -20,7 +20,13 @@ from nof1.analysis.randomization import Reference, patient_allocation
 from nof1.analysis.registry import Trials
 from nof1.protocol.model import Protocol
 
-__all__ = ["VS_BASELINE_METHODS", "Patient", "compared_trials", "vs_baseline_method", "vs_baseline_trials"]
+__all__ = [
+    "VS_BASELINE_METHODS",
+    "Patient",
+    "compared_trials",
+    "vs_baseline_method",
+    "vs_baseline_trials",
+]
 
 
 class Patient(NamedTuple):

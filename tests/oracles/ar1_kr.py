@@ -78,7 +78,10 @@ def kenward_roger(y, X, day, contrast=1, h=1e-4):
         for j in range(2):
             ei, ej = np.eye(2)[i] * steps[i], np.eye(2)[j] * steps[j]
             Hs[i, j] = (
-                ll(theta + ei + ej) - ll(theta + ei - ej) - ll(theta - ei + ej) + ll(theta - ei - ej)
+                ll(theta + ei + ej)
+                - ll(theta + ei - ej)
+                - ll(theta - ei + ej)
+                + ll(theta - ei - ej)
             ) / (4 * steps[i] * steps[j])
     W = np.linalg.inv(-Hs)
     R, dR, d2R = _r(day, phi)
