@@ -155,6 +155,9 @@ def kr_pieces(trials: Trials) -> KrPieces:
     """
     batch, fit = ar1_batch(trials), ar1_fit(trials)
     rows = np.flatnonzero(batch.ok & np.isfinite(fit.phi))
+    if not rows.size:  # no row has a fit (e.g. a blinded interim diary with one group only)
+        empty = np.empty(0)
+        return KrPieces(rows, empty, empty, empty, empty, np.empty((0, 3)))
     phi, sigma2 = fit.phi[rows], fit.sigma2[rows]
     N = batch.df[rows].astype(float)
     phis = np.tanh(np.arctanh(phi)[:, None] + _STEP * _STENCIL)
