@@ -210,7 +210,7 @@ METHODS: dict[str, Method] = {
         ),
         Method(
             key="gls_ar1_kr",
-            name="AR(1) regression, small-sample corrected",
+            name="Small-sample AR(1) regression",
             words=(
                 "a regression that allows for day-to-day correlation, with a small-sample "
                 "correction for how uncertain that correlation is"
