@@ -115,3 +115,22 @@ def test_registry_entry_is_a_primary_method_with_the_t_fields():
     assert m.may_be_primary and m.in_power and m.outcome_units
     assert m.fields == ("estimate", "se", "df", "ci_low", "ci_high", "p_value", "phi")
     assert "Kenward-Roger" in m.description and "Satterthwaite" in m.description
+
+
+@pytest.mark.parametrize(
+    ("primary", "expected"),
+    [("gls_ar1_kr", "gls_ar1_kr"), ("gls_ar1", "gls_ar1"), ("paired_periods", "gls_ar1")],
+)
+def test_vs_baseline_uses_the_primary_method_where_it_is_an_ar1_regression(primary, expected):
+    from protocol_variants import vary
+
+    from nof1.analysis.patient_trials import vs_baseline_method
+
+    protocol = vary("ldn-nof1-multicycle", analysis={"primary_method": primary})
+    assert vs_baseline_method(protocol) == expected
+
+
+def test_the_shipped_protocols_name_gls_ar1_kr_as_primary(shipped_id):
+    from nof1.protocol import load_protocol
+
+    assert load_protocol(shipped_id).analysis.primary_method == "gls_ar1_kr"
