@@ -210,7 +210,7 @@ METHODS: dict[str, Method] = {
         ),
         Method(
             key="gls_ar1_kr",
-            name="Small-sample AR(1) regression",
+            name="Corrected AR(1) regression",
             words=(
                 "a regression that allows for day-to-day correlation, with a small-sample "
                 "correction for how uncertain that correlation is"
