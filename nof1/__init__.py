@@ -27,12 +27,13 @@ Examples
 >>> result.effects.query("outcome == 'pain'")[["method", "estimate", "p_value"]].round(3)
            method  estimate  p_value
 0         gls_ar1    -8.883    0.001
-1   gls_ar1_trend    -9.012    0.001
-2         welch_t    -8.548    0.000
-3  paired_periods    -8.540    0.167
-4   randomization    -8.548    0.250
-5             nap     0.714      NaN
-6       bayes_ar1    -8.906      NaN
+1      gls_ar1_kr    -8.883    0.001
+2   gls_ar1_trend    -9.012    0.001
+3         welch_t    -8.548    0.000
+4  paired_periods    -8.540    0.167
+5   randomization    -8.548    0.250
+6             nap     0.714      NaN
+7       bayes_ar1    -8.906      NaN
 """
 
 import sys as _sys

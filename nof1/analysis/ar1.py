@@ -15,7 +15,7 @@ import numpy as np
 from nof1.analysis.ar1_batch import Ar1Batch
 from nof1.analysis.registry import Estimates, Trials
 
-__all__ = ["ar1_batch", "gls_ar1", "gls_ar1_trend"]
+__all__ = ["ar1_batch", "ar1_fit", "gls_ar1", "gls_ar1_trend"]
 
 _FIELDS = ("estimate", "se", "df", "ci_low", "ci_high", "p_value", "phi")
 
@@ -33,8 +33,17 @@ def ar1_batch(trials: Trials, trend: bool = False) -> Ar1Batch:
     return trials.cache[key]
 
 
+def ar1_fit(trials: Trials, trend: bool = False):
+    """The REML fit of every row (:meth:`Ar1Batch.fit`), once per :class:`Trials` and model
+    (gls_ar1 and gls_ar1_kr share it)."""
+    key = ("ar1_fit", trend)
+    if key not in trials.cache:
+        trials.cache[key] = ar1_batch(trials, trend).fit(trials.alpha)
+    return trials.cache[key]
+
+
 def _estimates(method: str, trials: Trials, trend: bool) -> Estimates:
-    fit = ar1_batch(trials, trend).fit(trials.alpha)
+    fit = ar1_fit(trials, trend)
     values = {k: getattr(fit, k) for k in _FIELDS}
     return Estimates(method, values, np.array(fit.reason, dtype=object))
 

@@ -207,6 +207,12 @@ class Ar1Batch:
         ]
         return RemlPieces(*(np.concatenate(arrays) for arrays in zip(*parts, strict=True)))
 
+    def gram(self, rows: np.ndarray, phis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Packed Gram matrices ``[X y]ᵀ R⁻¹ [X y]`` (len(rows), P, q) and ``log|R|``
+        (len(rows), P) of the series ``rows`` at phis (len(rows), P): what the small-sample
+        corrections of :mod:`nof1.analysis.ar1_kr` differentiate."""
+        return gram(self._stats.take(rows), phis)
+
     def profile(self, phis) -> BatchProfile:
         """REML log-likelihood, b1 and its scale at each phi, for every series.
 

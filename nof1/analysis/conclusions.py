@@ -13,6 +13,7 @@ import numpy as np
 
 from nof1.analysis import registry
 from nof1.analysis.effect import Effect
+from nof1.analysis.patient_trials import vs_baseline_method
 from nof1.analysis.summaries import Responder
 from nof1.protocol.model import Outcome, Protocol
 
@@ -87,6 +88,6 @@ def responder_status(results: list, p: Protocol, treated, control) -> dict:
         out[condition] = bool(main and (any(others) if others else True))
     rule_text = (
         f"{rule.describe(p.outcomes)}, each compared with the patient's own baseline "
-        f"({registry.method('gls_ar1').name})"
+        f"({registry.method(vs_baseline_method(p)).name})"
     )
     return Responder(out, rule_text).to_dict()

@@ -9,8 +9,9 @@ object; nothing downstream recomputes a statistic.
 :class:`~nof1.analysis.registry.Trials` (a row each) and runs every method of the registry
 on it, once; :func:`analyze_patient` is the same with one patient. There is no per-method
 code here: adding a method to :data:`~nof1.analysis.registry.METHODS` adds it to
-results.json. The registry's ``gls_ar1`` also compares each condition with baseline (a
-second Trials), and gives the Holm family its p-values when the primary method has none.
+results.json. The primary method (where it applies, else ``gls_ar1``:
+:func:`~nof1.analysis.patient_trials.vs_baseline_method`) also compares each condition with
+baseline (a second Trials).
 """
 
 from __future__ import annotations
@@ -23,7 +24,12 @@ from nof1.analysis import registry
 from nof1.analysis.conclusions import improved, responder_status, with_holm
 from nof1.analysis.days import PatientDays
 from nof1.analysis.effect import Effect
-from nof1.analysis.patient_trials import Patient, compared_trials, vs_baseline_trials
+from nof1.analysis.patient_trials import (
+    Patient,
+    compared_trials,
+    vs_baseline_method,
+    vs_baseline_trials,
+)
 from nof1.analysis.side import blinding_entry, side_analyses, with_side_analyses
 from nof1.analysis.summaries import (
     VsBaseline,
@@ -208,8 +214,8 @@ def analyze_patients(
 ) -> list[PatientResults]:
     """:func:`analyze_patient` for many patients at once (a series).
 
-    Every method's kernel runs once on a row per patient and outcome (and ``gls_ar1`` once
-    on two rows per patient and outcome against baseline); the rest is assembled patient
+    Every method's kernel runs once on a row per patient and outcome (and the vs-baseline
+    method once on two rows per patient and outcome against baseline); the rest is assembled patient
     by patient.
 
     Parameters
@@ -241,7 +247,7 @@ def analyze_patients(
     if not density:
         compared = replace(compared, density=False)
     estimates = [m.run(compared) for m in registry.METHODS.values()]
-    baseline = registry.method("gls_ar1").run(vs_baseline_trials(patients, p))
+    baseline = registry.method(vs_baseline_method(p)).run(vs_baseline_trials(patients, p))
     k = len(p.outcomes)
     main = next(e for e in estimates if e.method == p.analysis.primary_method)
     j = next(j for j, o in enumerate(p.outcomes) if o.primary)

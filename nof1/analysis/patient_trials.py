@@ -20,7 +20,13 @@ from nof1.analysis.randomization import Reference, patient_allocation
 from nof1.analysis.registry import Trials
 from nof1.protocol.model import Protocol
 
-__all__ = ["Patient", "compared_trials", "vs_baseline_trials"]
+__all__ = [
+    "VS_BASELINE_METHODS",
+    "Patient",
+    "compared_trials",
+    "vs_baseline_method",
+    "vs_baseline_trials",
+]
 
 
 class Patient(NamedTuple):
@@ -96,6 +102,18 @@ def compared_trials(patients: list[Patient], protocol: Protocol, seed: int = 0) 
     reference = Reference.build(protocol, allocation, sign, reason, np.random.default_rng(seed))
     alpha = protocol.analysis.alpha
     return Trials(y, grid, arm, period, better, mcid, alpha, reference, cycle=cycle)
+
+
+#: The methods that can compare a condition with baseline (a regression of the daily values
+#: on the condition; a paired or randomization test needs cycles that baseline lacks).
+VS_BASELINE_METHODS = ("gls_ar1", "gls_ar1_kr")
+
+
+def vs_baseline_method(protocol: Protocol) -> str:
+    """The method that compares each condition with baseline: the protocol's primary method
+    where it is one of :data:`VS_BASELINE_METHODS`, else ``gls_ar1``."""
+    primary = protocol.analysis.primary_method
+    return primary if primary in VS_BASELINE_METHODS else "gls_ar1"
 
 
 def vs_baseline_trials(patients: list[Patient], protocol: Protocol) -> Trials:

@@ -223,6 +223,25 @@ METHODS: dict[str, Method] = {
             may_be_primary=True,
         ),
         Method(
+            key="gls_ar1_kr",
+            name="Corrected AR(1) regression",
+            words=(
+                "a regression that allows for day-to-day correlation, with a small-sample "
+                "correction for how uncertain that correlation is"
+            ),
+            description=(
+                "generalized least squares of the daily value on treatment with first-order "
+                "autoregressive errors over calendar days (gaps allowed), fitted by restricted "
+                "maximum likelihood, with Kenward-Roger small-sample inference: the standard "
+                "error inflated for the uncertainty in the estimated autocorrelation and "
+                "variance (first-order Kenward-Roger covariance, observed REML information) "
+                "and a t-test with Satterthwaite degrees of freedom"
+            ),
+            fields=(*_T_FIELDS, "phi"),
+            kernel="nof1.analysis.ar1_kr:gls_ar1_kr",
+            may_be_primary=True,
+        ),
+        Method(
             key="gls_ar1_trend",
             name="AR(1) regression with a time trend",
             words="a regression that allows for day-to-day correlation and a time trend",

@@ -125,8 +125,9 @@ class DataQuality(Record):
 
 @dataclass(frozen=True)
 class VsBaseline(Record):
-    """A condition against baseline (gls_ar1, the condition minus baseline), and whether it
-    is a significant change in the better direction."""
+    """A condition against baseline (the condition minus baseline, by the primary method where
+    it is an AR(1) regression, else gls_ar1), and whether it is a significant change in the
+    better direction."""
 
     estimate: float | None
     se: float | None
@@ -140,7 +141,7 @@ class VsBaseline(Record):
 
     @classmethod
     def from_effect(cls, effect, improved: bool) -> VsBaseline:
-        """From the gls_ar1 :class:`~nof1.analysis.effect.Effect` of condition vs baseline."""
+        """From the :class:`~nof1.analysis.effect.Effect` of condition vs baseline."""
         core = ("estimate", "se", "df", "ci_low", "ci_high", "p_value")
         values = {k: getattr(effect, k) for k in core}
         return cls(**values, phi=effect.extra.get("phi"), reason=effect.reason, improved=improved)

@@ -92,12 +92,13 @@ def analyze(
     >>> pain[["method", "estimate", "ci_low", "ci_high", "p_value"]].round(3)
                method  estimate  ci_low  ci_high  p_value
     0         gls_ar1    -8.883 -13.844   -3.921    0.001
-    1   gls_ar1_trend    -9.012 -14.268   -3.755    0.001
-    2         welch_t    -8.548 -12.435   -4.661    0.000
-    3  paired_periods    -8.540 -25.771    8.690    0.167
-    4   randomization    -8.548     NaN      NaN    0.250
-    5             nap     0.714   0.613    0.795      NaN
-    6       bayes_ar1    -8.906 -14.090   -3.843      NaN
+    1      gls_ar1_kr    -8.883 -14.016   -3.749    0.001
+    2   gls_ar1_trend    -9.012 -14.268   -3.755    0.001
+    3         welch_t    -8.548 -12.435   -4.661    0.000
+    4  paired_periods    -8.540 -25.771    8.690    0.167
+    5   randomization    -8.548     NaN      NaN    0.250
+    6             nap     0.714   0.613    0.795      NaN
+    7       bayes_ar1    -8.906 -14.090   -3.843      NaN
     >>> nof1.analyze(frame.drop(columns="date"), "ldn-nof1-multicycle")
     Traceback (most recent call last):
     ...

@@ -96,11 +96,11 @@ def series(
     ...                 allocations=f"{folder}/series-unblinding-key.json")
     >>> s.meta_analysis[["outcome", "k", "estimate", "ci_low", "ci_high"]].round(2)
                  outcome   k  estimate  ci_low  ci_high
-    0               pain  31     -8.42  -10.99    -5.84
-    1            fatigue  31     -5.82   -7.54    -4.10
-    2      sleep_quality  31      4.18    2.23     6.13
-    3               mood  31      4.96    3.42     6.49
-    4  life_satisfaction  31      3.63    1.67     5.59
+    0               pain  31     -8.42  -10.95    -5.90
+    1            fatigue  31     -5.83   -7.60    -4.07
+    2      sleep_quality  31      4.16    2.14     6.19
+    3               mood  31      4.96    3.41     6.51
+    4  life_satisfaction  31      3.63    1.73     5.53
     >>> print(len(s.patients), round(s.patients["P01"].effects.at[0, "estimate"], 2))
     31 4.79
     """

@@ -14,7 +14,7 @@ Examples
 >>> grid = design_grid(pf.protocol, cycles=[2, 3])
 >>> out = power_analysis(pf, [0, -10], Scenario(sd=12, phi=0.5), grid, sims=20, seed=1)
 >>> out["schema"], len(out["results"])
-('nof1.power/2', 24)
+('nof1.power/2', 28)
 """
 
 from __future__ import annotations

@@ -81,7 +81,7 @@ def test_results_follow_contract_v2_exactly():
     assert data["analysis"] == {
         "alpha": 0.05,
         "interval_level": 0.95,
-        "primary_method": "gls_ar1",
+        "primary_method": "gls_ar1_kr",
         "primary_outcome": "pain",
     }
     assert data["comparison"] == {
@@ -94,6 +94,7 @@ def test_results_follow_contract_v2_exactly():
     assert [o["name"] for o in data["outcomes"]] == OUTCOMES
     assert list(data["outcomes"][0]["effects"]) == [
         "gls_ar1",
+        "gls_ar1_kr",
         "gls_ar1_trend",
         "welch_t",
         "paired_periods",

@@ -235,7 +235,7 @@ def test_protocols_show_names_the_primary_method_and_the_responder_rule_in_words
     from nof1.protocol.summary import summarize
 
     text = summarize(load_protocol("ldn-fibromyalgia-2013"))
-    assert "primary method: gls_ar1 (AR(1) regression), alpha 0.05" in text
+    assert "primary method: gls_ar1_kr (Corrected AR(1) regression), alpha 0.05" in text
     assert (
         "responder: a significant reduction in pain plus a significant reduction in fatigue "
         "or increase in sleep quality, each compared with the patient's own baseline"

@@ -90,7 +90,7 @@ def test_results_record_alpha_interval_level_primary_method_and_comparison(alpha
     assert results["analysis"] == {
         "alpha": 0.1,
         "interval_level": 0.9,
-        "primary_method": "gls_ar1",
+        "primary_method": "gls_ar1_kr",
         "primary_outcome": "pain",
     }
     assert results["comparison"] == {
@@ -120,8 +120,8 @@ def test_a_protocol_with_alpha_0_1_says_90_percent_everywhere(alpha_10):
     assert "two-sided alpha 0.1 and 90% intervals" in methods
     assert "alpha 0.1;" in section(page, "protocol")
     # the interval shown is the 90% one the results hold
-    gls = results["outcomes"][0]["effects"]["gls_ar1"]
-    assert f"{gls['ci_low']:.1f} to {gls['ci_high']:.1f}" in verdict
+    primary = results["outcomes"][0]["effects"]["gls_ar1_kr"]
+    assert f"{primary['ci_low']:.1f} to {primary['ci_high']:.1f}" in verdict
 
 
 def test_the_primary_method_is_the_same_everywhere(paired):
@@ -156,9 +156,10 @@ def test_the_primary_method_is_the_same_everywhere(paired):
 def test_the_default_primary_method_is_described_from_the_registry(reports):
     page = visible((reports["sample"] / "report.html").read_text())
     methods = section(page, "methods")
-    assert f"Primary analysis (AR(1) regression): {METHODS['gls_ar1'].description}" in methods
+    primary = METHODS["gls_ar1_kr"]
+    assert f"Primary analysis ({primary.name}): {primary.description}" in methods
     for key, m in METHODS.items():
-        if key != "gls_ar1":
+        if key != "gls_ar1_kr":
             assert f"{m.name}: {m.description}" in methods, key
     forest = section(page, "effects")
     for m in METHODS.values():
@@ -211,7 +212,7 @@ def test_a_series_with_alpha_0_1_records_it_and_says_90_percent(series_alpha_10)
     assert data["analysis"] == {
         "alpha": 0.1,
         "interval_level": 0.9,
-        "primary_method": "gls_ar1",
+        "primary_method": "gls_ar1_kr",
         "primary_outcome": "pain",
     }
     assert data["comparison"] | {"effect": None, "note": None} == {

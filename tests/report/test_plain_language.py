@@ -181,5 +181,5 @@ def test_the_responder_rule_is_said_with_labels_against_the_patients_baseline(re
 
 def test_the_verdict_names_its_method_in_words(reports):
     verdict = json.loads((reports["sample"] / "results.json").read_text())["verdict"]
-    assert f"from {METHODS['gls_ar1'].words})" in verdict
+    assert f"from {METHODS['gls_ar1_kr'].words})" in verdict
     assert code_names_in(verdict) == []

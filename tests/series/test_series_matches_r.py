@@ -14,6 +14,7 @@ at 1e-6. To regenerate both after a change in the per-patient analysis::
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from numpy.testing import assert_allclose
+from protocol_variants import pinned_primary
 
 from nof1.series.meta import meta_analysis
 from nof1.series.pooled import mcnemar_exact, paired_comparison
@@ -48,9 +50,10 @@ def write_reference_data() -> None:
     from nof1.protocol import read_protocol
     from nof1.series import analyze_series, load_series
 
-    pf = read_protocol("ldn-fibromyalgia-2013")
-    data = load_series(ARGS[0], pf.protocol, allocations=ARGS[4])
-    results = analyze_series(data, pf)
+    with tempfile.TemporaryDirectory() as folder:  # gls_ar1's effects, as series_json
+        pf = read_protocol(pinned_primary("ldn-fibromyalgia-2013", Path(folder)))
+        data = load_series(ARGS[0], pf.protocol, allocations=ARGS[4])
+        results = analyze_series(data, pf, allow_protocol_change=True)
     rows = []
     for entry in results.patients:
         for o in results.outcomes:
@@ -79,7 +82,12 @@ def series_json(tmp_path_factory) -> dict:
     from nof1.cli import main
 
     out = tmp_path_factory.mktemp("series") / "out"
-    result = CliRunner().invoke(main, ["series", *ARGS, "--out", str(out)])
+    # It pools gls_ar1's effects, as R did: pin it rather than follow the shipped primary.
+    protocol = pinned_primary("ldn-fibromyalgia-2013", tmp_path_factory.mktemp("protocol"))
+    args = [str(protocol) if a == "ldn-fibromyalgia-2013" else a for a in ARGS]
+    result = CliRunner().invoke(
+        main, ["series", *args, "--allow-protocol-change", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     return json.loads((out / "series.json").read_text())
 

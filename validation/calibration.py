@@ -1,0 +1,166 @@
+"""Calibration of the per-patient primary analysis: type I error and 95% coverage by simulation.
+
+Run by hand from the repository root (about 2 minutes of CPU with the defaults)::
+
+    .venv/bin/python -m validation.calibration [--sims 4000] [--seed 2026] [--no-write]
+
+For every cell of phi in {0.3, 0.6, 0.9} x {3, 6} cycles x {0%, 30%} missing days on the
+ldn-nof1-multicycle protocol (28-day periods, 7-day analytic washout) with sd 12, it simulates
+``sims`` trials with no effect and ``sims`` more with an effect of -10 points (its own random
+numbers) with the project's machinery (:func:`nof1.design.allocation.sample_allocations`,
+:func:`nof1.simulate.simulate_outcomes`, :func:`nof1.power.trials.simulated_trials`, as
+``nof1 power`` does), runs gls_ar1 and gls_ar1_kr on them and reports, per method:
+
+* the type I error: the share of null trials with p <= alpha, and its Monte Carlo SE
+  ``sqrt(a (1 - a) / sims)``; the target is within 2 MC SE of alpha;
+* the coverage: the share of effect -10 trials whose 95% interval holds -10 (target >= 0.94),
+  with its Monte Carlo SE.
+
+It writes the table between the markers in docs/validation.md (``--no-write``: print only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import time
+from pathlib import Path
+
+import numpy as np
+
+from nof1.analysis import registry
+from nof1.design.allocation import sample_allocations
+from nof1.power.grid import design_grid
+from nof1.power.trials import simulated_trials
+from nof1.protocol import read_protocol
+from nof1.simulate import simulate_outcomes
+
+__all__ = ["CELLS", "METHODS", "simulate_cell", "table"]
+
+PROTOCOL = "ldn-nof1-multicycle"
+METHODS = ("gls_ar1", "gls_ar1_kr")
+SD = 12.0
+EFFECT = -10.0
+CELLS = [
+    (phi, cycles, missing) for cycles in (3, 6) for missing in (0.0, 0.3) for phi in (0.3, 0.6, 0.9)
+]
+DOC = Path(__file__).resolve().parents[1] / "docs" / "validation.md"
+BEGIN, END = "<!-- calibration table: begin -->", "<!-- calibration table: end -->"
+_CHUNK = 2000
+
+
+def simulate_cell(
+    phi: float,
+    cycles: int,
+    missing: float,
+    sims: int,
+    seed: int,
+    effect: float = 0.0,
+    methods=METHODS,
+) -> dict:
+    """Per method: ``{"rate": share rejected, "covered": share of intervals holding the
+    effect, "failed": trials the method could not analyse}`` over ``sims`` trials."""
+    protocol = design_grid(read_protocol(PROTOCOL).protocol, cycles=[cycles])[0].protocol
+    outcome = protocol.primary_outcome.name
+    rng = np.random.default_rng([seed, cycles, round(100 * phi), round(100 * missing), effect != 0])
+    reject = {k: [] for k in methods}
+    covered = {k: [] for k in methods}
+    for start in range(0, sims, _CHUNK):
+        m = min(_CHUNK, sims - start)
+        allocations = sample_allocations(protocol, m, rng)
+        y = simulate_outcomes(
+            protocol,
+            allocations,
+            effect,
+            sd=SD,
+            phi=phi,
+            missing=missing,
+            outcomes=[outcome],
+            rng=rng,
+        )[outcome]
+        trials = simulated_trials(protocol, allocations, y, rng, truth=effect)
+        for key in methods:
+            v = registry.method(key).run(trials).values
+            with np.errstate(invalid="ignore"):
+                reject[key].append(v["p_value"] <= protocol.analysis.alpha)
+                covered[key].append((v["ci_low"] <= effect) & (effect <= v["ci_high"]))
+    out = {}
+    for key in methods:
+        r, c = np.concatenate(reject[key]), np.concatenate(covered[key])
+        out[key] = {"rate": float(r.mean()), "covered": float(c.mean()), "n": int(r.size)}
+    return out
+
+
+def _se(p: float, n: int) -> float:
+    return float(np.sqrt(p * (1 - p) / n))
+
+
+def table(results: list[tuple], sims: int, alpha: float = 0.05) -> str:
+    """The markdown table: one line per cell, type I error and coverage of each method."""
+    head = ["phi", "cycles", "missing"]
+    for key in METHODS:
+        head += [f"{key} type I (MC SE)", f"{key} coverage (MC SE)"]
+    head.append("gls_ar1_kr on target")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    band = 2 * _se(alpha, sims)
+    for (phi, cycles, missing), null, alt in results:
+        row = [f"{phi:g}", str(cycles), f"{missing:.0%}"]
+        for key in METHODS:
+            a, c = null[key]["rate"], alt[key]["covered"]
+            row += [f"{a:.4f} ({_se(a, sims):.4f})", f"{c:.4f} ({_se(c, sims):.4f})"]
+        a, c = null["gls_ar1_kr"]["rate"], alt["gls_ar1_kr"]["covered"]
+        ok = abs(a - alpha) <= band and c >= 0.94
+        row.append("yes" if ok else "**no**")
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sims", type=int, default=4000, help="trials per cell and effect")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--no-write", action="store_true", help="print; leave the docs alone")
+    args = parser.parse_args(argv)
+    start = time.process_time()
+    results = []
+    for phi, cycles, missing in CELLS:
+        null = simulate_cell(phi, cycles, missing, args.sims, args.seed)
+        alt = simulate_cell(phi, cycles, missing, args.sims, args.seed, effect=EFFECT)
+        results.append(((phi, cycles, missing), null, alt))
+        print(
+            f"phi {phi} cycles {cycles} missing {missing:.0%}: "
+            + ", ".join(f"{k} {null[k]['rate']:.4f}/{alt[k]['covered']:.4f}" for k in METHODS),
+            flush=True,
+        )
+    cpu = time.process_time() - start
+    text = table(results, args.sims)
+    band = 2 * _se(0.05, args.sims)
+    command = (
+        "python -m validation.calibration"
+        + (f" --sims {args.sims}" if args.sims != 4000 else "")
+        + (f" --seed {args.seed}" if args.seed != 2026 else "")
+    )
+    block = "\n".join(
+        [
+            BEGIN,
+            f"Run {dt.date.today().isoformat()} with `{command}`: {args.sims} trials per cell "
+            f"and effect, seed {args.seed}, {cpu:.0f} s of CPU. Type I error: trials with no "
+            f"effect, target within 2 MC SE of 0.05 ({0.05 - band:.4f} to {0.05 + band:.4f}). "
+            f"Coverage: trials with an effect of {EFFECT:g} points whose 95% interval holds "
+            "it, target at least 0.94.",
+            "",
+            text,
+            END,
+        ]
+    )
+    print(block)
+    if not args.no_write:
+        doc = DOC.read_text(encoding="utf-8")
+        before, _, rest = doc.partition(BEGIN)
+        _, _, after = rest.partition(END)
+        DOC.write_text(before + block + after, encoding="utf-8")
+        print(f"wrote {DOC}")
+
+
+if __name__ == "__main__":
+    main()
