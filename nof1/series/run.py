@@ -27,6 +27,7 @@ from nof1.series.pooling import (
     order,
     patient_entry,
     pool_outcomes,
+    pool_safety,
     responders,
     skipped_entry,
 )
@@ -156,6 +157,7 @@ def analyze_series(
         primary_method=p.analysis.primary_method,
         patient_results=results,
         patient_files={a.patient_id: out for a, out in zip(ready, outputs, strict=True)},
+        **pool_safety(p, results, treated, control, outcomes),
     )
 
 
