@@ -51,7 +51,7 @@ class PatientAdherence(Record):
 
     patient_id: str
     share: dict[Arm, float | None] | None = entry(
-        description="Per condition; null without adherence records."
+        None, description="Per condition; null without adherence records."
     )
     periods_below_min: Annotated[int, Json(minimum=0)] | None = None
     periods_left_out: Annotated[int, Json(minimum=0)] | None = entry(

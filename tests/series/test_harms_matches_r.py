@@ -1,0 +1,67 @@
+"""Bang's and James' blinding indices and the paired t of side-effect rates, against R.
+
+Reference values: tests/reference/blinding_reference.R (the indices by hand from the
+published formulas, since the R package BI is not in Debian; the paired t by
+``t.test(treated, control, paired = TRUE)``) -> tests/reference/expected_blinding.json.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from numpy.testing import assert_allclose
+
+from nof1.series.blinding_index import bang_index, james_index
+from nof1.series.harms import pool_harms
+
+EXPECTED = json.loads(
+    (Path(__file__).parents[1] / "reference" / "expected_blinding.json").read_text()
+)
+KEYS = ["estimate", "se", "ci_low", "ci_high"]
+
+
+def _values(record, keys=KEYS):
+    return [getattr(record, k) for k in keys]
+
+
+@pytest.mark.parametrize("case", EXPECTED["blinding"], ids=lambda c: c["name"])
+def test_bang_index_per_arm_matches_the_published_formula_in_r(case):
+    (td, cd), (tp, cp), (tu, cu) = case["table"]
+    # treated arm: right = guessed drug; control arm: right = guessed placebo
+    treated, control = bang_index(td, tp, tu), bang_index(cp, cd, cu)
+    assert_allclose(_values(treated), [case["bang_treated"][k] for k in KEYS], rtol=1e-12)
+    assert_allclose(_values(control), [case["bang_control"][k] for k in KEYS], rtol=1e-12)
+
+
+@pytest.mark.parametrize("case", EXPECTED["blinding"], ids=lambda c: c["name"])
+def test_james_index_and_its_variance_match_the_published_formula_in_r(case):
+    j = james_index(case["table"])
+    keys = [*KEYS, "unsure_share"]
+    assert_allclose(_values(j, keys), [case["james"][k] for k in keys], rtol=1e-12)
+
+
+def test_the_bi_package_example_gives_its_documented_output():
+    # BI::BI(matrix(c(48, 4, 330, 22, 30, 319), 3, 2)): James 0.896 (0.011),
+    # Bang 0.115 (0.018) and 0.022 (0.019), as the package documents them
+    j = james_index([[48, 22], [4, 30], [330, 319]])
+    assert (round(j.estimate, 3), round(j.se, 3)) == (0.896, 0.011)
+    b = bang_index(30, 22, 319)
+    assert (round(b.estimate, 3), round(b.se, 3)) == (0.022, 0.019)
+
+
+def test_paired_comparison_of_rates_matches_r_t_test():
+    ref = EXPECTED["paired_rates"]  # t.test(treated, control, paired = TRUE)
+    results = {}
+    for i, (t, c) in enumerate(zip(ref["treated"], ref["control"], strict=True)):
+        cells = {
+            "active": {"days_observed": 20, "days_with_event": round(t * 20)},
+            "placebo": {"days_observed": 20, "days_with_event": round(c * 20)},
+        }
+        results[f"P{i}"] = {"harms": {"events": [{"name": "nausea", "by_condition": cells}]}}
+    labels = {"active": "LDN", "placebo": "Placebo"}
+    harms = pool_harms(results, [("nausea", "Nausea")], "active", "placebo", labels)
+    d = harms.events[0].difference
+    keys = ["estimate", "se", "df", "t", "ci_low", "ci_high", "p_value"]
+    assert_allclose(_values(d, keys), [ref[k] for k in keys], rtol=1e-10)
