@@ -187,9 +187,9 @@ def test_adherence_is_null_without_the_protocol_item():
 
 
 def _guesses(t, c, arms=("active", "placebo")):
-    return {"blinding": {"name": "guess", "label": "Which?", "periods_asked": sum(t) + sum(c),
-            "guesses": {arms[0]: dict(zip(("drug", "placebo", "unsure"), t, strict=True)),
-                        arms[1]: dict(zip(("drug", "placebo", "unsure"), c, strict=True))}}}  # fmt: skip
+    answers = ("drug", "placebo", "unsure")
+    guesses = {arm: dict(zip(answers, x, strict=True)) for arm, x in zip(arms, (t, c))}
+    return {"blinding": {"name": "guess", "label": "Which?", "guesses": guesses}}
 
 
 def test_blinding_pools_the_guesses_and_gives_bang_and_james():
