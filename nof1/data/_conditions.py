@@ -11,6 +11,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from nof1.data._answer_days import spread_answers
 from nof1.data._period_warnings import period_warnings
 from nof1.data._tabular import with_row_note
 from nof1.data.allocation_file import day_numbers, scheme_allows
@@ -44,7 +45,8 @@ def from_conditions(diary: Diary, protocol: Protocol):
         {"date": [first + dt.timedelta(days=k) for k in range(n)], "day": np.arange(1, n + 1)}
     )
     given = ["condition"] + (["period"] if "period" in diary.table else [])
-    table = table.merge(diary.table[["date", *given, *outcomes]], on="date", how="left")
+    items = protocol.answer_items
+    table = table.merge(diary.table[["date", *given, *outcomes, *items]], on="date", how="left")
     condition = table["condition"].fillna("").to_numpy(dtype=object)
     treatment = np.isin(condition, _TREATMENTS)
     if "period" in table:
@@ -116,6 +118,8 @@ def _on_protocol_calendar(diary: Diary, protocol: Protocol):
         values = np.full(len(plan), np.nan)
         values[day - 1] = diary.table[outcome.name].to_numpy(dtype=float)
         plan[outcome.name] = values
+    for name, values in spread_answers(diary, protocol, day - 1, len(plan)).items():
+        plan[name] = values
     if known < protocol.n_periods:
         # Periods the diary has not reached: treatment unknown, nothing compared, no test.
         unknown = np.flatnonzero(plan["period"].fillna(0).to_numpy(dtype=int) > known)

@@ -41,9 +41,10 @@ def expected_header(protocol: Protocol) -> str:
 def records(raw: RawTable, protocol: Protocol):
     """Days found in the file, the patient of each data row, and (row, message) problems."""
     outcomes = [o.name for o in protocol.outcomes]
+    items = outcomes + protocol.answer_items
     columns = set(raw.columns)
     long = {"outcome", "value"} <= columns
-    allowed = ["date", *EXTRA_COLUMNS] + (["outcome", "value"] if long else outcomes)
+    allowed = ["date", *EXTRA_COLUMNS] + (["outcome", "value"] if long else items)
     fatal = []
     if "date" not in columns:
         fatal.append(
@@ -63,6 +64,8 @@ def records(raw: RawTable, protocol: Protocol):
     if unknown:
         listed = ", ".join(f"'{u}'" for u in unknown)
         tail = ", outcome, value" if long else f" and the outcomes {', '.join(outcomes)}"
+        if protocol.answer_items and not long:
+            tail += f", and the items {', '.join(protocol.answer_items)}"
         message = (
             f"unknown column(s) {listed} (allowed: {', '.join(['date', *EXTRA_COLUMNS])}{tail})"
         )
@@ -74,7 +77,7 @@ def records(raw: RawTable, protocol: Protocol):
         number: "" if patient is None else cell_text(cells[patient]) for number, cells in raw.rows
     }
     problems.extend(patient_id_problems(patient_of))
-    days = (_long if long else _wide)(raw, outcomes, protocol, problems, patient_of)
+    days = (_long if long else _wide)(raw, items, protocol, problems, patient_of)
     if long and days and not problems and not any(primary in d.values for d in days):
         raise DiaryError(
             raw.source,
@@ -157,7 +160,7 @@ def _long(
                 (
                     number,
                     f"outcome '{cell_text(_cell(raw, cells, 'outcome'))}' on row {number} is not "
-                    f"in protocol '{protocol.id}' (outcomes: {', '.join(outcomes)})",
+                    f"in protocol '{protocol.id}' ({_kinds(protocol)}: {', '.join(outcomes)})",
                 )
             )
         elif outcome in day.values:
@@ -172,3 +175,7 @@ def _long(
         else:
             day.values[outcome] = (value, number)
     return list(days.values())
+
+
+def _kinds(protocol: Protocol) -> str:
+    return "outcomes and items" if protocol.answer_items else "outcomes"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from nof1.data._answers import guesses, yes_no
 from nof1.data._cells import cell_text, is_missing, is_plain_number_text, normalize_name, parse_int
 from nof1.data._layouts import Day
 from nof1.data._tabular import with_row_note
@@ -43,7 +44,10 @@ class Diary:
         From the file's ``patient_id`` column, or as asked for; None if neither.
     table : pandas.DataFrame
         One row per diary date, sorted: ``date`` (datetime.date), one float column per
-        protocol outcome (NaN = missing), ``condition`` (str, "" when empty) and
+        protocol outcome (NaN = missing), one per yes/no item (adverse events, adherence:
+        1.0 yes, 0.0 no, NaN missing) and the guess (object: drug, placebo, unsure or
+        None) when the protocol has them (all missing when the file lacks them),
+        ``condition`` (str, "" when empty) and
         ``period`` (Int64) when the file has them, and ``row``: the spreadsheet row the
         date is on (its first row in a long file).
     """
@@ -56,6 +60,8 @@ class Diary:
     #: How the file was read, when not as nof1's own template (e.g. "read as a REDCap raw
     #: export, instrument daily_diary"), for the user.
     notes: tuple = ()
+    #: The table's answer columns (``Protocol.answer_items``): not outcomes.
+    answers: tuple = ()
 
     @property
     def has_condition(self) -> bool:
@@ -65,7 +71,8 @@ class Diary:
     @property
     def empty_dates(self) -> list[dt.date]:
         """Dates on which the diary has a row but no outcome value."""
-        outcomes = [c for c in self.table if c not in ("date", "condition", "period", "row")]
+        others = ("date", "condition", "period", "row", *self.answers)
+        outcomes = [c for c in self.table if c not in others]
         return self.table.loc[self.table[outcomes].isna().all(axis=1), "date"].tolist()
 
 
@@ -77,6 +84,7 @@ def validate_days(
     for undated in [d for d in days if d.date is None]:  # its date is already a problem
         for outcome in protocol.outcomes:
             _values([undated], outcome, problems)
+        _answers([undated], protocol, problems)
         _condition(undated, problems)
         _period(undated, problems)
     days = [d for d in days if d.date is not None]
@@ -95,11 +103,13 @@ def validate_days(
             for twin in twins[1:]:  # checked too, so that every problem is listed
                 for outcome in protocol.outcomes:
                     _values([twin], outcome, problems)
+                _answers([twin], protocol, problems)
                 _condition(twin, problems)
                 _period(twin, problems)
     days = sorted((twins[0] for twins in rows_of.values()), key=lambda d: d.date)
     columns = {"date": [d.date for d in days]}
     columns |= {o.name: _values(days, o, problems) for o in protocol.outcomes}
+    columns |= _answers(days, protocol, problems)
     table = pd.DataFrame(columns)
     # An empty column says nothing (None: the file has no such column).
     if not all(d.condition is None or is_missing(d.condition) for d in days):
@@ -125,7 +135,17 @@ def validate_days(
         patient_id=patient_id,
         table=table,
         notes=tuple(notes),
+        answers=tuple(protocol.answer_items),
     )
+
+
+def _answers(days: list[Day], protocol, problems) -> dict:
+    """The answer items' columns (``nof1.data._answers``); bad cells become problems."""
+    out = {name: yes_no(days, name, problems) for name in protocol.yes_no_items}
+    if protocol.blinding_check is not None:
+        name = protocol.blinding_check.name  # an object Series keeps None (pandas 3 infers str)
+        out[name] = pd.Series(guesses(days, name, problems), dtype=object)
+    return out
 
 
 def _values(days: list[Day], outcome, problems) -> np.ndarray:

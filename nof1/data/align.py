@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nof1.data._answer_days import check_guess_days, spread_answers
 from nof1.data._conditions import from_conditions
 from nof1.data._tabular import with_row_note
 from nof1.data.allocation_file import (
@@ -25,7 +26,7 @@ from nof1.data.allocation_file import (
 )
 from nof1.data.diary import Diary, read_diary
 from nof1.errors import DiaryError
-from nof1.protocol.model import Protocol
+from nof1.protocol.model import GUESSES, Protocol
 
 __all__ = ["ALIGNED_COLUMNS", "Aligned", "align", "load_aligned", "read_aligned_csv"]
 
@@ -50,7 +51,13 @@ class Aligned:
         - ``included`` (bool): counts in treated-vs-control comparisons (a treatment day
           past the protocol's ``analytic_washout_days``, see ``is_included``);
         - ``observed`` (bool): at least one outcome was recorded that day;
-        - one float column per protocol outcome, in protocol order (NaN = missing).
+        - one float column per protocol outcome, in protocol order (NaN = missing);
+        - then, named by the protocol's ``name``s and only when the protocol has them
+          (``Protocol.answer_items``): one float column per adverse event, in protocol
+          order, and the adherence column (1.0 yes / dose taken, 0.0 no, NaN missing),
+          then the blinding guess (object: "drug", "placebo", "unsure" or None; only on
+          the last day of a treatment period, see ``blinding_check_days``). A diary
+          without these columns gives them all missing.
     patient_id : str or None
     blinded : bool
         Conditions are the groups A and B, not the treatments.
@@ -186,7 +193,10 @@ def align(
         {c: table[c] for c in ALIGNED_COLUMNS[:-1]}
         | {"observed": observed}
         | {name: table[name] for name in outcomes}
+        | {name: np.asarray(table[name], dtype=float) for name in protocol.yes_no_items}
+        | _guess_column(table, protocol)
     )
+    check_guess_days(diary, table, protocol)
     phase = table["phase"].to_numpy(dtype=object)
     counted = observed | (phase == "washout") | (phase == "follow_up")
     return Aligned(
@@ -266,8 +276,9 @@ def read_aligned_csv(path: str | Path) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        The columns of ``Aligned.table`` with their types; outcome columns are the ones
-        after ``observed``.
+        The columns of ``Aligned.table`` with their types; outcome (and answer) columns
+        are the ones after ``observed``. A column holding only guesses (drug, placebo,
+        unsure) is read as the guess column (object); an empty one as floats.
 
     Raises
     ------
@@ -305,10 +316,23 @@ def read_aligned_csv(path: str | Path) -> pd.DataFrame:
                 raise ValueError(f"column {col} must hold true or false")
             table[col] = values == "true"
         for col in raw.columns[len(ALIGNED_COLUMNS) :]:
+            if raw[col].isin(["", *GUESSES]).all() and (raw[col] != "").any():
+                table[col] = np.where(raw[col] == "", None, raw[col]).astype(object)
+                continue  # the blinding guess
             table[col] = pd.to_numeric(raw[col].replace("", np.nan)).astype(float)
     except (ValueError, TypeError) as exc:
         raise DiaryError(source, [f"has a cell that does not parse ({exc})"]) from None
     return table
+
+
+def _guess_column(table, protocol: Protocol) -> dict:
+    if protocol.blinding_check is None:
+        return {}
+    name = protocol.blinding_check.name
+    # pandas may have turned None into NaN on the way (a merge, a .loc): None again.
+    # (An explicit object Series: pandas 3 would infer a str column with NaN from an array.)
+    guesses = [g if isinstance(g, str) else None for g in table[name]]
+    return {name: pd.Series(guesses, dtype=object)}
 
 
 # --- with an allocation ------------------------------------------------------------------
@@ -333,4 +357,5 @@ def _from_allocation(diary: Diary, protocol: Protocol, allocation: AllocationFil
         values = np.full(len(plan), np.nan)
         values[at] = diary.table[outcome.name].to_numpy(dtype=float)
         columns[outcome.name] = values
+    columns |= spread_answers(diary, protocol, at, len(plan))
     return columns

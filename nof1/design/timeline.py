@@ -21,6 +21,7 @@ from nof1.protocol.model import Protocol
 
 __all__ = [
     "Segment",
+    "blinding_check_days",
     "build_timeline",
     "included_conditions",
     "is_included",
@@ -251,6 +252,50 @@ def included_conditions(protocol: Protocol, allocations: np.ndarray) -> np.ndarr
         )
         out[inside] = np.broadcast_to(allocations[:, p : p + 1], inside.shape)[inside]
     return out
+
+
+def blinding_check_days(protocol: Protocol, allocation=None) -> list[int]:
+    """The study days on which the blinding question is asked: the last day of each
+    treatment period (day 1 = the start date), in order.
+
+    The one statement of when the guess (``protocol.blinding_check``) is asked; the
+    calendar marks these days, the diary may hold a guess on them only, and the simulator
+    answers on them. It does not depend on whether the protocol has a blinding check.
+
+    Parameters
+    ----------
+    protocol : Protocol
+    allocation : sequence of bool, optional
+        True for each active period. Needed only when active and placebo periods differ
+        in length (then the days depend on the order); otherwise ignored.
+
+    Returns
+    -------
+    list of int
+
+    Raises
+    ------
+    ValueError
+        Periods of different lengths and no allocation.
+
+    Examples
+    --------
+    >>> from nof1.protocol import load_protocol
+    >>> blinding_check_days(load_protocol("ldn-nof1-multicycle"))
+    [42, 70, 98, 126, 154, 182]
+    >>> blinding_check_days(load_protocol("ldn-fibromyalgia-2013"), [False, True])
+    [42, 126]
+    """
+    s = protocol.schedule
+    if allocation is None:
+        if s.active_days != s.placebo_days:
+            raise ValueError(
+                f"protocol '{protocol.id}': the treatment periods differ in length, so the "
+                "days of the blinding question depend on the allocation: pass it"
+            )
+        allocation = [True] * protocol.n_periods
+    _first, last = period_bounds(protocol, [list(allocation)])
+    return [int(d) for d in last[0]]
 
 
 def _check_end(protocol: Protocol, start: dt.date) -> None:

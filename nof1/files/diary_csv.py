@@ -2,7 +2,8 @@
 and ``series-diary.csv`` (``nof1 simulate``).
 
 One row per day of the trial, in the wide layout: ``patient_id``, ``date``, ``day``, one
-column per outcome (empty in the template) and ``note``.
+column per outcome, one per answer item the protocol has (adverse events, adherence, the
+blinding guess: ``Protocol.answer_items``; all empty in the template) and ``note``.
 
 Read back by :func:`nof1.data.read_diary`, the importer of every diary a patient or a
 study brings (CSV or XLSX, wide or long, other column names): a diary nof1 wrote is one
@@ -33,15 +34,20 @@ def diary_columns(protocol: Protocol) -> list[str]:
     ['patient_id', 'date', 'day', 'pain', 'fatigue', 'sleep_quality', 'mood',
      'life_satisfaction', 'note']
     """
-    return ["patient_id", "date", "day", *(o.name for o in protocol.outcomes), "note"]
+    items = [o.name for o in protocol.outcomes] + protocol.answer_items
+    return ["patient_id", "date", "day", *items, "note"]
 
 
 def diary_template_csv(protocol: Protocol, s: PatientSchedule) -> str:
-    """``ID-diary-template.csv``: a row per day with the outcome cells left empty."""
-    outcomes = [o.name for o in protocol.outcomes]
+    """``ID-diary-template.csv``: a row per day with the outcome and answer cells left empty.
+
+    The same for every allocation of a design whose periods look alike (nothing in it
+    depends on the treatment); the calendar says on which days the guess is asked.
+    """
+    items = [o.name for o in protocol.outcomes] + protocol.answer_items
     rows = [
         {"patient_id": s.patient_id, "date": row.date.isoformat(), "day": row.day}
-        | dict.fromkeys(outcomes, "")
+        | dict.fromkeys(items, "")
         | {"note": ""}
         for row in s.timeline.itertuples(index=False)
     ]

@@ -16,9 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, mode
 from nof1.analysis.registry import METHODS, primary_methods
 
 __all__ = [
+    "GUESSES",
     "PRIMARY_METHODS",
     "ActiveTreatment",
+    "Adherence",
+    "AdverseEvent",
     "Analysis",
+    "BlindingCheck",
     "Outcome",
     "PlaceboTreatment",
     "Protocol",
@@ -33,6 +37,8 @@ __all__ = [
 #: (:mod:`nof1.analysis.registry`) that give an estimate in outcome units with an interval
 #: and a p-value.
 PRIMARY_METHODS = primary_methods()
+#: The answers to the blinding question (``blinding_check``), as the aligned table holds them.
+GUESSES = ("drug", "placebo", "unsure")
 
 Treatment = Literal["active", "placebo"]
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
@@ -119,6 +125,36 @@ class Outcome(_Model):
     better: Literal["lower", "higher"]
     mcid: Number = Field(gt=0, description="Minimal clinically important difference.")
     primary: Flag = False
+
+
+class AdverseEvent(_Model):
+    """A daily yes/no diary item: did the patient have this side effect today?"""
+
+    name: Name
+    label: str = Field(min_length=1, description="The question as the patient reads it.")
+
+
+class Adherence(_Model):
+    """A daily yes/no diary item: was today's dose taken?"""
+
+    name: Name
+    label: str = Field(min_length=1, description="The question as the patient reads it.")
+    per_protocol_min: Number = Field(
+        default=0.8,
+        gt=0,
+        le=1,
+        description="Share of a period's days with the dose taken for the period to count "
+        "in the per-protocol sensitivity analysis.",
+    )
+
+
+class BlindingCheck(_Model):
+    """The patient's guess at what they took, asked on the last day of each treatment
+    period (see ``nof1.design.timeline.blinding_check_days``); answers drug, placebo or
+    unsure."""
+
+    name: Name
+    label: str = Field(min_length=1, description="The question as the patient reads it.")
 
 
 class ResponderRule(_Model):
@@ -213,6 +249,16 @@ class Protocol(_Model):
     schedule: Schedule
     randomization: Randomization
     outcomes: list[Outcome] = Field(min_length=1)
+    adverse_events: list[AdverseEvent] = Field(
+        default_factory=list, description="Daily yes/no side-effect items of the diary."
+    )
+    adherence: Adherence | None = Field(
+        default=None, description="The daily dose-taken item of the diary."
+    )
+    blinding_check: BlindingCheck | None = Field(
+        default=None,
+        description="The guess at the treatment, asked on the last day of each treatment period.",
+    )
     analysis: Analysis = Field(default_factory=Analysis)
 
     @property
@@ -234,6 +280,19 @@ class Protocol(_Model):
             + (self.n_periods - 1) * s.washout_days
             + s.follow_up_days
         )
+
+    @property
+    def yes_no_items(self) -> list[str]:
+        """Names of the diary's yes/no items: the adverse events, then adherence."""
+        return [e.name for e in self.adverse_events] + (
+            [self.adherence.name] if self.adherence else []
+        )
+
+    @property
+    def answer_items(self) -> list[str]:
+        """Names of the diary's items besides the outcomes, in the aligned table's order:
+        the adverse events, adherence, the blinding guess (those the protocol has)."""
+        return self.yes_no_items + ([self.blinding_check.name] if self.blinding_check else [])
 
     def outcome(self, name: str) -> Outcome:
         """The outcome called ``name`` (KeyError if there is none)."""
@@ -262,6 +321,7 @@ def _cross_field_problems(p: Protocol):
         )
     for name in sorted({n for n in names if names.count(n) > 1}):
         yield f"outcomes: the name '{name}' is used more than once"
+    yield from _item_name_problems(p)
     for i, o in enumerate(p.outcomes):
         if o.min >= o.max:
             yield f"outcomes.{i}.max: must be above min ({o.min:g}), got {o.max:g}"
@@ -308,3 +368,29 @@ def _cross_field_problems(p: Protocol):
                     f"analysis.responder.{field}: unknown outcome '{name}' "
                     f"(outcomes are: {', '.join(names)})"
                 )
+
+
+def _item_name_problems(p: Protocol):
+    """Each diary item's name must differ from every other's (they are diary columns)."""
+    first_use = {}
+    for i, o in enumerate(p.outcomes):
+        first_use.setdefault(o.name, f"outcomes.{i}.name")
+    items = [(f"adverse_events.{i}.name", e.name) for i, e in enumerate(p.adverse_events)]
+    if p.adherence is not None:
+        items.append(("adherence.name", p.adherence.name))
+    if p.blinding_check is not None:
+        items.append(("blinding_check.name", p.blinding_check.name))
+    for path, name in items:
+        if name in _RESERVED:
+            yield f"{path}: '{name}' is a diary column of its own; choose another name"
+        elif name in first_use:
+            yield f"{path}: the name '{name}' is already used by {first_use[name]}"
+        else:
+            first_use[name] = path
+
+
+#: Column names of the diary and the aligned table that are not items.
+_RESERVED = frozenset(
+    ("date", "patient_id", "day", "note", "condition", "period", "outcome", "value", "row")
+    + ("phase", "cycle", "included", "observed")
+)
