@@ -188,7 +188,7 @@ def test_adherence_is_null_without_the_protocol_item():
 
 def _guesses(t, c, arms=("active", "placebo")):
     answers = ("drug", "placebo", "unsure")
-    guesses = {arm: dict(zip(answers, x, strict=True)) for arm, x in zip(arms, (t, c))}
+    guesses = {arm: dict(zip(answers, x, strict=True)) for arm, x in zip(arms, (t, c), strict=True)}
     return {"blinding": {"name": "guess", "label": "Which?", "guesses": guesses}}
 
 
