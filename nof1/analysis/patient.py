@@ -24,6 +24,7 @@ from nof1.analysis.conclusions import improved, responder_status, with_holm
 from nof1.analysis.days import PatientDays
 from nof1.analysis.effect import Effect
 from nof1.analysis.patient_trials import Patient, compared_trials, vs_baseline_trials
+from nof1.analysis.side import blinding_entry, side_analyses, with_side_analyses
 from nof1.analysis.summaries import (
     VsBaseline,
     data_quality,
@@ -103,6 +104,9 @@ class PatientResults:
     blinding: dict | None = None
     alpha: float = 0.05
     primary_method: str = "gls_ar1"
+    harms: object = None  # nof1.analysis.harms.Harms
+    adherence: object = None  # nof1.analysis.adherence.Adherence
+    blinding_check: object = None  # nof1.analysis.blinding.BlindingCheck
 
     @property
     def comparison(self) -> Comparison:
@@ -136,12 +140,14 @@ class PatientResults:
             "comparison": self.comparison.to_dict(),
             "patient_id": self.patient_id,
             "blinded": self.blinded,
-            "blinding": self.blinding or {"warnings": []},
+            "blinding": blinding_entry(self.blinding, self.blinding_check),
             "labels": self.labels,
             "data_quality": self.data_quality,
             "outcomes": [o.to_dict() for o in self.outcomes],
             "responder": self.responder,
             "verdict": self.verdict,
+            "harms": self.harms.to_dict() if self.harms else None,
+            "adherence": self.adherence.to_dict() if self.adherence else None,
         }
 
     def outcome(self, name: str) -> OutcomeResult:
@@ -230,6 +236,13 @@ def analyze_patients(
     estimates = [m.run(compared) for m in registry.METHODS.values()]
     baseline = registry.method("gls_ar1").run(vs_baseline_trials(patients, p))
     k = len(p.outcomes)
+    main = next(e for e in estimates if e.method == p.analysis.primary_method)
+    j = next(j for j, o in enumerate(p.outcomes) if o.primary)
+    itt = [
+        _in_words(main.effect(i * k + j), {"active": _name(q.treated), "placebo": _name(q.control)})
+        for i, q in enumerate(patients)
+    ]
+    extras = side_analyses(aligned, patients, p, itt, seed)
     out = []
     for i, (a, patient) in enumerate(zip(aligned, patients, strict=True)):
         effects = [{e.method: e.effect(i * k + j) for e in estimates} for j in range(k)]
@@ -240,7 +253,8 @@ def analyze_patients(
             }
             for j in range(k)
         ]
-        out.append(_assemble(a, patient.days, effects, vs_baseline, protocol_file, seed, command))
+        result = _assemble(a, patient.days, effects, vs_baseline, protocol_file, seed, command)
+        out.append(with_side_analyses(result, p, extras[i]))
     return out
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from nof1.analysis.registry import method as registry_method
 from nof1.design.visibility import visible_differences
 
-__all__ = ["responder_basis", "verdict", "words_for_difference"]
+__all__ = ["harms_sentence", "responder_basis", "verdict", "words_for_difference"]
 
 
 def words_for_difference(value: float, unit: str = "points") -> str:
@@ -125,6 +125,33 @@ def verdict(p, results, responder, quality, comparison) -> str:
             sentences.append(responder_basis(t_name, c_name))
     sentences.extend(_limits(p, primary, quality))
     return " ".join(sentences)
+
+
+def harms_sentence(harms, alpha: float, comparison) -> str | None:
+    """The verdict's sentence on side effects clearly more frequent on one condition
+    (two-sided p <= alpha), or None when none is (or none is recorded).
+
+    ``harms`` is a :class:`nof1.analysis.harms.Harms`; "any side effect" is named only
+    when no single side effect is clearly more frequent.
+    """
+    if harms is None:
+        return None
+    named = [e for e in harms.events if e.name != "any" and e.clearly_more(alpha)]
+    if not named:
+        named = [e for e in harms.events if e.name == "any" and e.clearly_more(alpha)]
+    if not named:
+        return None
+    t, c = comparison.treated, comparison.control
+    labels = {t: comparison.treated_label, c: comparison.control_label}
+    parts = []
+    for e in named:
+        more, less = (t, c) if e.difference.estimate > 0 else (c, t)
+        rate = {arm: e.by_condition[arm].rate for arm in (t, c)}
+        parts.append(
+            f"{e.label.lower()} on {rate[more]:.0%} of days on {labels[more]} against "
+            f"{rate[less]:.0%} on {labels[less]}"
+        )
+    return f"Side effects clearly more frequent on one condition: {'; '.join(parts)}."
 
 
 def _significance(effect, outcome, alpha, t_name, c_name) -> str:

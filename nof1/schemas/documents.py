@@ -17,6 +17,9 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
+from nof1.analysis.adherence import Adherence
+from nof1.analysis.blinding import BangIndex, Guesses
+from nof1.analysis.harms import Harms
 from nof1.analysis.patient import SCHEMA as RESULTS_SCHEMA
 from nof1.analysis.registry import METHODS, primary_methods
 from nof1.analysis.summaries import (
@@ -102,9 +105,29 @@ class Software(Record):
 
 @dataclass(frozen=True)
 class Blinding(Record):
-    """What the trial's blinding could and could not hide."""
+    """What the trial's blinding could and could not hide, and what the patient guessed
+    (the blinding check's keys are null when the protocol has no ``blinding_check``, and
+    absent in files written before it existed)."""
 
     warnings: tuple[str, ...] = entry(description=_WARNINGS)
+    name: str | None = entry(None, required=False, description="The diary's guess column.")
+    label: str | None = entry(None, required=False, description="The question asked.")
+    guesses: dict[Arm, Guesses] | None = entry(
+        None, required=False, description="Per compared condition, periods by answer."
+    )
+    periods_asked: Annotated[int | None, Json(minimum=0)] = entry(
+        None, required=False, description="Treatment periods with an answer."
+    )
+    correct: Annotated[int | None, Json(minimum=0)] = entry(
+        None, required=False, description="Periods guessed right; null when blinded."
+    )
+    bang: dict[Arm, BangIndex | None] | None = entry(
+        None,
+        required=False,
+        description="Bang's blinding index per arm; null when blinded (the allocation is "
+        "unknown), null for an arm without answers.",
+    )
+    message: str | None = entry(None, required=False, description="One sentence.")
 
 
 @dataclass(frozen=True)
@@ -226,6 +249,16 @@ class ResultsFile(Record):
     outcomes: Annotated[tuple[OutcomeResults, ...], Json(minItems=1)] = entry()
     responder: Responder = entry()
     verdict: str = entry()
+    harms: Harms | None = entry(
+        required=False,
+        description="Side effects by condition; null when the protocol has no "
+        "adverse_events (absent in files written before them).",
+    )
+    adherence: Adherence | None = entry(
+        required=False,
+        description="Doses taken and the per-protocol analysis; null when the protocol "
+        "has no adherence item (absent in files written before it).",
+    )
 
 
 # --- series.json ----------------------------------------------------------------------------

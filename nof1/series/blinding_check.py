@@ -1,4 +1,4 @@
-"""The blinding question across patients: series.json ``blinding.check``.
+"""The blinding question across patients: series.json ``blinding`` (beside ``warnings``).
 
 Reads each patient's ``blinding`` (results.json, or the compact per-patient summary of
 the same shape): the guesses per condition, summed over patients, then Bang's index per
@@ -9,26 +9,33 @@ not known, so the indices are null with a reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated
 
+from nof1.analysis.blinding import ANSWERS, BangIndex, Guesses, bang_index
+from nof1.analysis.items import name_label
 from nof1.analysis.summaries import Arm
 from nof1.schemas.records import Json, Record, entry
-from nof1.series.blinding_index import BangIndex, JamesIndex, bang_index, james_index
+from nof1.series.blinding_index import JamesIndex, james_index
 from nof1.series.harms import level_words
 
-__all__ = ["GuessCounts", "SeriesBlinding", "SeriesBlindingCheck", "pool_blinding"]
+__all__ = ["CHECK_KEYS", "SeriesBlinding", "SeriesBlindingCheck", "pool_blinding"]
 
-_ANSWERS = ("drug", "placebo", "unsure")
-
-
-@dataclass(frozen=True)
-class GuessCounts(Record):
-    """Answers to the blinding question in periods of one condition."""
-
-    drug: Annotated[int, Json(minimum=0)] = 0
-    placebo: Annotated[int, Json(minimum=0)] = 0
-    unsure: Annotated[int, Json(minimum=0)] = 0
+_COUNT = Annotated[int, Json(minimum=0)]
+_CORRECT = (
+    "Answers guessed right (drug on the treated condition, placebo on the control); null "
+    "when blinded."
+)
+_BANG = (
+    "Bang's index per arm on the summed answers (Bang, Ni, Davis 2004; as in each "
+    "results.json): 1 all right, 0 random, -1 all wrong; null when blinded, null for an arm "
+    "without answers."
+)
+_JAMES = (
+    "James' index of the summed 3 x 2 table (James et al. 1996): 0 complete unblinding, 0.5 "
+    "random guessing, 1 complete blinding ('unsure' counts towards blinding); null when "
+    "blinded."
+)
 
 
 @dataclass(frozen=True)
@@ -37,46 +44,46 @@ class SeriesBlindingCheck(Record):
 
     name: str
     label: str
-    patients_asked: Annotated[int, Json(minimum=0)] = entry(
-        description="Patients who answered at least once."
-    )
-    patients_without_data: Annotated[int, Json(minimum=0)] = entry(
-        description="Analysed patients with no answer."
-    )
-    periods_asked: Annotated[int, Json(minimum=0)] = entry(description="Answers, summed.")
-    guesses: dict[Arm, GuessCounts] = entry(
+    guesses: dict[Arm, Guesses] = entry(
         description="Per condition taken, the answers summed over patients."
     )
-    correct: Annotated[int, Json(minimum=0)] | None = entry(
-        description="Right guesses (drug on the treated condition, placebo on the control); "
-        "null when blinded."
-    )
-    bang: dict[Arm, BangIndex] | None = entry(
-        description="Bang's index per arm (Bang, Ni, Davis 2004): 1 all right, 0 random, "
-        "-1 all wrong; null when blinded."
-    )
-    james: JamesIndex | None = entry(
-        description="James' index of the pooled table (James et al. 1996): 0 complete "
-        "unblinding, 0.5 random guessing, 1 complete blinding; null when blinded."
-    )
+    periods_asked: _COUNT = entry(description="Answers, summed over patients.")
+    correct: _COUNT | None = entry(description=_CORRECT)
+    bang: dict[Arm, BangIndex | None] | None = entry(description=_BANG)
+    james: JamesIndex | None = entry(description=_JAMES)
+    patients_asked: _COUNT = entry(description="Patients who answered at least once.")
+    patients_without_data: _COUNT = entry(description="Analysed patients with no answer.")
     reason: str | None = entry(description="Why the indices are null.")
     message: str = entry(description="The one-line summary.")
 
 
+#: The keys of series.json ``blinding`` besides ``warnings`` (null without a blinding check).
+CHECK_KEYS = tuple(SeriesBlindingCheck.__dataclass_fields__)
+
+
 @dataclass(frozen=True)
 class SeriesBlinding(Record):
-    """What the trial's blinding could and could not hide, and the blinding question."""
+    """What the trial's blinding could and could not hide, and the blinding question across
+    patients (its keys are null when the protocol has no ``blinding_check``)."""
 
     warnings: tuple[str, ...] = entry(
         description="Every way the protocol's treatments look different in the files a "
         "patient or analyst gets, each naming the difference and what it reveals; empty "
         "when the design can be blind. Never names a treatment."
     )
-    check: SeriesBlindingCheck | None = entry(
-        required=False,
-        description="The answers to the protocol's blinding question across patients, with "
-        "Bang's and James' indices; null when the protocol asks none.",
+    name: str | None = entry(None, required=False, description="The diary's guess column.")
+    label: str | None = entry(None, required=False, description="The question asked.")
+    guesses: dict[Arm, Guesses] | None = entry(
+        None, required=False, description="Per condition taken, the answers summed."
     )
+    periods_asked: _COUNT | None = entry(None, required=False)
+    correct: _COUNT | None = entry(None, required=False, description=_CORRECT)
+    bang: dict[Arm, BangIndex | None] | None = entry(None, required=False, description=_BANG)
+    james: JamesIndex | None = entry(None, required=False, description=_JAMES)
+    patients_asked: _COUNT | None = entry(None, required=False)
+    patients_without_data: _COUNT | None = entry(None, required=False)
+    reason: str | None = entry(None, required=False, description="Why the indices are null.")
+    message: str | None = entry(None, required=False, description="The one-line summary.")
 
 
 def pool_blinding(
@@ -88,50 +95,51 @@ def pool_blinding(
     blinded: bool,
     alpha: float = 0.05,
 ) -> SeriesBlindingCheck | None:
-    """series.json ``blinding.check``: the guesses summed per arm, Bang's and James' indices.
+    """The blinding question across patients: the answers summed per arm, Bang's index per
+    arm (:func:`nof1.analysis.blinding.bang_index`) and James' index of the summed table
+    (:func:`~nof1.series.blinding_index.james_index`).
 
     Parameters
     ----------
     results : dict
-        Patient id -> results.json (or its compact summary): its ``blinding`` is read.
+        Patient id -> results.json (or its compact summary): its ``blinding.guesses`` is read.
     check : (name, label) or None
         The protocol's ``blinding_check``; None: no question asked (returns None).
     treated, control : str
     labels : dict
         Condition -> label.
     blinded : bool
-        Conditions are groups A and B: the indices are null.
+        Conditions are groups A and B: which answer is right is unknown, the indices are null.
     alpha : float
 
     Returns
     -------
     SeriesBlindingCheck or None
+        Its keys are series.json's ``blinding`` besides ``warnings``.
     """
     if check is None:
         return None
-    name, label = (
-        (check[0], check[1]) if isinstance(check, (tuple, list)) else (check.name, check.label)
-    )
+    name, label = name_label(check)
     arms = (treated, control)
-    sums = {arm: dict.fromkeys(_ANSWERS, 0) for arm in arms}
+    sums = {arm: dict.fromkeys(ANSWERS, 0) for arm in arms}
     asked = 0
     for res in results.values():
         guesses = (res.get("blinding") or {}).get("guesses") or {}
         counts = [guesses.get(arm) or {} for arm in arms]
-        if sum(c.get(a, 0) or 0 for c in counts for a in _ANSWERS):
+        if sum(c.get(a, 0) or 0 for c in counts for a in ANSWERS):
             asked += 1
         for arm, c in zip(arms, counts, strict=True):
-            for answer in _ANSWERS:
+            for answer in ANSWERS:
                 sums[arm][answer] += int(c.get(answer) or 0)
-    guesses = {arm: GuessCounts(**sums[arm]) for arm in arms}
+    guesses = {arm: Guesses(**sums[arm]) for arm in arms}
     periods = sum(sum(s.values()) for s in sums.values())
     common = {
         "name": name,
         "label": label,
+        "guesses": guesses,
+        "periods_asked": periods,
         "patients_asked": asked,
         "patients_without_data": len(results) - asked,
-        "periods_asked": periods,
-        "guesses": guesses,
     }
     if blinded or not periods:
         reason = (
@@ -143,22 +151,20 @@ def pool_blinding(
         return SeriesBlindingCheck(**common, correct=None, bang=None, james=None,
                                    reason=reason, message=message)  # fmt: skip
     t, c = guesses[treated], guesses[control]
-    bang = {
-        treated: bang_index(t.drug, t.placebo, t.unsure, alpha),
-        control: bang_index(c.placebo, c.drug, c.unsure, alpha),
-    }
+    bang = {treated: _bang(t.drug, t.placebo, t.unsure, alpha),
+            control: _bang(c.placebo, c.drug, c.unsure, alpha)}  # fmt: skip
     james = james_index([[t.drug, c.drug], [t.placebo, c.placebo], [t.unsure, c.unsure]], alpha)
     out = SeriesBlindingCheck(
-        **common,
-        correct=t.drug + c.placebo,
-        bang=bang,
-        james=james,
-        reason=None,
-        message="",
+        **common, correct=t.drug + c.placebo, bang=bang, james=james, reason=None, message=""
     )
-    from dataclasses import replace
-
     return replace(out, message=_message(out, treated, control, labels, alpha))
+
+
+def _bang(correct: int, incorrect: int, unsure: int, alpha: float) -> BangIndex | None:
+    if not correct + incorrect + unsure:
+        return None
+    estimate, low, high = bang_index(correct, incorrect, unsure, alpha)
+    return BangIndex(float(estimate), float(low), float(high))
 
 
 def _blinded_message(guesses, labels, arms, periods) -> str:
@@ -184,10 +190,9 @@ def _message(b: SeriesBlindingCheck, treated, control, labels, alpha) -> str:
         return f"{head}; James' index cannot be computed ({j.reason})."
     parts = [f"James' index {j.estimate:.2f} ({level} CI {j.ci_low:.2f} to {j.ci_high:.2f})"]
     for arm in (treated, control):
-        x = b.bang[arm]
-        if x.reason is None:
-            parts.append(f"Bang's index {x.estimate:+.2f} on {labels[arm]}")
-    broken = [arm for arm in (treated, control) if (b.bang[arm].ci_low or 0) > 0]
+        if b.bang[arm] is not None:
+            parts.append(f"Bang's index {b.bang[arm].estimate:+.2f} on {labels[arm]}")
+    broken = [arm for arm in (treated, control) if b.bang[arm] and b.bang[arm].ci_low > 0]
     if j.ci_high < 0.5:
         verdict = "patients could tell what they took better than by chance"
     elif broken:

@@ -1,13 +1,14 @@
-"""Blinding indices of a guess table: Bang's per arm and James' across arms.
+"""James' blinding index of a guess table (Bang's per arm is :mod:`nof1.analysis.blinding`).
 
 A blinding question asks, at the end of a treatment period, "which do you think you took?"
 with the answers ``drug``, ``placebo`` and ``unsure``. Pooled over periods (and patients),
 the answers make a 3 x 2 table: the guess (drug, placebo, don't know) by the condition
 actually taken (treated, control).
 
-- :func:`bang_index`: Bang, Ni and Davis (2004), one arm at a time: (correct - incorrect) / n,
-  1 = every answer right (unblinded), 0 = as right as wrong (random guessing), -1 = every
-  answer wrong; with its multinomial standard error and a Wald interval.
+- :func:`nof1.analysis.blinding.bang_index`: Bang, Ni and Davis (2004), one arm at a
+  time: (correct - incorrect) / n, 1 = every answer right (unblinded), 0 = as right as
+  wrong (random guessing), -1 = every answer wrong; the same function per patient and
+  across patients.
 - :func:`james_index`: James, Bloch, Lee, Kraemer and Fuller (1996), both arms together:
   0 = complete unblinding, 0.5 = random guessing, 1 = complete blinding (everyone unsure);
   "don't know" answers count towards blinding. With the variance of the paper and a Wald
@@ -27,29 +28,11 @@ import numpy as np
 
 from nof1.schemas.records import Json, Record, entry
 
-__all__ = ["BangIndex", "JamesIndex", "bang_index", "james_index"]
+__all__ = ["JamesIndex", "james_index"]
 
 # James' disagreement weights of the 2 x 2 part of the table (guess x arm): a right guess
 # weighs 0, a wrong one 0.5 (the paper's default); "don't know" enters through P_DK.
 _JAMES_WEIGHTS = np.array([[0.0, 0.5], [0.5, 0.0]])
-
-
-@dataclass(frozen=True)
-class BangIndex(Record):
-    """Bang's blinding index of one arm, with its Wald interval."""
-
-    n: Annotated[int, Json(minimum=0)] = entry(description="Answers in this arm (unsure too).")
-    correct: Annotated[int, Json(minimum=0)] = 0
-    incorrect: Annotated[int, Json(minimum=0)] = 0
-    estimate: float | None = entry(
-        None,
-        description="(correct - incorrect) / n: 1 = all guessed right (unblinded), 0 = "
-        "random guessing, -1 = all guessed wrong.",
-    )
-    se: float | None = None
-    ci_low: float | None = None
-    ci_high: float | None = None
-    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,58 +49,6 @@ class JamesIndex(Record):
     ci_low: float | None = None
     ci_high: float | None = None
     reason: str | None = None
-
-
-def bang_index(correct: int, incorrect: int, unsure: int, alpha: float = 0.05) -> BangIndex:
-    """Bang's blinding index of one arm (Bang, Ni and Davis 2004).
-
-    Parameters
-    ----------
-    correct, incorrect, unsure : int
-        Answers in this arm: the right condition, the wrong one, "unsure".
-    alpha : float
-        The interval has level 1 - alpha.
-
-    Returns
-    -------
-    BangIndex
-        ``n``, ``correct``, ``incorrect``, ``estimate``, ``se``, ``ci_low``, ``ci_high``,
-        ``reason`` (None when it ran; it needs an answer).
-
-    Notes
-    -----
-    With ``n = correct + incorrect + unsure``, ``p_c = correct / n`` and
-    ``p_i = incorrect / n``::
-
-        BI  = (2 p_c / (p_c + p_i) - 1) (p_c + p_i) / n = p_c - p_i
-        Var = (p_c (1 - p_c) + p_i (1 - p_i) + 2 p_c p_i) / n
-
-    (the multinomial variance of ``p_c - p_i``); interval ``BI ± z_{1-alpha/2} sqrt(Var)``.
-
-    References
-    ----------
-    Bang H, Ni L, Davis CE. Assessment of blinding in clinical trials. Control Clin Trials
-    2004;25:143-156.
-
-    Examples
-    --------
-    >>> b = bang_index(48, 4, 330)  # Treatment arm of the BI package's example
-    >>> round(b.estimate, 4), round(b.se, 4)
-    (0.1152, 0.0181)
-    """
-    from scipy.stats import norm
-
-    c, i, u = int(correct), int(incorrect), int(unsure)
-    if min(c, i, u) < 0:
-        raise ValueError("counts must be >= 0")
-    n = c + i + u
-    if n == 0:
-        return BangIndex(0, reason="nobody in this arm answered the blinding question")
-    pc, pi = c / n, i / n
-    estimate = pc - pi
-    se = math.sqrt((pc * (1 - pc) + pi * (1 - pi) + 2 * pc * pi) / n)
-    z = float(norm.ppf(1 - alpha / 2))
-    return BangIndex(n, c, i, estimate, se, estimate - z * se, estimate + z * se)
 
 
 def james_index(table, alpha: float = 0.05) -> JamesIndex:

@@ -14,6 +14,7 @@ from typing import Annotated
 
 import numpy as np
 
+from nof1.analysis.items import name_label
 from nof1.analysis.summaries import Arm
 from nof1.schemas.records import Json, Record, entry
 from nof1.series.pooled import PairedComparison, paired_comparison
@@ -121,7 +122,7 @@ def pool_harms(
         the event at least once, mean rate, summed days; ``per_patient`` rates;
         ``difference`` the paired t of the rates) and ``message``.
     """
-    events = [_name_label(e) for e in events or ()]
+    events = [name_label(e) for e in events or ()]
     if not events:
         return None
     per_patient = {pid: _events_of(res) for pid, res in results.items()}
@@ -153,12 +154,6 @@ def pool_harms(
         message = _event_message(event, treated, control, labels, alpha)
         out.append(replace(event, message=message))
     return SeriesHarms(tuple(out), _message(out, treated, control, labels, alpha))
-
-
-def _name_label(event) -> tuple[str, str]:
-    if isinstance(event, (tuple, list)):
-        return str(event[0]), str(event[1])
-    return event.name, event.label
 
 
 def _events_of(res: dict) -> dict[str, dict]:

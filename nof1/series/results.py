@@ -237,8 +237,8 @@ class SeriesResults:
         Adherence across patients and the pooled per-protocol analysis (``adherence``);
         None when the protocol has no ``adherence``.
     blinding_check : SeriesBlindingCheck or None
-        The blinding question across patients (``blinding.check``); None when the
-        protocol has no ``blinding_check``.
+        The blinding question across patients (the keys of series.json ``blinding``
+        besides ``warnings``, null when the protocol has no ``blinding_check``).
     """
 
     protocol_id: str
@@ -271,6 +271,13 @@ class SeriesResults:
     def outcome(self, name: str) -> OutcomeSeries:
         """The pooled results of one outcome."""
         return next(o for o in self.outcomes if o.name == name)
+
+    def _blinding(self) -> dict:
+        """series.json ``blinding``: the warnings, and the blinding question's keys."""
+        from nof1.series.blinding_check import CHECK_KEYS
+
+        check = plain(self.blinding_check) or dict.fromkeys(CHECK_KEYS)
+        return {"warnings": list(self.blinding_warnings), **check}
 
     def to_dict(self) -> dict:
         """series.json."""
@@ -310,10 +317,7 @@ class SeriesResults:
                 "primary_outcome": next((o.name for o in self.outcomes if o.primary), None),
             },
             "blinded": self.blinded,
-            "blinding": {
-                "warnings": list(self.blinding_warnings),
-                "check": plain(self.blinding_check),
-            },
+            "blinding": self._blinding(),
             "labels": self.labels,
             "comparison": {
                 **Comparison(
