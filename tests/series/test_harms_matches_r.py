@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-
-import numpy as np
 
 from nof1.analysis.blinding import bang_index
 from nof1.series.blinding_index import james_index
