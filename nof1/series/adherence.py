@@ -217,12 +217,12 @@ def _with_message(a: SeriesAdherence, primary, treated, control, labels, alpha):
     if a.per_protocol.periods_left_out == 0:
         parts.append("no period was left out, so the per-protocol result is the main one")
     elif meta.reason is None and main.reason is None:
-        level = level_words(alpha)
+        level, n = level_words(alpha), a.per_protocol.periods_left_out
         parts.append(
-            f"leaving out the {a.per_protocol.periods_left_out} periods below it, the pooled "
-            f"effect on {primary.label.lower()} is {meta.estimate:+.1f} ({level} CI "
-            f"{meta.ci_low:.1f} to {meta.ci_high:.1f}) against {main.estimate:+.1f} with "
-            "every period"
+            f"leaving out the {n} {'period' if n == 1 else 'periods'} below it, the pooled "
+            f"effect on {primary.label.lower()} ({meta.k} patients) is {meta.estimate:+.1f} "
+            f"({level} CI {meta.ci_low:.1f} to {meta.ci_high:.1f}) against "
+            f"{main.estimate:+.1f} with every period"
         )
     else:
         parts.append(f"no pooled per-protocol effect ({meta.reason or main.reason})")
