@@ -82,7 +82,9 @@ def bang_index(correct, incorrect, unsure, alpha: float = 0.05):
     ``p_c = n_correct / n`` and ``p_i = n_incorrect / n``. Its multinomial variance is
     ``Var(BI) = (p_c (1 - p_c) + p_i (1 - p_i) + 2 p_c p_i) / n``, and the interval is
     ``BI -/+ z_(1 - alpha/2) sqrt(Var(BI))``, kept within [-1, 1] (Bang, Ni & Davis 2004).
-    In the treated arm a right guess is "drug", in the control arm "placebo".
+    In the treated arm a right guess is "drug", in the control arm "placebo". When every
+    answer of the arm is the same (Var = 0, common with one patient's few periods) the
+    interval is NaN: a zero-width interval would claim a certainty the counts do not have.
 
     Parameters
     ----------
@@ -101,6 +103,8 @@ def bang_index(correct, incorrect, unsure, alpha: float = 0.05):
     >>> est, low, high = bang_index(2, 1, 1)
     >>> float(est), round(float(low), 4), round(float(high), 4)
     (0.25, -0.5626, 1.0)
+    >>> [float(v) for v in bang_index(3, 0, 0)]  # every answer the same: no interval
+    [1.0, nan, nan]
     """
     c, i, u = (np.asarray(v, dtype=float) for v in (correct, incorrect, unsure))
     n = c + i + u
@@ -108,7 +112,7 @@ def bang_index(correct, incorrect, unsure, alpha: float = 0.05):
         pc, pi = c / n, i / n
         estimate = pc - pi
         se = np.sqrt((pc * (1 - pc) + pi * (1 - pi) + 2 * pc * pi) / n)
-    half = special.ndtri(1 - alpha / 2) * se
+    half = np.where(se > 0, special.ndtri(1 - alpha / 2) * se, np.nan)
     return estimate, np.clip(estimate - half, -1, 1), np.clip(estimate + half, -1, 1)
 
 
@@ -154,18 +158,31 @@ def blinding_check(days, guess, protocol, comparison) -> BlindingCheck | None:
         )
         bang[arm] = BangIndex(float(est), float(low), float(high)) if n else None
     correct = sum(guesses[arm].to_dict()[right[arm]] for arm in guesses)
+    arms = [
+        (comparison.treated_label, guesses[treated].to_dict()[right[treated]], guesses[treated]),
+        (comparison.control_label, guesses[control].to_dict()[right[control]], guesses[control]),
+    ]
     return BlindingCheck(
-        name, label, guesses, asked, correct, bang, _message(correct, asked, protocol)
+        name, label, guesses, asked, correct, bang, _message(correct, asked, arms, protocol)
     )
 
 
-def _message(correct: int, asked: int, protocol) -> str:
-    """'Guessed right in 2 of 6 periods, no better than chance.'"""
+def _message(correct: int, asked: int, arms, protocol) -> str:
+    """'Guessed right in 2 of 6 periods, no better than chance: 1 of 3 on LDN, ...'.
+
+    Chance: a one-sided binomial test of the right guesses among the answered periods
+    against 1/2 ("unsure" counts as not right), at the protocol's alpha.
+    """
     if not asked:
         return "The blinding question was not answered in any period."
     alpha = protocol.analysis.alpha
     p = float(stats.binom.sf(correct - 1, asked, 0.5))  # P(at least `correct` right by chance)
     verdict = "better than chance" if p <= alpha else "no better than chance"
-    if asked and 0.5**asked > alpha:
-        verdict += f" (with {asked} periods, even all right could be chance)"
-    return f"Guessed right in {correct} of {asked} periods, {verdict}."
+    if 0.5**asked > alpha:
+        verdict += f" (with {asked} periods even all right could be chance)"
+    parts = []
+    for label, right, g in arms:
+        n = g.drug + g.placebo + g.unsure
+        unsure = f", {g.unsure} unsure" if g.unsure else ""
+        parts.append(f"{right} of {n} right on {label}{unsure}")
+    return f"Guessed right in {correct} of {asked} periods, {verdict}: {'; '.join(parts)}."

@@ -27,9 +27,10 @@ ANY = ("any", "Any side effect")
 
 METHOD = (
     "Per side effect, the share of answered days with it on each condition over every day "
-    "of the treatment periods; the difference (treated minus control) has a z-test and an "
-    "Agresti-Caffo interval on the effective number of days given the day-to-day "
-    "persistence of the events (lag-1 autocorrelation within periods)."
+    "of the treatment periods; the difference (treated minus control) has a t-test and an "
+    "Agresti-Caffo interval on the effective number of days, allowing for day-to-day "
+    "persistence (lag-1 autocorrelation within periods) and for periods that differ, never "
+    "narrower than a period-level comparison."
 )
 
 

@@ -10,7 +10,7 @@ from nof1.design.comparison import Comparison
 from nof1.protocol.summary import describe_design
 from nof1.report import figures, timeline_figure
 from nof1.report.html import figure_html, level_text, render_page
-from nof1.report.text import CENT_ITEMS, end_point_note, methods_paragraph
+from nof1.report.text import cent_items, end_point_note, methods_paragraph
 
 __all__ = ["render_patient_report", "report_from_texts", "series_patient_files"]
 
@@ -60,6 +60,11 @@ def render_patient_report(
         )
         for info, out in zip(outcomes, results["outcomes"], strict=True)
     ]
+    strip = add(
+        timeline_figure.events_strip(aligned, results),
+        "events-strip",
+        timeline_figure.strip_height(results),
+    )
     forest = add(figures.forest(primary, primary_out, results), "forest", 340)
     posterior = add(figures.posterior(primary, primary_out, results), "posterior", 320)
     spread = add(figures.distributions(aligned, outcomes, results), "distributions", 380)
@@ -90,8 +95,12 @@ def render_patient_report(
         posterior=posterior,
         distributions=spread,
         methods=methods_paragraph(protocol, results),
-        cent=CENT_ITEMS,
-        limits=_limits(primary_out, analysis["alpha"]),
+        cent=cent_items(results),
+        limits=_limits(primary_out, analysis["alpha"], results.get("harms") is not None),
+        strip=strip,
+        harms=results.get("harms"),
+        adherence=results.get("adherence"),
+        check=(results.get("blinding") or {}).get("guesses") and results["blinding"],
     )
 
 
@@ -160,7 +169,7 @@ def _headline(primary, out, method: str, control) -> dict:
     return head
 
 
-def _limits(out: dict, alpha: float) -> list[str]:
+def _limits(out: dict, alpha: float, harms: bool = False) -> list[str]:
     """What this design could not show, plainly."""
     lines = []
     rand = out["effects"]["randomization"]
@@ -175,5 +184,6 @@ def _limits(out: dict, alpha: float) -> list[str]:
     paired = out["effects"]["paired_periods"]
     if paired["estimate"] is None:
         lines.append(f"No comparison over cycles: {paired['reason']}.")
-    lines.append("Side effects are not part of the diary and are not analysed here.")
+    if not harms:
+        lines.append("Side effects are not part of the diary and are not analysed here.")
     return lines

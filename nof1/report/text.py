@@ -7,7 +7,7 @@ from nof1.design.allocation import count_allocations
 from nof1.protocol.summary import describe_design, duration
 from nof1.report.html import level_text
 
-__all__ = ["CENT_ITEMS", "end_point_note", "methods_paragraph"]
+__all__ = ["CENT_ITEMS", "cent_items", "end_point_note", "methods_paragraph"]
 
 _SCHEME = {
     "pairwise": "the order of the two periods within each cycle was randomized",
@@ -37,6 +37,30 @@ CENT_ITEMS = [
     ("19", "Harms: not recorded by the diary; report them separately", "verdict"),
     ("21", "Generalisability: applies to this patient", "verdict"),
 ]
+
+
+def cent_items(results: dict) -> list[tuple[str, str, str]]:
+    """:data:`CENT_ITEMS` for these results: harms, blinding and adherence point to their
+    sections when the diary recorded them (``results.json`` ``harms``, ``blinding.guesses``,
+    ``adherence``).
+
+    Examples
+    --------
+    >>> [i for i in cent_items({"harms": {"events": []}}) if i[0] == "19"]
+    [('19', 'Harms: side effects by condition', 'harms')]
+    """
+    items = []
+    for item, topic, where in CENT_ITEMS:
+        if item == "19" and results.get("harms"):
+            topic, where = "Harms: side effects by condition", "harms"
+        items.append((item, topic, where))
+        if item == "11a" and (results.get("blinding") or {}).get("guesses"):
+            items.append(("11a", "Blinding: could the patient tell? (the guesses)", "blinding"))
+        if item == "13a" and results.get("adherence"):
+            items.append(("13a", "Adherence: doses taken per period", "adherence"))
+        if item == "18" and results.get("adherence"):
+            items.append(("18", "Per-protocol sensitivity analysis (adherence)", "adherence"))
+    return items
 
 
 def end_point_note(days: int) -> str:

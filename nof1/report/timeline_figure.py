@@ -1,5 +1,6 @@
 """The daily timeline of one outcome in a patient's report: the diary with shaded periods,
-excluded and missing days marked, and a 7-day rolling mean (the only computation here)."""
+excluded and missing days marked, and a 7-day rolling mean (the only computation here);
+and the strip of daily side effects under it (:func:`events_strip`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pandas as pd
 from nof1.report.figure_text import NARROW_PLOT_PX, compared_arms, condition_name, label_rows
 from nof1.report.html import COLORS, plotly_text
 
-__all__ = ["timeline"]
+__all__ = ["events_strip", "strip_height", "timeline"]
 
 
 def timeline(aligned: pd.DataFrame, outcome: dict, out: dict, results: dict, protocol):
@@ -148,6 +149,68 @@ def timeline(aligned: pd.DataFrame, outcome: dict, out: dict, results: dict, pro
     fig.update_layout(legend={"orientation": "h", "y": -0.15})
     caption = _timeline_caption(outcome, out, results, washout, len(missing))
     return fig, caption + _titration_caption(protocol, results)
+
+
+def events_strip(aligned: pd.DataFrame, results: dict):
+    """(figure, caption): a row per side effect with a mark on each day it happened,
+    coloured by the day's condition, over the same shaded periods as the timeline; the
+    figure is None (and the caption says why) when the results have no harms."""
+    import plotly.graph_objects as go
+
+    harms = results.get("harms")
+    if not harms:
+        return None, "The protocol records no side effects."
+    labels = results["labels"]
+    events = [e for e in harms["events"] if e["name"] != "any" and e["name"] in aligned]
+    t = aligned.copy()
+    t["date"] = pd.to_datetime(t["date"])
+    half_day = pd.Timedelta(hours=12)
+    shapes = [
+        _band(
+            pd.Timestamp(p["first_date"]) - half_day,
+            pd.Timestamp(p["last_date"]) + half_day,
+            COLORS.get(p["condition"] or "washout", COLORS["washout"]),
+            0.10 if p["condition"] in ("baseline", "washout", "follow_up") else 0.16,
+        )
+        for p in results["data_quality"]["periods"]
+        if p["first_date"]
+    ]
+    fig = go.Figure()
+    for cond in ["baseline", *labels]:
+        on = t["condition"] == cond
+        xs, ys = [], []
+        for e in events:
+            days = t.loc[on & (t[e["name"]] == 1), "date"]
+            xs += list(days)
+            ys += [plotly_text(e["label"])] * len(days)
+        if xs:
+            fig.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=ys,
+                    mode="markers",
+                    name=condition_name(cond, labels),
+                    marker={"symbol": "square", "size": 7, "color": COLORS.get(cond, "#555")},
+                    hovertemplate="%{y}: %{x|%d %b %Y}<extra></extra>",
+                )
+            )
+    rows = [plotly_text(e["label"]) for e in events]
+    fig.update_yaxes(
+        categoryorder="array", categoryarray=rows[::-1], range=[-0.6, len(rows) - 0.4],
+        automargin=True, fixedrange=True,
+    )  # fmt: skip
+    fig.update_layout(shapes=shapes, showlegend=False)
+    caption = (
+        "Side effects day by day: a mark on each day the diary says it happened, coloured "
+        "by the condition that day, over the periods shaded as above."
+    )
+    return fig, caption
+
+
+def strip_height(results: dict) -> int:
+    """Pixel height of :func:`events_strip` for these results."""
+    harms = results.get("harms") or {"events": []}
+    return 90 + 26 * max(1, sum(e["name"] != "any" for e in harms["events"]))
 
 
 #: One row of labels in the strip above the data, as a fraction of the plot's height.

@@ -74,6 +74,8 @@ def test_results_follow_contract_v2_exactly():
         "outcomes",
         "responder",
         "verdict",
+        "harms",
+        "adherence",
     ]
     assert data["schema"] == "nof1.results/2"
     assert data["analysis"] == {

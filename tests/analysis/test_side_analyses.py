@@ -64,11 +64,10 @@ def test_no_difference_is_not_in_the_verdict():
 
 
 def test_adherence_per_period_and_per_protocol_with_the_primary_method():
-    pf, aligned = _patient()
+    pf, aligned = aligned_table("ldn-nof1-multicycle", ORDER)
+    add_items(aligned.table)
     # Another primary method, to show it is read from the protocol, not hard-coded.
-    analysis = pf.protocol.analysis.model_copy(update={"primary_method": "welch_t"})
-    pf = with_items(pf)
-    pf = dataclasses.replace(pf, protocol=type(pf.protocol)(pf.protocol, analysis=analysis))
+    pf = with_items(pf, primary_method="welch_t")
     out = analyze_patient(aligned, pf).to_dict()
     jsonschema.validate(out, SCHEMA)
     a = out["adherence"]
@@ -115,7 +114,8 @@ def test_blinding_unblinded_guesses_and_bang_by_hand():
     assert b["periods_asked"] == 6 and b["correct"] == 3
     assert b["bang"]["active"]["estimate"] == 1.0
     assert b["bang"]["placebo"]["estimate"] == -1.0
-    assert b["message"] == "Guessed right in 3 of 6 periods, no better than chance."
+    assert b["message"].startswith("Guessed right in 3 of 6 periods, no better than chance: ")
+    assert "3 of 3 right on LDN 4.5 mg; 0 of 3 right on Placebo" in b["message"]
 
 
 def test_blinded_analysis_reports_by_group_and_never_guesses_the_allocation():

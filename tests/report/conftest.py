@@ -93,6 +93,22 @@ def reports(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
+def side_reports(tmp_path_factory) -> dict[str, Path]:
+    """The sample patient with side effects, doses taken and guesses in the diary (a
+    protocol asking them), analysed unblinded ("side") and blinded ("side-blinded")."""
+    from side_files import write_side_inputs
+
+    tmp = tmp_path_factory.mktemp("side-reports")
+    files = write_side_inputs(tmp / "inputs")
+    return {
+        "side": _analyze(files["diary"], files["protocol"], tmp / "side", files["key"]),
+        "side-blinded": _analyze(
+            files["diary"], files["protocol"], tmp / "side-blinded", files["blinded"]
+        ),
+    }
+
+
+@pytest.fixture(scope="session")
 def browser():
     """Headless Debian Chromium through playwright; CI must have it (.ci/run installs it)."""
     if not Path(CHROMIUM).exists():

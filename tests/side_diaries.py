@@ -1,7 +1,7 @@
 """Aligned tables with side effects, doses taken and guesses, for the side-analysis tests.
 
-Until the shipped protocols have ``adverse_events``, ``adherence`` and ``blinding_check``
-(branch i16data), :func:`with_items` adds them to a protocol through a thin proxy.
+:func:`with_items` gives a protocol the items ``adverse_events``, ``adherence`` and
+``blinding_check`` (the shipped ones may have other names or none).
 """
 
 from __future__ import annotations
@@ -15,25 +15,20 @@ ADHERENCE = ("dose_taken", "Took today's capsules", 0.8)
 CHECK = ("guess", "Which do you think you took this period?")
 
 
-class _Protocol:
-    """``protocol`` with the given attributes added (or replaced)."""
+def with_items(pf, events=EVENTS, adherence=ADHERENCE, check=CHECK, **analysis):
+    """The protocol file with these side items (None: without it) and ``analysis`` options."""
+    from nof1.protocol.model import Adherence, AdverseEvent, BlindingCheck
 
-    def __init__(self, protocol, **extra):
-        self._protocol, self._extra = protocol, extra
-
-    def __getattr__(self, name):
-        if name in self._extra:
-            return self._extra[name]
-        return getattr(self._protocol, name)
-
-
-def with_items(pf, events=EVENTS, adherence=ADHERENCE, check=CHECK):
-    """The protocol file with the side items (each None to leave it out)."""
     p = pf.protocol
-    if getattr(p, "adverse_events", None) and events is EVENTS:
-        return pf  # the protocol has them already
-    extra = {"adverse_events": events or [], "adherence": adherence, "blinding_check": check}
-    return dataclasses.replace(pf, protocol=_Protocol(p, **extra))
+    update = {
+        "adverse_events": [AdverseEvent(name=n, label=label) for n, label in events or []],
+        "adherence": adherence
+        and Adherence(name=adherence[0], label=adherence[1], per_protocol_min=adherence[2]),
+        "blinding_check": check and BlindingCheck(name=check[0], label=check[1]),
+    }
+    if analysis:
+        update["analysis"] = p.analysis.model_copy(update=analysis)
+    return dataclasses.replace(pf, protocol=p.model_copy(update=update))
 
 
 def add_items(table, seed=3, rates=(0.3, 0.05), low_adherence_period=3, guess=None):
