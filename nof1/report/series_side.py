@@ -142,7 +142,9 @@ def blinding_section(series: dict, treated: str, control: str) -> dict | None:
     j = b.get("james")
     james = None
     if j and not j.get("reason"):
-        james = f"{fmt(j['estimate'], 2)} ({fmt(j['ci_low'], 2)} to {fmt(j['ci_high'], 2)})"
+        james = fmt(j["estimate"], 2)
+        if j.get("ci_low") is not None:
+            james += f" ({fmt(j['ci_low'], 2)} to {fmt(j['ci_high'], 2)})"
     return {
         "message": b["message"],
         "label": b["label"],

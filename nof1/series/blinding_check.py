@@ -188,12 +188,13 @@ def _message(b: SeriesBlindingCheck, treated, control, labels, alpha) -> str:
     j = b.james
     if j.reason:
         return f"{head}; James' index cannot be computed ({j.reason})."
-    parts = [f"James' index {j.estimate:.2f} ({level} CI {j.ci_low:.2f} to {j.ci_high:.2f})"]
+    ci = f" ({level} CI {j.ci_low:.2f} to {j.ci_high:.2f})" if j.ci_low is not None else ""
+    parts = [f"James' index {j.estimate:.2f}{ci}"]
     for arm in (treated, control):
         if b.bang[arm] is not None:
             parts.append(f"Bang's index {b.bang[arm].estimate:+.2f} on {labels[arm]}")
     broken = [arm for arm in (treated, control) if b.bang[arm] and b.bang[arm].ci_low > 0]
-    if j.ci_high < 0.5:
+    if (j.ci_high if j.ci_high is not None else j.estimate) < 0.5:
         verdict = "patients could tell what they took better than by chance"
     elif broken:
         names = " and ".join(labels[a] for a in broken)

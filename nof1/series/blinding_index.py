@@ -66,8 +66,8 @@ def james_index(table, alpha: float = 0.05) -> JamesIndex:
     -------
     JamesIndex
         ``n``, ``unsure_share``, ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``reason``
-        (None when it ran; it needs guesses in both arms that do not all name the same
-        condition, unless every answer is "don't know": complete blinding, 1 with se 0).
+        (None when it ran; not when nobody answered, or when everyone who guessed named the
+        same condition and was on it). Everyone "don't know" is complete blinding: 1, se 0.
 
     Notes
     -----
@@ -89,7 +89,8 @@ def james_index(table, alpha: float = 0.05) -> JamesIndex:
         V2  = P_DK (1 - P_DK) - (1 - P_DK) (1 + k_d) (P_DK + (1 - P_DK) (1 + k_d) / 4)
         Var = (V1 + V2) / N
 
-    and the interval is ``BI ± z_{1-alpha/2} sqrt(Var)``. Answers pooled from several
+    and the interval is ``BI ± z_{1-alpha/2} sqrt(Var)`` (null when Var is 0: every answer
+    right, or every answer "don't know"). Answers pooled from several
     periods of one patient are counted as separate answers, as the paper pools the answers
     of several centres.
 
@@ -120,12 +121,12 @@ def james_index(table, alpha: float = 0.05) -> JamesIndex:
     guessed = p[:2]
     rows, cols = guessed.sum(axis=1), guessed.sum(axis=0)  # p_i., q_j
     if pdk == 1:
-        return JamesIndex(n, 1.0, 1.0, 0.0, 1.0, 1.0)
+        return JamesIndex(n, 1.0, 1.0, 0.0)  # no interval, as Bang's index of equal answers
     w = _JAMES_WEIGHTS
     expected = float((w * np.outer(rows, cols)).sum())  # W
     if expected == 0:
         return JamesIndex(
-            n, pdk, reason="every guess names the same condition, or one arm has no guess"
+            n, pdk, reason="everyone who guessed named the same condition and was on it"
         )
     p_o = float((w * guessed).sum()) / (1 - pdk)
     p_e = expected / (1 - pdk) ** 2
@@ -142,5 +143,7 @@ def james_index(table, alpha: float = 0.05) -> JamesIndex:
     if not var >= 0:
         return JamesIndex(n, pdk, estimate, reason="the variance estimate is negative")
     se = math.sqrt(var)
+    if se == 0:  # e.g. every guess right: the interval is not defined
+        return JamesIndex(n, pdk, estimate, se)
     z = float(norm.ppf(1 - alpha / 2))
     return JamesIndex(n, pdk, estimate, se, estimate - z * se, estimate + z * se)

@@ -72,3 +72,27 @@ def test_paired_comparison_of_rates_matches_r_t_test():
     d = harms.events[0].difference
     keys = ["estimate", "se", "df", "t", "ci_low", "ci_high", "p_value"]
     assert_allclose(_values(d, keys), [ref[k] for k in keys], rtol=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("table", "estimate"),
+    [
+        ([[10, 0], [0, 10], [0, 0]], 0.0),  # every guess right: complete unblinding
+        ([[0, 0], [0, 0], [4, 6]], 1.0),  # everyone unsure: complete blinding
+        ([[5, 5], [5, 5], [0, 0]], 0.5),  # as many right as wrong: random guessing
+        ([[5, 5], [5, 5], [10, 10]], 0.75),  # random guessing with half unsure: (1 + 0.5) / 2
+    ],
+)
+def test_james_index_at_its_landmarks(table, estimate):
+    j = james_index(table)
+    assert j.estimate == pytest.approx(estimate) and j.reason is None
+    if j.se == 0:
+        assert j.ci_low is None and j.ci_high is None
+
+
+def test_james_index_needs_guesses_that_name_both_conditions():
+    j = james_index([[6, 0], [0, 0], [1, 1]])  # every guess "drug", all of them on the drug
+    assert j.estimate is None and "same condition" in j.reason
+    assert james_index([[0, 0], [0, 0]]).reason == "nobody answered the blinding question"
+    with pytest.raises(ValueError, match="3 x 2"):
+        james_index([[1, 2, 3]])
