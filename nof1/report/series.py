@@ -161,6 +161,9 @@ def _summary(primary: dict, series: dict) -> list[str]:
             f"each compared with their own baseline, not with {c}; "
             f"exact McNemar p {fmt_p(resp['mcnemar']['p_value'])}."
         )
+    harms, alpha = series.get("harms"), series["analysis"]["alpha"]
+    if harms and any((e["difference"].get("p_value") or 1) < alpha for e in harms["events"]):
+        out.append(harms["message"])  # a side effect clearly more frequent on one condition
     if series["blinded"]:
         out.append("This is a blinded analysis: groups A and B, effects B minus A.")
     return out

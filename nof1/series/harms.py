@@ -211,11 +211,9 @@ def _event_message(e: EventSeries, treated, control, labels, alpha) -> str:
 
 
 def _message(events: list[EventSeries], treated, control, labels, alpha) -> str:
-    clear = [
-        e
-        for e in events
-        if e.difference.p_value is not None and e.difference.p_value < alpha and e.name != "any"
-    ]
+    clear = [e for e in events if e.difference.p_value is not None and e.difference.p_value < alpha]
+    if any(e.name != "any" for e in clear):  # "any" only when no single event is clear
+        clear = [e for e in clear if e.name != "any"]
     if not any(e.patients_with_data for e in events):
         return "No patient has side-effect records for both conditions."
     if not clear:

@@ -25,7 +25,8 @@ def _harms(counts, t="active", c="placebo"):
     """counts: event name -> ((days, with) on t, (days, with) on c)."""
     events = []
     for name, (on_t, on_c) in counts.items():
-        events.append({"name": name, "label": name.title(),
+        label = "Any side effect" if name == "any" else name.replace("_", " ").capitalize()
+        events.append({"name": name, "label": label,
                        "by_condition": {t: _cell(*on_t), c: _cell(*on_c)}})  # fmt: skip
     return {"method": "test", "events": events}
 
@@ -218,3 +219,20 @@ def test_a_blinded_series_has_the_table_by_group_and_no_indices():
 
 def test_blinding_check_is_null_without_the_question():
     assert pool_blinding({}, None, "active", "placebo", LABELS, False) is None
+
+
+def test_any_side_effect_is_named_only_when_no_single_one_is_clear():
+    results = {
+        f"P{i}": {"harms": _harms({"nausea": ((50, 3 + i % 2), (50, 1)),
+                                   "vivid_dreams": ((50, 2 + i % 3), (50, 1 + i % 2)),
+                                   "any": ((50, 9 + i % 2), (50, 2))})}
+        for i in range(6)
+    }  # fmt: skip
+    h = pool_harms(results, EVENTS, "active", "placebo", LABELS)
+    p = {e.name: e.difference.p_value for e in h.events}
+    assert p["any"] < 0.05 and p["nausea"] < 0.05
+    assert "nausea more often on LDN" in h.message and "any side effect" not in h.message
+    for r in results.values():  # only "any" is recorded
+        r["harms"]["events"] = [e for e in r["harms"]["events"] if e["name"] == "any"]
+    h = pool_harms(results, EVENTS, "active", "placebo", LABELS)
+    assert h.message.startswith("Across patients, any side effect more often on LDN")

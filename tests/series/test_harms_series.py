@@ -105,6 +105,8 @@ def test_series_json_has_harms_adherence_and_blinding(series_dir, tmp_path):
     for section in ('id="harms"', 'id="adherence"', 'id="blinding"', "James' index"):
         assert section in page
     assert escape(s["harms"]["message"]) in page and escape(b["message"]) in page
+    summary = page.split('<p class="verdict">')[1].split("</p>")[0]
+    assert "vivid dreams more often on LDN 4.5 mg than on Placebo" in summary
 
 
 def test_a_blinded_series_shows_the_answers_by_group_without_indices(series_dir, tmp_path):
