@@ -78,7 +78,7 @@ def pool_safety(p, results: dict, treated: str, control: str, outcomes) -> dict:
 
     alpha = p.analysis.alpha
     first = next(iter(results.values()))
-    labels, blinded = first["labels"], treated == "B"
+    labels, blinded = first["labels"], bool(first.get("blinded", treated == "B"))
     primary = next(o for o in outcomes if o.primary)
     events = getattr(p, "adverse_events", None)
     return {
