@@ -207,8 +207,10 @@ def test_the_unblinding_key_re_creates_every_file_byte_for_byte(tmp_path, who):
 
 def test_the_same_seed_alone_keeps_the_noise_but_not_the_kit_codes(tmp_path):
     first, second = tmp_path / "a", tmp_path / "b"
+    # No effect and the same event rates on both: nothing depends on which group is active.
+    same = ("--event-rate", "vivid_dreams=0.1:0.1", "--event-rate", "insomnia=0.1:0.1")
     for out in (first, second):
-        assert run(*simulate_args(out, "--effect", 0)).exit_code == 0
+        assert run(*simulate_args(out, "--effect", 0, *same)).exit_code == 0
     assert (first / "P01-diary.csv").read_bytes() == (second / "P01-diary.csv").read_bytes()
     calendar = "P01-calendar.csv"
     assert (first / calendar).read_bytes() != (second / calendar).read_bytes()
@@ -247,10 +249,13 @@ def test_the_diary_has_the_diary_template_columns_and_days(tmp_path):
     assert (
         diary[0]
         == template[0]
-        == ("patient_id,date,day,pain,fatigue,sleep_quality,mood,life_satisfaction,note")
+        == (
+            "patient_id,date,day,pain,fatigue,sleep_quality,mood,life_satisfaction,"
+            "vivid_dreams,insomnia,headache,nausea,dose_taken,guess,note"
+        )
     )
     assert [r.split(",")[:3] for r in diary] == [r.split(",")[:3] for r in template]
-    missing = [r for r in diary[1:] if r.endswith(",,,,,,")]
+    missing = [r for r in diary[1:] if r.endswith(",,,,,,,,,,,,")]  # the answers too
     assert 5 < len(missing) < 35  # about 10% of 182 days, as empty cells
 
 

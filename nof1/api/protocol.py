@@ -59,7 +59,7 @@ def read_protocol(id_or_path: str | Path) -> ProtocolFile:
     >>> pf.protocol.schedule.cycles, [o.name for o in pf.protocol.outcomes][:2]
     (3, ['pain', 'fatigue'])
     >>> pf
-    <nof1 protocol ldn-nof1-multicycle (ldn-nof1-multicycle.yaml, SHA-256 d0e5b57e3196…): ...>
+    <nof1 protocol ldn-nof1-multicycle (ldn-nof1-multicycle.yaml, SHA-256 ...): ...>
     >>> print(pf.summary().splitlines()[0])
     Low-dose naltrexone for fibromyalgia, double-blind multi-cycle n-of-1 trial
     >>> nof1.read_protocol("ldn")

@@ -24,6 +24,7 @@ def apply_map(raw: RawTable, mapping: DiaryMap, date_format: str | None = None) 
     spec = mapping.date_column
     wanted = {"date": spec.column} | ({"patient": mapping.patient} if mapping.patient else {})
     wanted |= {f"outcomes.{o}": c for o, c in mapping.outcomes.items()}
+    wanted |= {f"items.{o}": c for o, c in mapping.items.items()}
     index, problems = {}, []
     for key, column in wanted.items():
         i = raw.column(normalize_name(column))
@@ -60,17 +61,19 @@ def apply_map(raw: RawTable, mapping: DiaryMap, date_format: str | None = None) 
         raise DiaryError(with_row_note(raw.source), [m for _, m in bad])
     moments = [_moment(c) for c in cells]
     outcomes = list(mapping.outcomes)
+    keys = [f"outcomes.{o}" for o in outcomes] + [f"items.{o}" for o in mapping.items]
     codes = _codes(mapping)
     out = []
     for (number, row), date, moment in zip(raw.rows, dates, moments, strict=True):
         patient = "" if mapping.patient is None else row[index["patient"]]
         values = []
-        for outcome in outcomes:
-            i = index[f"outcomes.{outcome}"]
-            values.append(_recode(row[i], codes.get(outcome) or codes.get(raw.columns[i])))
+        for key in keys:
+            i = index[key]
+            name = key.partition(".")[2]
+            values.append(_recode(row[i], codes.get(name) or codes.get(raw.columns[i])))
         out.append((number, moment, [patient, date, *values, *(row[i] for _, i in passed)]))
-    names = ["patient_id", "date", *outcomes, *(n for n, _ in passed)]
-    rows = _one_per_day(raw.source, out, mapping, len(outcomes))
+    names = ["patient_id", "date", *outcomes, *mapping.items, *(n for n, _ in passed)]
+    rows = _one_per_day(raw.source, out, mapping, len(outcomes), len(mapping.items))
     notes = [f"read through the map {mapping.source}"]
     notes += [note] if note else []
     if left:
@@ -107,7 +110,7 @@ def _recode(cell, codes: dict | None):
     return cell if found is None else found
 
 
-def _one_per_day(source: str, out, mapping: DiaryMap, n_outcomes: int):
+def _one_per_day(source: str, out, mapping: DiaryMap, n_outcomes: int, n_items: int = 0):
     """One row per (patient, date) under the map's same_day rule (time order, then rows)."""
     groups: dict = {}
     for number, moment, cells in out:
@@ -138,11 +141,39 @@ def _one_per_day(source: str, out, mapping: DiaryMap, n_outcomes: int):
         merged = list(entries[0][2])
         for k in range(2, 2 + n_outcomes):
             merged[k] = _mean([e[2][k] for e in entries])
+        for k in range(2 + n_outcomes, 2 + n_outcomes + n_items):
+            # No mean of answers: the entries must agree.
+            given = [(e[0], e[2][k]) for e in entries if not is_missing(e[2][k])]
+            texts = {cell_text(c).casefold() for _, c in given}
+            if len(texts) > 1:
+                (a, x), (b, y) = (
+                    given[0],
+                    next(
+                        g
+                        for g in given
+                        if cell_text(g[1]).casefold() != cell_text(given[0][1]).casefold()
+                    ),
+                )
+                message = (
+                    f"rows {a} and {b} are both for {date.isoformat()} and answer "
+                    f"'{names_of(mapping)[k - 2 - n_outcomes]}' differently ('{cell_text(x)}', "
+                    f"'{cell_text(y)}'): a mean of answers means nothing; set same_day in "
+                    f"{mapping.source} to first or last"
+                )
+                problems.append(
+                    Problem(message, row=b, column=names_of(mapping)[k - 2 - n_outcomes])
+                )
+            merged[k] = given[0][1] if given else None
         rows.append((entries[0][0], merged))
     if problems:
         raise DiaryError(with_row_note(source), problems)
     rows.sort(key=lambda r: r[0])
     return rows
+
+
+def names_of(mapping: DiaryMap) -> list[str]:
+    """The mapped answer items, in the table's order."""
+    return list(mapping.items)
 
 
 def _mean(cells):

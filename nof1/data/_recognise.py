@@ -216,9 +216,11 @@ def _looks_like_date(cell) -> bool:
 
 
 def _outcome_of(name: str, column: str, protocol) -> str | None:
-    """The protocol outcome a REDCap field or label names (by name or label), if one."""
+    """The protocol outcome or answer item a REDCap field or label names (by name or
+    label), if one."""
     plain = normalize_name(re.sub(r"\s*\(.*\)\s*$", "", name))
-    for outcome in protocol.outcomes:
+    items = [*protocol.adverse_events, protocol.adherence, protocol.blinding_check]
+    for outcome in [*protocol.outcomes, *(i for i in items if i is not None)]:
         if column == outcome.name or plain in (outcome.name, normalize_name(outcome.label)):
             return outcome.name
         if column == normalize_name(outcome.label):

@@ -270,8 +270,15 @@ def load_aligned(
     return replace(align(diary, protocol, alloc), notes=diary.notes)
 
 
-def read_aligned_csv(path: str | Path) -> pd.DataFrame:
+def read_aligned_csv(path: str | Path, protocol: Protocol | None = None) -> pd.DataFrame:
     """Load an ``aligned.csv`` back into the table :class:`Aligned` holds.
+
+    Parameters
+    ----------
+    path : str or Path
+    protocol : Protocol, optional
+        Names the guess column (object dtype even when empty); without it a column of
+        guesses is recognised by its values.
 
     Returns
     -------
@@ -315,9 +322,11 @@ def read_aligned_csv(path: str | Path) -> pd.DataFrame:
             if not values.isin(["true", "false"]).all():
                 raise ValueError(f"column {col} must hold true or false")
             table[col] = values == "true"
+        guess = protocol.blinding_check.name if protocol and protocol.blinding_check else None
         for col in raw.columns[len(ALIGNED_COLUMNS) :]:
-            if raw[col].isin(["", *GUESSES]).all() and (raw[col] != "").any():
-                table[col] = np.where(raw[col] == "", None, raw[col]).astype(object)
+            values = raw[col]
+            if col == guess or (values.isin(["", *GUESSES]).all() and (values != "").any()):
+                table[col] = pd.Series([v or None for v in values], dtype=object)
                 continue  # the blinding guess
             table[col] = pd.to_numeric(raw[col].replace("", np.nan)).astype(float)
     except (ValueError, TypeError) as exc:

@@ -9,7 +9,10 @@ a spreadsheet with its own headers)::
            timezone: Europe/Berlin}     # or just   date: Timestamp
     outcomes: {pain: "How bad was your pain today? (0-100)",
                fatigue: "How tired were you today? (0-100)"}
-    recode: {took_capsule: {"Yes": 1, "No": 0}}   # by outcome or column (optional)
+    adverse_events: {vivid_dreams: "Vivid dreams last night?"}   # answer items (optional)
+    adherence: "Did you take your capsules?"
+    blinding_check: "Which do you think you took?"
+    recode: {dose_taken: {"Ja": "yes", "Nein": "no"}}   # by item, outcome or column (optional)
     same_day: last                     # first | last | mean | error (default: error)
     ignore: ["Email address"]          # columns left out without a note (optional)
 
@@ -90,9 +93,19 @@ class DiaryMap(_Model):
     patient: str | None = Field(default=None, description="Source column of patient_id.")
     date: str | DateColumn = Field(description="The date column, or its column and rules.")
     outcomes: dict[str, str] = Field(min_length=1, description="Protocol outcome -> source column.")
-    recode: dict[str, dict[str, float]] = Field(
+    adverse_events: dict[str, str] = Field(
+        default_factory=dict, description="Protocol adverse event -> source column."
+    )
+    adherence: str | None = Field(
+        default=None, description="Source column of the protocol's adherence item."
+    )
+    blinding_check: str | None = Field(
+        default=None, description="Source column of the protocol's blinding guess."
+    )
+    recode: dict[str, dict[str, float | str]] = Field(
         default_factory=dict,
-        description="Outcome (or source column) -> {answer text: number}.",
+        description="Outcome, answer item (or source column) -> {answer text: number, or "
+        "the text it stands for, e.g. yes, no, drug}.",
     )
     same_day: Literal["first", "last", "mean", "error"] = Field(
         default="error",
@@ -104,10 +117,21 @@ class DiaryMap(_Model):
     )
     #: The file read (not part of the file's schema).
     source: str = Field(default="", exclude=True)
+    #: Answer item -> source column, as read against the protocol (not in the schema).
+    items: dict[str, str] = Field(default_factory=dict, exclude=True)
 
     @property
     def date_column(self) -> DateColumn:
         return self.date if isinstance(self.date, DateColumn) else DateColumn(column=self.date)
+
+    def item_columns(self, protocol) -> dict[str, str]:
+        """Answer item name -> source column, in the protocol's order."""
+        out = dict(self.adverse_events)
+        if self.adherence and protocol.adherence:
+            out[protocol.adherence.name] = self.adherence
+        if self.blinding_check and protocol.blinding_check:
+            out[protocol.blinding_check.name] = self.blinding_check
+        return {n: out[n] for n in protocol.answer_items if n in out}
 
 
 def read_map(path: str | Path, protocol) -> DiaryMap:
@@ -136,6 +160,7 @@ def read_map(path: str | Path, protocol) -> DiaryMap:
     if not isinstance(data, dict):
         raise DiaryError(source, ["must be a mapping with date and outcomes (see --help)"])
     data.pop("source", None)
+    data.pop("items", None)
     try:
         mapping = DiaryMap.model_validate(data)
     except ValidationError as exc:
@@ -152,12 +177,22 @@ def read_map(path: str | Path, protocol) -> DiaryMap:
             f"outcomes: needs the primary outcome '{protocol.primary_outcome.name}' (the "
             "column of its answers)"
         )
-    columns = list(mapping.outcomes.values())
+    events = [e.name for e in protocol.adverse_events]
+    problems += [
+        f"adverse_events.{name}: not an adverse event of protocol '{protocol.id}' (its "
+        f"events: {', '.join(events) or 'none'})"
+        for name in mapping.adverse_events
+        if name not in events
+    ]
+    for key in ("adherence", "blinding_check"):
+        if getattr(mapping, key) is not None and getattr(protocol, key) is None:
+            problems.append(f"{key}: protocol '{protocol.id}' has no {key} item")
+    columns = list(mapping.outcomes.values()) + list(mapping.item_columns(protocol).values())
     for column in sorted({c for c in columns if columns.count(c) > 1}):
         problems.append(f"outcomes: the column '{column}' is given for more than one outcome")
     if problems:
         raise DiaryError(source, problems)
-    return mapping.model_copy(update={"source": source})
+    return mapping.model_copy(update={"source": source, "items": mapping.item_columns(protocol)})
 
 
 def _describe(exc: ValidationError) -> list[str]:
@@ -179,6 +214,7 @@ def map_schema_text() -> str:
     """The JSON Schema of a mapping file, as the exact text of the shipped file."""
     schema = DiaryMap.model_json_schema()
     schema["properties"].pop("source", None)
+    schema["properties"].pop("items", None)
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://nof1.invalid/schemas/map.schema.json",

@@ -1,8 +1,11 @@
 """The patient's calendar: ``ID-calendar.csv`` and ``ID-calendar.ics`` (written, never read).
 
-One entry per day of the trial: the phase, the day's kit code and its dose instruction.
-Nothing in either file may reveal the treatment (:func:`calendar_days` is what they
-say, and ``nof1.design.visibility`` compares it between the treatments). The iCalendar
+One entry per day of the trial: the phase, the day's kit code and its dose instruction,
+and on the last day of each treatment period the blinding question when the protocol asks
+it (:func:`diary_question`). Nothing in either file may reveal the treatment
+(:func:`calendar_days` is what they say, and ``nof1.design.visibility`` compares it
+between the treatments; the question's days depend only on the periods' lengths, which
+``visible_differences`` already names when they differ). The iCalendar
 file follows RFC 5545, with a fixed ``DTSTAMP`` (the first day) so that the same inputs
 give the same bytes.
 """
@@ -20,7 +23,7 @@ from nof1.protocol.model import Protocol
 if TYPE_CHECKING:
     from nof1.design.blinding import PatientSchedule
 
-__all__ = ["calendar_csv", "calendar_days", "calendar_ics", "phase_label"]
+__all__ = ["calendar_csv", "calendar_days", "calendar_ics", "diary_question", "phase_label"]
 
 
 def phase_label(protocol: Protocol, row) -> str:
@@ -57,8 +60,40 @@ def calendar_days(p: Protocol, s: PatientSchedule):
         yield row, kit, instruction
 
 
+def diary_question(p: Protocol, s: PatientSchedule) -> dict[int, str]:
+    """Day -> what the calendar asks in the diary that day: the blinding question on the
+    last day of each treatment period (``blinding_check_days``); empty without one.
+
+    Examples
+    --------
+    >>> from nof1.protocol import load_protocol
+    >>> from nof1.design.blinding import PatientSchedule
+    >>> from nof1.design.timeline import build_timeline
+    >>> p = load_protocol("ldn-nof1-multicycle")
+    >>> s = PatientSchedule("P", [True, False] * 3, ("K",) * 6, {}, build_timeline(p, [True] * 6))
+    >>> q = diary_question(p, s)
+    >>> sorted(q)
+    [42, 70, 98, 126, 154, 182]
+    >>> print(q[42])
+    Which do you think you took this period? (in the diary's guess column: drug, placebo or
+    unsure)
+    """
+    from nof1.design.timeline import blinding_check_days
+
+    if p.blinding_check is None:
+        return {}
+    text = (
+        f"{p.blinding_check.label} (in the diary's {p.blinding_check.name} column: drug, "
+        "placebo or unsure)"
+    )
+    return dict.fromkeys(blinding_check_days(p, s.allocation), text)
+
+
 def calendar_csv(pf: ProtocolFile, s: PatientSchedule) -> str:
-    """``ID-calendar.csv``: one row per day, with its kit code and dose instruction."""
+    """``ID-calendar.csv``: one row per day, with its kit code and dose instruction, and a
+    ``diary_question`` column when the protocol has a blinding check."""
+    asked = diary_question(pf.protocol, s)
+    extra = (lambda row: {"diary_question": asked.get(row.day, "")}) if asked else (lambda row: {})
     rows = [
         {
             "patient_id": s.patient_id,
@@ -69,6 +104,7 @@ def calendar_csv(pf: ProtocolFile, s: PatientSchedule) -> str:
             "kit_code": kit,
             "dose_instruction": instruction,
         }
+        | extra(row)
         for row, kit, instruction in calendar_days(pf.protocol, s)
     ]
     return csv_text(rows)
@@ -86,9 +122,12 @@ def calendar_ics(pf: ProtocolFile, s: PatientSchedule) -> str:
     ]
     # A fixed DTSTAMP (the first day) keeps the file byte-identical for the same inputs.
     stamp = s.timeline["date"].iloc[0].strftime("%Y%m%dT000000Z")
+    asked = diary_question(p, s)
     for row, _kit, instruction in calendar_days(pf.protocol, s):
         day = row.date
         summary = f"Day {row.day}, {phase_label(p, row)}: {instruction}"
+        if row.day in asked:
+            summary += f". Diary question today: {asked[row.day]}"
         lines += [
             "BEGIN:VEVENT",
             f"UID:{p.id}-{s.patient_id}-day{row.day}@nof1",

@@ -32,7 +32,8 @@ def diary_columns(protocol: Protocol) -> list[str]:
     >>> from nof1.protocol import load_protocol
     >>> diary_columns(load_protocol("ldn-fibromyalgia-2013"))
     ['patient_id', 'date', 'day', 'pain', 'fatigue', 'sleep_quality', 'mood',
-     'life_satisfaction', 'note']
+     'life_satisfaction', 'vivid_dreams', 'insomnia', 'headache', 'nausea', 'dose_taken',
+     'guess', 'note']
     """
     items = [o.name for o in protocol.outcomes] + protocol.answer_items
     return ["patient_id", "date", "day", *items, "note"]

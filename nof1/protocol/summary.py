@@ -131,6 +131,8 @@ def summarize(p: Protocol, sha256: str | None = None) -> str:
             f"mcid {o.mcid:g}{flag}"
         )
 
+    lines += _answer_lines(p)
+
     lines += ["", "Analysis plan"]
     name = METHODS[a.primary_method].name
     lines.append(f"  primary method: {a.primary_method} ({name}), alpha {a.alpha:g} (two-sided)")
@@ -143,6 +145,26 @@ def summarize(p: Protocol, sha256: str | None = None) -> str:
         rule = a.responder.describe(p.outcomes)
         lines.append(f"  responder: {rule}, each compared with the patient's own baseline")
     return "\n".join(lines) + "\n"
+
+
+def _answer_lines(p: Protocol) -> list[str]:
+    """The diary's yes/no items and the blinding question, when the protocol has them."""
+    lines = []
+    if p.adverse_events:
+        lines += ["", "Adverse events (daily, yes/no)"]
+        lines += [f"  {e.name:<18} {e.label}" for e in p.adverse_events]
+    if p.adherence:
+        h = p.adherence
+        lines += ["", "Adherence (daily, yes/no, on treatment days)"]
+        lines.append(
+            f"  {h.name:<18} {h.label}; per protocol: taken on >= {h.per_protocol_min:.0%} "
+            "of a period's days"
+        )
+    if p.blinding_check:
+        b = p.blinding_check
+        lines += ["", "Blinding check (last day of each treatment period)"]
+        lines.append(f"  {b.name:<18} {b.label} (drug, placebo or unsure)")
+    return lines
 
 
 def _weeks(days: int) -> str:

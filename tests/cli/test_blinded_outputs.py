@@ -71,7 +71,7 @@ def _leaks(protocol_id, folder) -> list[str]:
             for q in quoted:
                 texts = [text.replace(q, "") for text in texts]
         elif path.name == "aligned.csv" or path.name.endswith(_BLINDED_FILES):
-            texts = [path.read_text()]
+            texts = [_without_guesses(p, path)]
         else:
             continue
         for text in texts:
@@ -79,6 +79,22 @@ def _leaks(protocol_id, folder) -> list[str]:
                 around = text[max(0, m.start() - 60) : m.end() + 30]
                 found.append(f"{path.relative_to(folder)}: ...{around}...")
     return found
+
+
+def _without_guesses(p, path) -> str:
+    """The file's text without the blinding question's answers: the patient's guess
+    ("drug", "placebo" or "unsure") names what they believe, not the allocation."""
+    import pandas as pd
+
+    text = path.read_text()
+    if p.blinding_check is None:
+        return text
+    if path.name == "aligned.csv":
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        return table.drop(columns=p.blinding_check.name).to_csv(index=False)
+    if path.suffix == ".ics":  # unfold the lines and their escapes first
+        text = text.replace("\n ", "").replace("\\,", ",")  # (read_text: \n line ends)
+    return text.replace("drug, placebo or unsure", "")
 
 
 _SIMULATION = ("--effect", -10, "--sd", 12, "--phi", 0.5, "--missing", 0.05, "--seed", 3)

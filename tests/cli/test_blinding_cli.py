@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from nof1.cli import main
 from nof1.design import visibility
-from nof1.protocol import load_protocol
+from nof1.protocol import load_protocol, read_protocol
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_data" / "ldn-nof1-multicycle"
@@ -159,7 +159,7 @@ def test_an_allocation_made_from_another_protocol_is_refused_then_recorded_when_
     refused = run(*args)
     assert refused.exit_code == 1 and "Traceback" not in refused.output
     assert "P01-allocation-blinded.csv was made from protocol" in refused.output
-    old = "d0e5b57e31961aa4904ba227b1a1b61f8afcbb9df7f54ac0ef6cd03e15f333da"
+    old = read_protocol("ldn-nof1-multicycle").sha256  # the sample schedule's protocol
     assert old in refused.output and "--allow-protocol-change" in refused.output
     assert not (tmp_path / "out").exists()
     allowed = run(*args, "--allow-protocol-change")
@@ -184,9 +184,7 @@ def test_a_series_made_from_another_protocol_is_refused_even_with_skip_bad(tmp_p
     allowed = run(*args, "--allow-protocol-change")
     assert allowed.exit_code == 0, allowed.output
     series = json.loads((tmp_path / "out" / "series.json").read_text())
-    assert series["protocol"]["schedule_sha256"] == [
-        "a871f31589c554799827cca2908d5f6165d27046e46cc9c2d8cc2f0669b04b74"
-    ]
+    assert series["protocol"]["schedule_sha256"] == [read_protocol("ldn-fibromyalgia-2013").sha256]
     patient = json.loads((tmp_path / "out" / "patients" / "P01" / "results.json").read_text())
     assert patient["protocol"]["schedule_sha256"] == series["protocol"]["schedule_sha256"][0]
 

@@ -66,7 +66,11 @@ def test_included_days_are_the_timelines_for_an_unblinded_allocation(tmp_path, p
     key = tmp_path / "P01-unblinding-key.json"
     a = align(read_diary(filled_template(tmp_path, protocol_id=protocol_id), p), p, key)
     expected = build_timeline(p, s.allocation, START)
-    assert list(a.table.columns) == [*ALIGNED_COLUMNS, *(o.name for o in p.outcomes)]
+    assert list(a.table.columns) == [
+        *ALIGNED_COLUMNS,
+        *(o.name for o in p.outcomes),
+        *p.answer_items,
+    ]
     assert a.table["included"].tolist() == expected["included"].tolist()
     assert a.table["condition"].tolist() == expected["condition"].tolist()
     assert a.table["date"].tolist() == expected["date"].tolist()
@@ -273,9 +277,9 @@ def test_aligned_csv_is_deterministic_with_iso_dates_and_true_false(tmp_path):
     text = a.to_csv()
     assert text == align(read_diary(FIXTURES / "wide.csv", p), p).to_csv()
     lines = text.splitlines()
-    assert lines[0] == ",".join([*ALIGNED_COLUMNS, *(o.name for o in p.outcomes)])
-    assert lines[1] == "2026-01-05,1,baseline,,,baseline,false,true,62.0,55.0,40.0,50.0,45.0"
-    assert lines[5] == "2026-01-09,5,treatment,1,1,active,false,false,,,,,"
+    assert lines[0] == ",".join([*ALIGNED_COLUMNS, *(o.name for o in p.outcomes), *p.answer_items])
+    assert lines[1] == "2026-01-05,1,baseline,,,baseline,false,true,62.0,55.0,40.0,50.0,45.0,,,,,,"
+    assert lines[5] == "2026-01-09,5,treatment,1,1,active,false,false,,,,,,,,,,,"
 
 
 def test_aligned_csv_reads_back_into_the_same_table(tmp_path):
@@ -288,8 +292,9 @@ def test_aligned_csv_reads_back_into_the_same_table(tmp_path):
     )
     path = tmp_path / "aligned.csv"
     path.write_text(a.to_csv())
-    pd.testing.assert_frame_equal(read_aligned_csv(path), a.table, check_dtype=False)
-    back = read_aligned_csv(path)
+    pd.testing.assert_frame_equal(read_aligned_csv(path, p), a.table, check_dtype=False)
+    back = read_aligned_csv(path, p)
+    assert back["guess"].dtype == object and back["guess"].isna().all()
     assert back["included"].dtype == bool and str(back["period"].dtype) == "Int64"
 
 

@@ -47,7 +47,9 @@ def schedule(tmp_path, seed=7):
 
 def test_wide_diary_gives_one_row_per_date_with_outcomes_condition_and_row():
     d = read_diary(FIXTURES / "wide.csv", PROTOCOL)
-    assert list(d.table.columns) == ["date", *OUTCOMES, "condition", "row"]
+    answers = PROTOCOL.answer_items  # absent from the file: all missing
+    assert list(d.table.columns) == ["date", *OUTCOMES, *answers, "condition", "row"]
+    assert d.table[answers[:-1]].isna().all().all() and d.table[answers[-1]].isna().all()
     assert d.table["date"].tolist()[:2] == [dt.date(2026, 1, 5), dt.date(2026, 1, 6)]
     np.testing.assert_array_equal(d.table["pain"], [62, 60, np.nan, 50, 48, 58])
     assert d.table["condition"].tolist()[2:4] == ["baseline", "active"]
@@ -188,8 +190,9 @@ def test_reading_leaves_the_input_file_byte_identical(tmp_path):
         ),
         (
             "date,outcome,value\n2026-01-05,itch,40\n",
-            "outcome 'itch' on row 2 is not in protocol 'ldn-nof1-multicycle' (outcomes: pain, "
-            "fatigue, sleep_quality, mood, life_satisfaction)",
+            "outcome 'itch' on row 2 is not in protocol 'ldn-nof1-multicycle' (outcomes and "
+            "items: pain, fatigue, sleep_quality, mood, life_satisfaction, vivid_dreams, "
+            "insomnia, headache, nausea, dose_taken, guess)",
         ),
     ],
 )
@@ -201,7 +204,8 @@ def test_unknown_column_is_named_with_the_allowed_ones(tmp_path):
     (message,) = problems_of(write(tmp_path, "date,pain,itch\n2026-01-05,40,3\n"))
     assert message == (
         "unknown column(s) 'itch' (allowed: date, patient_id, day, note, condition, period "
-        "and the outcomes pain, fatigue, sleep_quality, mood, life_satisfaction)"
+        "and the outcomes pain, fatigue, sleep_quality, mood, life_satisfaction, and the "
+        "items vivid_dreams, insomnia, headache, nausea, dose_taken, guess)"
     )
 
 
@@ -239,7 +243,8 @@ def test_several_problems_are_all_listed_at_once_in_row_order():
         read_diary(FIXTURES / "many-problems.csv", PROTOCOL)
     assert err.value.problems == [
         "unknown column(s) 'painn' (allowed: date, patient_id, day, note, condition, period "
-        "and the outcomes pain, fatigue, sleep_quality, mood, life_satisfaction)",
+        "and the outcomes pain, fatigue, sleep_quality, mood, life_satisfaction, and the "
+        "items vivid_dreams, insomnia, headache, nausea, dose_taken, guess)",
         "outcome 'pain' value 130 on row 2 is above its maximum 100",
         "outcome 'pain' value 'lots' on row 3 is not a number",
         "date '5/1/2026' on row 4 is not a date in the form YYYY-MM-DD",

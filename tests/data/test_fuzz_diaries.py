@@ -75,7 +75,7 @@ def _xlsx_bytes(formula: bool) -> bytes:
     for row in ROWS[1:]:
         cells = [dt.datetime.fromisoformat(c) if i == 1 else c for i, c in enumerate(row)]
         sheet.append([int(c) if isinstance(c, str) and c.isdigit() else c for c in cells])
-    sheet["I3"] = "a note"
+    sheet.cell(row=3, column=ROWS[0].index("note") + 1, value="a note")
     if formula:
         sheet["D5"] = "=D4+1"
     buffer = io.BytesIO()
