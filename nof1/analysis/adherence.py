@@ -77,19 +77,23 @@ class Adherence(Record):
 
 
 def _periods(days, taken, comparison, minimum: float) -> list[AdherencePeriod]:
-    out = []
     on = (days.period > 0) & (days.phase == "treatment")
-    for period in np.unique(days.period[on]):
-        rows = on & (days.period == period)
-        condition = days.condition[rows][0]
+    period = days.period[on]
+    if not period.size:
+        return []
+    answered = np.isfinite(taken[on])
+    top = int(period.max()) + 1
+    n = np.bincount(period[answered], minlength=top).tolist()
+    k = np.rint(np.bincount(period[answered], taken[on][answered], minlength=top)).tolist()
+    numbers, first = np.unique(period, return_index=True)
+    conditions = days.condition[on][first].tolist()
+    out = []
+    for j, condition in zip(numbers.tolist(), conditions, strict=True):
         if condition not in comparison.arms:
             continue
-        answered = rows & np.isfinite(taken)
-        n, k = int(answered.sum()), int(np.nansum(taken[answered]))
-        share = k / n if n else None
+        share = k[j] / n[j] if n[j] else None
         below = share is not None and share < minimum
-        cycle = (int(period) - 1) // 2 + 1
-        out.append(AdherencePeriod(int(period), cycle, condition, n, k, share, below))
+        out.append(AdherencePeriod(j, (j - 1) // 2 + 1, condition, n[j], int(k[j]), share, below))
     return out
 
 
@@ -115,7 +119,6 @@ def adherence_of(patients, protocol, comparisons, itt_effects, seed: int = 0):
     name, label = name_label(item)
     minimum = float(getattr(item, "per_protocol_min", None) or item[2])
     method = registry.method(protocol.analysis.primary_method)
-    k = len(protocol.outcomes)
     primary = next(j for j, o in enumerate(protocol.outcomes) if o.primary)
     by_period = [
         _periods(p.days, items.adherence, c, minimum)
@@ -132,10 +135,11 @@ def adherence_of(patients, protocol, comparisons, itt_effects, seed: int = 0):
             masked.append(p._replace(days=days))
             which.append(i)
     effects = dict.fromkeys(range(len(patients)))
-    if masked:
-        estimates = method.run(compared_trials(masked, protocol, seed))
+    if masked:  # the primary outcome only: one row per patient
+        only = protocol.model_copy(update={"outcomes": [protocol.outcomes[primary]]})
+        estimates = method.run(compared_trials(masked, only, seed))
         for row, i in enumerate(which):
-            effects[i] = estimates.effect(row * k + primary)
+            effects[i] = estimates.effect(row)
     results = []
     for i, (c, periods) in enumerate(zip(comparisons, by_period, strict=True)):
         left_out = sum(q.below_min for q in periods)

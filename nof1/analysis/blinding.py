@@ -17,17 +17,26 @@ Controlled Clinical Trials 25, 143-156.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Annotated
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from nof1.analysis.items import name_label
 from nof1.analysis.summaries import Arm
 from nof1.schemas.records import Json, Record, entry
 
-__all__ = ["ANSWERS", "BangIndex", "Guesses", "bang_index", "blinding_check"]
+__all__ = [
+    "ANSWERS",
+    "BangIndex",
+    "Blinding",
+    "BlindingCheck",
+    "Guesses",
+    "bang_index",
+    "blinding_check",
+]
 
 #: The answers of the blinding question.
 ANSWERS = ("drug", "placebo", "unsure")
@@ -72,6 +81,40 @@ class BlindingCheck(Record):
         "without answers."
     )
     message: str = entry()
+
+
+_WARNINGS = (
+    "Every way the protocol's treatments look different in the files a patient or analyst "
+    "gets (period lengths, a fixed order, dose instructions), each naming the difference and "
+    "what it reveals; empty when the design can be blind. Never names a treatment."
+)
+
+
+@dataclass(frozen=True)
+class Blinding(Record):
+    """What the trial's blinding could and could not hide, and what the patient guessed
+    (the blinding check's keys are null when the protocol has no ``blinding_check``, and
+    absent in files written before it existed)."""
+
+    warnings: tuple[str, ...] = entry(description=_WARNINGS)
+    name: str | None = entry(None, required=False, description="The diary's guess column.")
+    label: str | None = entry(None, required=False, description="The question asked.")
+    guesses: dict[Arm, Guesses] | None = entry(
+        None, required=False, description="Per compared condition, periods by answer."
+    )
+    periods_asked: Annotated[int | None, Json(minimum=0)] = entry(
+        None, required=False, description="Treatment periods with an answer."
+    )
+    correct: Annotated[int | None, Json(minimum=0)] = entry(
+        None, required=False, description="Periods guessed right; null when blinded."
+    )
+    bang: dict[Arm, BangIndex | None] | None = entry(
+        None,
+        required=False,
+        description="Bang's blinding index per arm; null when blinded (the allocation is "
+        "unknown), null for an arm without answers.",
+    )
+    message: str | None = entry(None, required=False, description="One sentence.")
 
 
 def bang_index(correct, incorrect, unsure, alpha: float = 0.05):
@@ -133,9 +176,10 @@ def blinding_check(days, guess, protocol, comparison) -> BlindingCheck | None:
     name, label = name_label(check)
     treated, control = comparison.arms
     answers = {}  # period -> (condition, last answer in the period)
-    for at in np.flatnonzero((days.period > 0) & (days.phase == "treatment")):
-        if guess[at] in ANSWERS:
-            answers[int(days.period[at])] = (days.condition[at], guess[at])
+    answered = (guess == "drug") | (guess == "placebo") | (guess == "unsure")
+    asked = answered & (days.period > 0) & (days.phase == "treatment")
+    for at in np.flatnonzero(asked):
+        answers[int(days.period[at])] = (days.condition[at], guess[at])
     guesses = {
         arm: Guesses(*(sum(1 for c, g in answers.values() if c == arm and g == a) for a in ANSWERS))
         for arm in (treated, control)
@@ -176,7 +220,8 @@ def _message(correct: int, asked: int, arms, protocol) -> str:
     if not asked:
         return "The blinding question was not answered in any period."
     alpha = protocol.analysis.alpha
-    p = float(stats.binom.sf(correct - 1, asked, 0.5))  # P(at least `correct` right by chance)
+    # P(at least `correct` right of `asked` by chance), exactly.
+    p = sum(math.comb(asked, j) for j in range(correct, asked + 1)) / 2**asked
     verdict = "better than chance" if p <= alpha else "no better than chance"
     if 0.5**asked > alpha:
         verdict += f" (with {asked} periods even all right could be chance)"

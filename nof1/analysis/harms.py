@@ -113,21 +113,22 @@ def patient_harms(patients, protocol, comparisons) -> list[Harms | None]:
             arm[i * rows + j, column] = code
             period[i * rows + j, column] = days.period
     d = rate_difference(x, arm, period, alpha)
+    v = {f: getattr(d, f).tolist() for f in (
+        "days_treated", "events_treated", "rate_treated", "days_control", "events_control",
+        "rate_control", "estimate", "ci_low", "ci_high", "p_value", "reason")}  # fmt: skip
     out = []
     for i, c in enumerate(comparisons):
         entries = []
         for j, (name, label) in enumerate([*events, ANY]):
             k = i * rows + j
             by = {
-                c.treated: EventDays(
-                    int(d.days_treated[k]), int(d.events_treated[k]), d.rate_treated[k]
-                ),
-                c.control: EventDays(
-                    int(d.days_control[k]), int(d.events_control[k]), d.rate_control[k]
-                ),
-            }
+                c.treated: EventDays(v["days_treated"][k], v["events_treated"][k],
+                                     v["rate_treated"][k]),
+                c.control: EventDays(v["days_control"][k], v["events_control"][k],
+                                     v["rate_control"][k]),
+            }  # fmt: skip
             diff = HarmDifference(
-                d.estimate[k], d.ci_low[k], d.ci_high[k], d.p_value[k], d.reason[k]
+                v["estimate"][k], v["ci_low"][k], v["ci_high"][k], v["p_value"][k], v["reason"][k]
             )
             entries.append(HarmEvent(name, label, by, diff, _message(label, by, diff, c, alpha)))
         out.append(Harms(METHOD, tuple(entries)))

@@ -45,20 +45,23 @@ class DiaryItems:
     def from_table(cls, table, protocol) -> DiaryItems:
         """Read the protocol's item columns (a missing column reads as not answered)."""
         n = len(table)
+        adherence = getattr(protocol, "adherence", None)
+        names = [name_label(e)[0] for e in _events(protocol)]
+        names += [name_label(adherence)[0]] if adherence is not None else []
 
         def numbers(name: str) -> np.ndarray:
             if name not in table:
                 return np.full(n, np.nan)
-            return table[name].to_numpy(dtype=float, na_value=np.nan)
+            return table[name].to_numpy(dtype=float)
 
-        events = {name_label(e)[0]: numbers(name_label(e)[0]) for e in _events(protocol)}
-        adherence = getattr(protocol, "adherence", None)
+        events = {name: numbers(name) for name in names[: len(_events(protocol))]}
         check = getattr(protocol, "blinding_check", None)
         guess = None
         if check is not None:
             name = name_label(check)[0]
             raw = table[name].to_numpy(dtype=object) if name in table else np.full(n, None)
-            guess = np.array([g if isinstance(g, str) else None for g in raw], dtype=object)
+            answered = (raw == "drug") | (raw == "placebo") | (raw == "unsure")
+            guess = np.where(answered, raw, None).astype(object)
         return cls(
             events=events,
             adherence=None if adherence is None else numbers(name_label(adherence)[0]),

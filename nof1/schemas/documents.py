@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from nof1.analysis.adherence import Adherence
-from nof1.analysis.blinding import BangIndex, Guesses
+from nof1.analysis.blinding import Blinding
 from nof1.analysis.harms import Harms
 from nof1.analysis.patient import SCHEMA as RESULTS_SCHEMA
 from nof1.analysis.registry import METHODS, primary_methods
@@ -48,11 +48,6 @@ _SHA256 = Json(pattern="^[0-9a-f]{64}$")
 _PROBABILITY = Json(minimum=0, maximum=1)
 _OPEN_UNIT = Json(exclusiveMinimum=0, exclusiveMaximum=1)
 _BLINDING = "What the trial's blinding could and could not hide."
-_WARNINGS = (
-    "Every way the protocol's treatments look different in the files a patient or analyst "
-    "gets (period lengths, a fixed order, dose instructions), each naming the difference and "
-    "what it reveals; empty when the design can be blind. Never names a treatment."
-)
 
 
 # --- contract v2: what every file says about its analysis ---------------------------------
@@ -101,33 +96,6 @@ class Software(Record):
         description="Seed of the Monte Carlo randomization test (used only when the scheme "
         "has over 100 000 allocations)."
     )
-
-
-@dataclass(frozen=True)
-class Blinding(Record):
-    """What the trial's blinding could and could not hide, and what the patient guessed
-    (the blinding check's keys are null when the protocol has no ``blinding_check``, and
-    absent in files written before it existed)."""
-
-    warnings: tuple[str, ...] = entry(description=_WARNINGS)
-    name: str | None = entry(None, required=False, description="The diary's guess column.")
-    label: str | None = entry(None, required=False, description="The question asked.")
-    guesses: dict[Arm, Guesses] | None = entry(
-        None, required=False, description="Per compared condition, periods by answer."
-    )
-    periods_asked: Annotated[int | None, Json(minimum=0)] = entry(
-        None, required=False, description="Treatment periods with an answer."
-    )
-    correct: Annotated[int | None, Json(minimum=0)] = entry(
-        None, required=False, description="Periods guessed right; null when blinded."
-    )
-    bang: dict[Arm, BangIndex | None] | None = entry(
-        None,
-        required=False,
-        description="Bang's blinding index per arm; null when blinded (the allocation is "
-        "unknown), null for an arm without answers.",
-    )
-    message: str | None = entry(None, required=False, description="One sentence.")
 
 
 @dataclass(frozen=True)

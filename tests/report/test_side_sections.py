@@ -68,12 +68,22 @@ def test_blinded_report_says_groups_and_reports_no_index(side_reports):
     assert "Bang's index needs the treatment of each group" in _section(html, "blinding")
 
 
-def test_without_side_items_the_report_says_they_are_not_analysed(reports):
-    html, results = _page(reports["sample"])
-    assert results["harms"] is None and results["adherence"] is None
+def test_without_side_items_the_report_says_they_are_not_analysed(side_reports):
+    from nof1.data import read_aligned_csv
+    from nof1.protocol import read_protocol
+    from nof1.report.patient import render_patient_report
+
+    folder = side_reports["side"]
+    results = json.loads((folder / "results.json").read_text())
+    results["harms"] = results["adherence"] = None
+    results["blinding"] = {"warnings": results["blinding"]["warnings"]}
+    protocol = read_protocol("ldn-nof1-multicycle").protocol
+    html = render_patient_report(results, read_aligned_csv(folder / "aligned.csv"), protocol)
     assert "Side effects are not part of the diary" in html
     for name in ("harms", "adherence", "blinding"):
         assert f'<section id="{name}">' not in html
+        assert f'href="#{name}"' not in html
+    assert 'id="fig-events-strip"' not in html
 
 
 @pytest.mark.parametrize("case", SIDE)
