@@ -180,9 +180,10 @@ def _blinded_message(guesses, labels, arms, periods) -> str:
 
 def _message(b: SeriesBlindingCheck, treated, control, labels, alpha) -> str:
     guessed = b.periods_asked - b.guesses[treated].unsure - b.guesses[control].unsure
+    patients = f"{b.patients_asked} patient{'' if b.patients_asked == 1 else 's'}"
     head = (
-        f"Across {b.patients_asked} patients, {b.correct} of {b.periods_asked} answers "
-        f"were right ({b.periods_asked - guessed} unsure)"
+        f"Across {patients}, {b.correct} of {b.periods_asked} answers were right "
+        f"({b.periods_asked - guessed} unsure)"
     )
     level = level_words(alpha)
     j = b.james
@@ -195,10 +196,9 @@ def _message(b: SeriesBlindingCheck, treated, control, labels, alpha) -> str:
             parts.append(f"Bang's index {b.bang[arm].estimate:+.2f} on {labels[arm]}")
     broken = [arm for arm in (treated, control) if b.bang[arm] and b.bang[arm].ci_low > 0]
     if (j.ci_high if j.ci_high is not None else j.estimate) < 0.5:
-        verdict = "patients could tell what they took better than by chance"
+        verdict = ": better than chance, so patients could likely tell what they took"
     elif broken:
-        names = " and ".join(labels[a] for a in broken)
-        verdict = f"more right than wrong guesses on {names}"
+        verdict = f": more right than wrong guesses on {' and '.join(labels[a] for a in broken)}"
     else:
-        verdict = "no better than chance: no sign that patients could tell"
-    return f"{head}: {verdict} ({'; '.join(parts)})."
+        verdict = ", no better than chance"
+    return f"{head}{verdict} ({'; '.join(parts)})."

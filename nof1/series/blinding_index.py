@@ -89,10 +89,10 @@ def james_index(table, alpha: float = 0.05) -> JamesIndex:
         V2  = P_DK (1 - P_DK) - (1 - P_DK) (1 + k_d) (P_DK + (1 - P_DK) (1 + k_d) / 4)
         Var = (V1 + V2) / N
 
-    and the interval is ``BI ± z_{1-alpha/2} sqrt(Var)`` (null when Var is 0: every answer
-    right, or every answer "don't know"). Answers pooled from several
-    periods of one patient are counted as separate answers, as the paper pools the answers
-    of several centres.
+    and the interval is ``BI ± z_{1-alpha/2} sqrt(Var)``, kept within [0, 1] (as Bang's
+    within [-1, 1]; null when Var is 0: every answer right, or every answer "don't know").
+    Answers pooled from several periods of one patient are counted as separate answers, as
+    the paper pools the answers of several centres.
 
     References
     ----------
@@ -146,4 +146,5 @@ def james_index(table, alpha: float = 0.05) -> JamesIndex:
     if se == 0:  # e.g. every guess right: the interval is not defined
         return JamesIndex(n, pdk, estimate, se)
     z = float(norm.ppf(1 - alpha / 2))
-    return JamesIndex(n, pdk, estimate, se, estimate - z * se, estimate + z * se)
+    low, high = max(estimate - z * se, 0.0), min(estimate + z * se, 1.0)
+    return JamesIndex(n, pdk, estimate, se, low, high)

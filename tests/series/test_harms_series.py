@@ -19,28 +19,24 @@ from nof1.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "nof1" / "schemas" / "series.schema.json").read_text())
-ITEMS = """
-adverse_events:
-  - {name: vivid_dreams, label: Vivid dreams}
-  - {name: nausea, label: Nausea}
-adherence: {name: dose_taken, label: "Took today's capsules", per_protocol_min: 0.8}
-blinding_check: {name: guess, label: "Which do you think you took this period?"}
-"""
 
 
 @pytest.fixture(scope="module")
 def series_dir(tmp_path_factory) -> Path:
-    """5 simulated patients; vivid dreams on 30% of active and 5% of placebo days, nausea
-    on 5% of every treatment day, a missed dose on 5% of days (P02: 40% of its first
-    period's days), guesses on the protocol's blinding-check days."""
+    """5 simulated patients (the simulator's insomnia and headache) with, drawn here,
+    vivid dreams on 30% of active and 5% of placebo days, nausea on 5% of every treatment
+    day, a missed dose on 5% of days (P02: 40% of its first period's days), and guesses on
+    the protocol's blinding-check days (60% right, else unsure)."""
     from nof1.design.blinding import patient_ids, schedule_files
     from nof1.design.timeline import blinding_check_days
     from nof1.protocol import read_protocol
     from nof1.simulate import simulate_diaries
 
     folder = tmp_path_factory.mktemp("harms")
-    text = (ROOT / "protocols" / "ldn-nof1-multicycle.yaml").read_text() + ITEMS
-    (folder / "protocol.yaml").write_text(text)
+    # the shipped protocol: vivid dreams, insomnia, headache, nausea, dose taken, guess
+    (folder / "protocol.yaml").write_text(
+        (ROOT / "protocols" / "ldn-nof1-multicycle.yaml").read_text()
+    )
     pf = read_protocol(folder / "protocol.yaml")
     start = dt.date(2026, 1, 5)
     secret = "ab" * 32  # a fixed secret: the same allocations every run
@@ -87,7 +83,7 @@ def _run(series_dir: Path, out: Path, allocations: str) -> dict:
 def test_series_json_has_harms_adherence_and_blinding(series_dir, tmp_path):
     s = _run(series_dir, tmp_path, "series-unblinding-key.json")
     names = [e["name"] for e in s["harms"]["events"]]
-    assert names == ["vivid_dreams", "nausea", "any"]
+    assert names == ["vivid_dreams", "insomnia", "headache", "nausea", "any"]
     dreams = s["harms"]["events"][0]
     assert dreams["patients_with_data"] == 5 and dreams["difference"]["estimate"] > 0.1
     patient = json.loads((tmp_path / "patients" / "P01" / "results.json").read_text())
