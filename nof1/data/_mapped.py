@@ -141,29 +141,11 @@ def _one_per_day(source: str, out, mapping: DiaryMap, n_outcomes: int, n_items: 
         merged = list(entries[0][2])
         for k in range(2, 2 + n_outcomes):
             merged[k] = _mean([e[2][k] for e in entries])
-        for k in range(2 + n_outcomes, 2 + n_outcomes + n_items):
-            # No mean of answers: the entries must agree.
-            given = [(e[0], e[2][k]) for e in entries if not is_missing(e[2][k])]
-            texts = {cell_text(c).casefold() for _, c in given}
-            if len(texts) > 1:
-                (a, x), (b, y) = (
-                    given[0],
-                    next(
-                        g
-                        for g in given
-                        if cell_text(g[1]).casefold() != cell_text(given[0][1]).casefold()
-                    ),
-                )
-                message = (
-                    f"rows {a} and {b} are both for {date.isoformat()} and answer "
-                    f"'{names_of(mapping)[k - 2 - n_outcomes]}' differently ('{cell_text(x)}', "
-                    f"'{cell_text(y)}'): a mean of answers means nothing; set same_day in "
-                    f"{mapping.source} to first or last"
-                )
-                problems.append(
-                    Problem(message, row=b, column=names_of(mapping)[k - 2 - n_outcomes])
-                )
-            merged[k] = given[0][1] if given else None
+        items = list(mapping.items)
+        for j, name in enumerate(items[:n_items]):
+            k = 2 + n_outcomes + j
+            merged[k], problem = _same_answer(entries, k, name, date, mapping.source)
+            problems += [problem] if problem else []
         rows.append((entries[0][0], merged))
     if problems:
         raise DiaryError(with_row_note(source), problems)
@@ -171,9 +153,24 @@ def _one_per_day(source: str, out, mapping: DiaryMap, n_outcomes: int, n_items: 
     return rows
 
 
-def names_of(mapping: DiaryMap) -> list[str]:
-    """The mapped answer items, in the table's order."""
-    return list(mapping.items)
+def _same_answer(entries, k: int, name: str, date, source: str):
+    """An answer item under ``same_day: mean``: no mean of answers, the entries must agree.
+
+    Returns (the answer, None) or (None, the problem naming the first two rows that differ).
+    """
+    given = [(number, cells[k]) for number, _, cells in entries if not is_missing(cells[k])]
+    if not given:
+        return None, None
+    (a, x) = given[0]
+    for b, y in given[1:]:
+        if cell_text(y).casefold() != cell_text(x).casefold():
+            message = (
+                f"rows {a} and {b} are both for {date.isoformat()} and answer '{name}' "
+                f"differently ('{cell_text(x)}', '{cell_text(y)}'): a mean of answers means "
+                f"nothing; set same_day in {source} to first or last"
+            )
+            return None, Problem(message, row=b, column=name)
+    return x, None
 
 
 def _mean(cells):

@@ -255,3 +255,77 @@ def test_the_shipped_blinded_design_has_no_visible_difference():
 
     assert visible_differences(PROTOCOL) == []
     assert len(visible_differences(load_protocol("ldn-fibromyalgia-2013"))) == 1  # lengths
+
+
+# --- through a map file ------------------------------------------------------------------
+
+
+def mapped(tmp_path, same_day: str):
+    from nof1.data import ReadOptions
+
+    (tmp_path / "map.yaml").write_text(
+        'date: When\noutcomes: {pain: Pain today}\nadverse_events: {vivid_dreams: "Dreams?"}\n'
+        "adherence: Capsules?\nblinding_check: Guess\n"
+        'recode: {dose_taken: {"Ja": "yes", "Nein": "no"}}\n'
+        f"same_day: {same_day}\n"
+    )
+    (tmp_path / "m.csv").write_text(
+        "When,Pain today,Dreams?,Capsules?,Guess\n2026-01-05,40,yes,Ja,\n"
+        "2026-01-05,42,no,Ja,\n2026-01-06,41,no,Nein,\n"
+    )
+    return tmp_path / "m.csv", ReadOptions(mapping=tmp_path / "map.yaml")
+
+
+def test_a_map_names_the_items_and_recodes_their_words(tmp_path):
+    path, options = mapped(tmp_path, "last")
+    table = read_diary(path, PROTOCOL, options=options).table
+    assert table["vivid_dreams"].tolist() == [0.0, 0.0]
+    assert table["dose_taken"].tolist() == [1.0, 0.0]
+
+
+def test_a_map_never_averages_answers(tmp_path):
+    path, options = mapped(tmp_path, "mean")
+    with pytest.raises(DiaryError) as err:
+        read_diary(path, PROTOCOL, options=options)
+    assert err.value.problems == [
+        "rows 2 and 3 are both for 2026-01-05 and answer 'vivid_dreams' differently ('yes', "
+        f"'no'): a mean of answers means nothing; set same_day in {tmp_path / 'map.yaml'} to "
+        "first or last"
+    ]
+
+
+def test_a_map_naming_an_unknown_event_names_its_key(tmp_path):
+    from nof1.data import ReadOptions
+
+    (tmp_path / "map.yaml").write_text(
+        "date: When\noutcomes: {pain: Pain}\nadverse_events: {itch: Itch}\n"
+    )
+    (tmp_path / "m.csv").write_text("When,Pain,Itch\n2026-01-05,40,yes\n")
+    with pytest.raises(DiaryError) as err:
+        read_diary(tmp_path / "m.csv", PROTOCOL, options=ReadOptions(mapping=tmp_path / "map.yaml"))
+    assert err.value.problems == [
+        "adverse_events.itch: not an adverse event of protocol 'ldn-nof1-multicycle' (its "
+        "events: vivid_dreams, insomnia, headache, nausea)"
+    ]
+
+
+# --- REDCap ---------------------------------------------------------------------------------
+
+
+def test_redcap_yes_no_fields_are_read_by_name_or_label(tmp_path):
+    raw = tmp_path / "raw.csv"
+    raw.write_text(
+        "record_id,redcap_repeat_instrument,redcap_repeat_instance,diary_date,pain,"
+        "vivid_dreams,dose_taken,daily_diary_complete\n"
+        "P01,daily_diary,1,2026-01-05,40,1,1,2\nP01,daily_diary,2,2026-01-06,41,0,,2\n"
+    )
+    table = read_diary(raw, PROTOCOL).table
+    assert table["vivid_dreams"].tolist() == [1.0, 0.0] and table["dose_taken"][0] == 1.0
+    labels = tmp_path / "labels.csv"
+    labels.write_text(
+        "Record ID,Repeat Instrument,Repeat Instance,Date of diary,Pain (0-100),"
+        "Vivid dreams,Took today's capsules,Complete?\n"
+        "P01,Daily Diary,1,2026-01-05,40,Yes,No,Complete\n"
+    )
+    table = read_diary(labels, PROTOCOL).table
+    assert (table["vivid_dreams"][0], table["dose_taken"][0]) == (1.0, 0.0)
