@@ -76,9 +76,9 @@ def adherence_section(series: dict, treated: str, control: str) -> dict | None:
             {
                 "condition": arm,
                 "patients": s["patients"],
-                "median": _pct(s["median"]),
-                "range": f"{_pct(s['min'])}–{_pct(s['max'])}" if s["patients"] else "–",
-                "mean": _pct(s["mean"]),
+                "median": _pct(s["median"], 1),
+                "range": f"{_pct(s['min'], 1)}–{_pct(s['max'], 1)}" if s["patients"] else "–",
+                "mean": _pct(s["mean"], 1),
             }
         )
     primary = next(o for o in series["outcomes"] if o["name"] == a["per_protocol"]["outcome"])
@@ -94,7 +94,7 @@ def adherence_section(series: dict, treated: str, control: str) -> dict | None:
         "effects": effects,
         "outcome": primary["label"],
         "below": below,
-        "minimum": _pct(a["per_protocol_min"]) if a["per_protocol_min"] is not None else None,
+        "minimum": _pct(a["per_protocol_min"], 1) if a["per_protocol_min"] is not None else None,
         "excluded": pp["excluded"],
         "label": a["label"],
         "without": a["patients_without_data"],

@@ -230,4 +230,5 @@ def _with_message(a: SeriesAdherence, primary, treated, control, labels, alpha):
 
 
 def _pct(x: float | None) -> str:
-    return "–" if x is None else f"{x * 100:.0f}%"
+    # one decimal: a share is never mistaken for (or shown as) an interval level
+    return "–" if x is None else f"{x * 100:.1f}%"

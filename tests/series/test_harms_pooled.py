@@ -175,7 +175,7 @@ def test_adherence_summarises_shares_and_pools_the_per_protocol_effects():
     assert [e.patient_id for e in pp.excluded] == ["P4"]
     expected = meta_analysis([-10, -6, -9], [3, 3, 4], "REML", 0.05)
     assert pp.meta_analysis.estimate == pytest.approx(expected.estimate, rel=1e-12)
-    assert "1 of 3 had a period below 80%" in a.message
+    assert "1 of 3 had a period below 80.0%" in a.message
     assert "leaving out the 1 period below it, the pooled effect on pain (3 patients)" in a.message
     a.to_dict()
 
