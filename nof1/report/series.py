@@ -10,6 +10,7 @@ from nof1.analysis.registry import method as registry_method
 from nof1.analysis.verdict import responder_basis
 from nof1.design.comparison import Comparison
 from nof1.report.html import COLORS, figure_html, fmt, fmt_p, level_text, plotly_text, render_page
+from nof1.report.series_side import adherence_section, blinding_section, harms_section
 from nof1.report.text import end_point_note
 
 __all__ = ["heterogeneity_words", "render_series_report"]
@@ -105,6 +106,9 @@ def render_series_report(
         responder_note=responder_basis(
             labels[treated], labels[control], where="in the table below (the effect and p)"
         ),
+        harms=harms_section(series, treated, control),
+        adherence=adherence_section(series, treated, control),
+        blinding_check=blinding_section(series, treated, control),
     )
 
 
@@ -164,6 +168,9 @@ def _summary(primary: dict, series: dict) -> list[str]:
             f"each compared with their own baseline, not with {c}; "
             f"exact McNemar p {fmt_p(resp['mcnemar']['p_value'])}."
         )
+    harms, alpha = series.get("harms"), series["analysis"]["alpha"]
+    if harms and any((e["difference"].get("p_value") or 1) < alpha for e in harms["events"]):
+        out.append(harms["message"])  # a side effect clearly more frequent on one condition
     if series["blinded"]:
         out.append("This is a blinded analysis: groups A and B, effects B minus A.")
     return out

@@ -35,7 +35,10 @@ from nof1.analysis.summaries import (
 from nof1.power.engine import SCHEMA as POWER_SCHEMA
 from nof1.power.results import PowerRow, Scheme
 from nof1.schemas.records import Json, Record, entry
+from nof1.series.adherence import SeriesAdherence
+from nof1.series.blinding_check import SeriesBlinding
 from nof1.series.comparisons import ResponderTest
+from nof1.series.harms import SeriesHarms
 from nof1.series.results import SCHEMA as SERIES_SCHEMA
 from nof1.series.results import OutcomeSeries, SeriesPatient, Skipped
 
@@ -294,7 +297,7 @@ class SeriesFile(Record):
     data: SeriesData
     analysis: AnalysisContext = entry(since=2)
     blinded: bool = entry()
-    blinding: Blinding = entry(description=_BLINDING)
+    blinding: SeriesBlinding = entry(description=_BLINDING)
     labels: UnblindedLabels | BlindedLabels = entry()
     comparison_v1: SeriesComparisonV1 = entry(key="comparison", until=1)
     comparison: SeriesComparison = entry(since=2)
@@ -303,6 +306,12 @@ class SeriesFile(Record):
     responders: ResponderTest = entry(
         description="Responder rates per condition (each patient's results.json responder) "
         "and McNemar's exact test."
+    )
+    harms: SeriesHarms | None = entry(
+        required=False, description="Side effects across patients; null without adverse_events."
+    )
+    adherence: SeriesAdherence | None = entry(
+        required=False, description="Adherence across patients; null without adherence."
     )
     patients: tuple[SeriesPatient, ...] = entry()
     skipped: tuple[Skipped, ...] = entry()

@@ -24,6 +24,7 @@ __all__ = [
     "patient_entry",
     "patient_statistics",
     "pool_outcomes",
+    "pool_safety",
     "responders",
     "skipped_entry",
 ]
@@ -104,6 +105,30 @@ def pool_outcomes(p, ids, arms, results, mixed, orders) -> list[OutcomeSeries]:
             )
         )
     return out
+
+
+def pool_safety(p, results: dict, treated: str, control: str, outcomes) -> dict:
+    """The ``harms``, ``adherence`` and ``blinding_check`` of :class:`SeriesResults`, from
+    each patient's results (:mod:`nof1.series.harms`, :mod:`~nof1.series.adherence`,
+    :mod:`~nof1.series.blinding_check`)."""
+    from nof1.series.adherence import pool_adherence
+    from nof1.series.blinding_check import pool_blinding
+    from nof1.series.harms import pool_harms
+
+    alpha = p.analysis.alpha
+    first = next(iter(results.values()))
+    labels, blinded = first["labels"], bool(first.get("blinded", treated == "B"))
+    primary = next(o for o in outcomes if o.primary)
+    events = getattr(p, "adverse_events", None)
+    return {
+        "harms": pool_harms(results, events, treated, control, labels, alpha),
+        "adherence": pool_adherence(
+            results, getattr(p, "adherence", None), primary, treated, control, labels, alpha
+        ),
+        "blinding_check": pool_blinding(
+            results, getattr(p, "blinding_check", None), treated, control, labels, blinded, alpha
+        ),
+    }
 
 
 def responders(results: list[dict], treated: str, control: str, alpha: float = 0.05):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from nof1 import __version__
 from nof1.analysis.summaries import Arm
@@ -19,6 +19,11 @@ from nof1.schemas.records import Json, PValue, Record, entry, plain
 from nof1.series.comparisons import OrderEffect, PercentChangeTest, ResponderTest
 from nof1.series.meta import MetaAnalysis, Shrunken
 from nof1.series.mixed import MixedModel
+
+if TYPE_CHECKING:  # the records of harms, adherence and blinding import this module
+    from nof1.series.adherence import SeriesAdherence
+    from nof1.series.blinding_check import SeriesBlindingCheck
+    from nof1.series.harms import SeriesHarms
 
 __all__ = [
     "SCHEMA",
@@ -228,6 +233,15 @@ class SeriesResults:
         output folder -> [size, sha256].
     problems : tuple of (str, str)
         (file, problem) of every problem of the skipped patients, for ``--problems FILE``.
+    harms : SeriesHarms or None
+        Side effects across patients (series.json ``harms``); None when the protocol has
+        no ``adverse_events``.
+    adherence : SeriesAdherence or None
+        Adherence across patients and the pooled per-protocol analysis (``adherence``);
+        None when the protocol has no ``adherence``.
+    blinding_check : SeriesBlindingCheck or None
+        The blinding question across patients (the keys of series.json ``blinding``
+        besides ``warnings``, null when the protocol has no ``blinding_check``).
     """
 
     protocol_id: str
@@ -254,10 +268,20 @@ class SeriesResults:
     patient_files: dict = field(default_factory=dict, repr=False, compare=False)
     staged: dict = field(default_factory=dict, repr=False, compare=False)
     problems: tuple = field(default=(), repr=False, compare=False)
+    harms: SeriesHarms | None = None
+    adherence: SeriesAdherence | None = None
+    blinding_check: SeriesBlindingCheck | None = None
 
     def outcome(self, name: str) -> OutcomeSeries:
         """The pooled results of one outcome."""
         return next(o for o in self.outcomes if o.name == name)
+
+    def _blinding(self) -> dict:
+        """series.json ``blinding``: the warnings, and the blinding question's keys."""
+        from nof1.series.blinding_check import CHECK_KEYS
+
+        check = plain(self.blinding_check) or dict.fromkeys(CHECK_KEYS)
+        return {"warnings": list(self.blinding_warnings), **check}
 
     def to_dict(self) -> dict:
         """series.json."""
@@ -297,7 +321,7 @@ class SeriesResults:
                 "primary_outcome": next((o.name for o in self.outcomes if o.primary), None),
             },
             "blinded": self.blinded,
-            "blinding": {"warnings": list(self.blinding_warnings)},
+            "blinding": self._blinding(),
             "labels": self.labels,
             "comparison": {
                 **Comparison(
@@ -313,6 +337,8 @@ class SeriesResults:
             },
             "outcomes": [o.to_dict() for o in self.outcomes],
             "responders": plain(self.responders),
+            "harms": plain(self.harms),
+            "adherence": plain(self.adherence),
             "patients": [p.to_dict() for p in self.patients],
             "skipped": [Skipped(s["patient_id"], s["reason"]).to_dict() for s in self.skipped],
         }

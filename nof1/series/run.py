@@ -29,6 +29,7 @@ from nof1.series.pooling import (
     patient_entry,
     patient_statistics,
     pool_outcomes,
+    pool_safety,
     responders,
     skipped_entry,
 )
@@ -211,6 +212,7 @@ def analyze_series(
             for e in ready
             for name, record in e.get("staged", {}).items()
         },
+        **pool_safety(p, results, *arms, outcomes),
     )
 
 
