@@ -97,6 +97,12 @@ def _periods(days, taken, comparison, minimum: float) -> list[AdherencePeriod]:
     return out
 
 
+_NOTHING_LEFT = (
+    "no period of one condition reached {:.0%} of days with the dose taken: nothing is left "
+    "to compare per protocol"
+)
+
+
 def adherence_of(patients, protocol, comparisons, itt_effects, seed: int = 0):
     """Each patient's :class:`Adherence` (None when the protocol has no adherence item).
 
@@ -126,15 +132,19 @@ def adherence_of(patients, protocol, comparisons, itt_effects, seed: int = 0):
     ]
     # The patients with periods to leave out, in one Trials.
     masked, which = [], []
-    for i, ((p, _), periods) in enumerate(zip(patients, by_period, strict=True)):
+    effects = dict.fromkeys(range(len(patients)))
+    for i, ((p, _), periods, c) in enumerate(zip(patients, by_period, comparisons, strict=True)):
         out = [q.period for q in periods if q.below_min]
         if out:
-            days = dataclasses.replace(
-                p.days, included=p.days.included & ~np.isin(p.days.period, out)
-            )
-            masked.append(p._replace(days=days))
+            included = p.days.included & ~np.isin(p.days.period, out)
+            if not all((included & (p.days.condition == arm)).any() for arm in c.arms):
+                # Nothing left to compare: no kernel call (an empty Trials has no days).
+                effects[i] = registry.Estimates(
+                    method.key, {}, np.array([_NOTHING_LEFT.format(minimum)], dtype=object)
+                ).effect(0)
+                continue
+            masked.append(p._replace(days=dataclasses.replace(p.days, included=included)))
             which.append(i)
-    effects = dict.fromkeys(range(len(patients)))
     if masked:  # the primary outcome only: one row per patient
         only = protocol.model_copy(update={"outcomes": [protocol.outcomes[primary]]})
         estimates = method.run(compared_trials(masked, only, seed))

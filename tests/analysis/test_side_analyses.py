@@ -102,6 +102,18 @@ def test_full_adherence_keeps_the_main_effect():
     assert "no period below 80%" in out["adherence"]["message"]
 
 
+def test_every_period_below_the_minimum_leaves_nothing_per_protocol():
+    pf, aligned = _patient(low_adherence_period=99)
+    aligned.table["dose_taken"] = (aligned.table["day"] % 2).astype(float)  # half the days
+    _, other = _patient()  # period 3 half taken
+    out = analyze_patients([aligned, other], pf)  # beside a patient who took them
+    pp = out[0].to_dict()["adherence"]["per_protocol"]
+    assert pp["periods_left_out"] == 6 and pp["effect"] is None
+    assert "nothing is left to compare" in pp["reason"]
+    kept = out[1].to_dict()["adherence"]["per_protocol"]
+    assert 1 <= kept["periods_left_out"] < 6 and kept["effect"]["estimate"] is not None
+
+
 def test_blinding_unblinded_guesses_and_bang_by_hand():
     pf, aligned = _patient(guess=lambda c: "drug")  # says "drug" every time
     out = analyze_patient(aligned, pf).to_dict()
