@@ -255,14 +255,15 @@ def _summary(results) -> None:
         who = f"patient {skipped['patient_id']}" if skipped["patient_id"] else "input"
         click.echo(f"  skipped {who}: {skipped['reason']}", err=True)
     effect = f"{results.treated} minus {results.control}"
+    level = f"{1 - results.alpha:.0%}"
     for outcome in results.outcomes:
         m = outcome.meta
         if m.reason:
             text = f"no pooled estimate ({m.reason})"
         else:
             text = (
-                f"{m.estimate:.2f} (95% CI {m.ci_low:.2f} to {m.ci_high:.2f}; prediction "
+                f"{m.estimate:.2f} ({level} CI {m.ci_low:.2f} to {m.ci_high:.2f}; prediction "
                 f"interval {m.pi_low:.2f} to {m.pi_high:.2f}), tau² {m.tau2:.2f}, "
                 f"I² {m.i2:.0f}%, k = {m.k}"
             )
-        click.echo(f"{outcome.name} (REML, {effect}): {text}", err=True)
+        click.echo(f"{outcome.name} (REML, Knapp-Hartung, {effect}): {text}", err=True)

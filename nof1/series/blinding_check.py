@@ -168,8 +168,10 @@ def _bang(correct: int, incorrect: int, unsure: int, alpha: float) -> BangIndex 
 
 
 def _blinded_message(guesses, labels, arms, periods) -> str:
+    # "no drug" for the answer "placebo", as the patient's report: a blinded analysis names
+    # no treatment, not even in the patient's own words
     parts = [
-        f"{labels[arm]}: {g.drug} drug, {g.placebo} placebo, {g.unsure} unsure"
+        f"{labels[arm]}: {g.drug} drug, {g.placebo} no drug, {g.unsure} unsure"
         for arm, g in ((a, guesses[a]) for a in arms)
     ]
     return (

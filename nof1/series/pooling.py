@@ -9,6 +9,7 @@ needs (:func:`compact_results`), which the worker that wrote the file sends back
 from __future__ import annotations
 
 import re
+import sys
 
 import numpy as np
 
@@ -26,6 +27,7 @@ __all__ = [
     "pool_outcomes",
     "pool_safety",
     "responders",
+    "shared_strings",
     "skipped_entry",
 ]
 
@@ -44,6 +46,9 @@ SUMMARY_KEYS = (
     "adherence",
     "blinding",
 )
+#: Per side analysis, what a summary leaves out: each patient's sentences, and the blinding
+#: warnings (the protocol's, the same for every patient; the series states them once).
+_SIDE_TEXTS = {"harms": ("method",), "adherence": ("message",), "blinding": ("message", "warnings")}
 #: The keys of each outcome kept (``effects``: the primary method's, without its density).
 OUTCOME_KEYS = ("name", "primary", "percent_change", "end_point", "vs_baseline")
 
@@ -57,12 +62,35 @@ def compact_results(results: dict, protocol) -> dict:
     """
     method = protocol.analysis.primary_method
     out = {k: results[k] for k in SUMMARY_KEYS if k in results}
+    for key, drop in _SIDE_TEXTS.items():  # per-patient sentences no pooling reads
+        if out.get(key):
+            out[key] = {k: v for k, v in out[key].items() if k not in drop}
+    if out.get("harms"):
+        out["harms"]["events"] = [
+            {k: v for k, v in e.items() if k != "message"} for e in out["harms"]["events"]
+        ]
     out["outcomes"] = [
         {k: o[k] for k in OUTCOME_KEYS if k in o}
         | {"effects": {method: {k: v for k, v in o["effects"][method].items() if k != "density"}}}
         for o in results["outcomes"]
     ]
     return out
+
+
+def shared_strings(value):
+    """``value`` (a summary as unpickled in the parent) with its keys and short strings
+    interned: every patient's summary repeats the same few hundred keys and words, and
+    one copy of each instead of one per patient saves about a fifth of the parent's memory
+    per patient."""
+    if isinstance(value, dict):
+        return {
+            sys.intern(k) if isinstance(k, str) else k: shared_strings(v) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [shared_strings(v) for v in value]
+    if isinstance(value, str) and len(value) <= 40:
+        return sys.intern(value)
+    return value
 
 
 def pool_outcomes(p, ids, arms, results, mixed, orders) -> list[OutcomeSeries]:

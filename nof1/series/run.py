@@ -31,6 +31,7 @@ from nof1.series.pooling import (
     pool_outcomes,
     pool_safety,
     responders,
+    shared_strings,
     skipped_entry,
 )
 from nof1.series.results import SeriesResults, patient_files
@@ -162,7 +163,11 @@ def analyze_series(
         meanwhile=_import_pooling,
     )  # fmt: skip
     lap = _lap(timings, "patients", lap)
-    found = {o["patient_id"]: o for chunk in outputs for o in chunk} | kept
+    found = {
+        o["patient_id"]: {**o, "summary": shared_strings(o["summary"])} if "summary" in o else o
+        for chunk in outputs
+        for o in chunk
+    } | kept
     ready, skipped = [], list(bad)
     for pid, _, _ in todo:  # the order of the diaries, wherever each ran
         entry = found[pid]

@@ -20,7 +20,7 @@ PATIENTS = 2000
 def test_the_parent_holds_a_few_kb_per_patient():
     from nof1.protocol import read_protocol
     from nof1.series import load_series
-    from nof1.series.pooling import compact_results, mixed_models, pool_outcomes
+    from nof1.series.pooling import compact_results, mixed_models, pool_outcomes, shared_strings
     from nof1.series.results import patient_files
     from nof1.series.run import _analyze_chunk, _Run
 
@@ -34,9 +34,13 @@ def test_the_parent_holds_a_few_kb_per_patient():
     sent = [pickle.dumps(e) for e in entries]  # what crosses from the workers
     assert max(map(len, sent)) < 8_000
 
+    import pingouin  # noqa: F401  (pooling imports it; its import is not per patient)
+
     tracemalloc.start()
     before = tracemalloc.take_snapshot()
     held = [pickle.loads(sent[i % len(sent)]) for i in range(PATIENTS)]
+    for e in held:  # as the parent keeps them
+        e["summary"] = shared_strings(e["summary"])
     for i, e in enumerate(held):  # distinct patients, as the parent would hold them
         e["patient_id"] = e["summary"]["patient_id"] = f"P{i:05d}"
         for s in e["mixed"].values():
