@@ -78,7 +78,8 @@ class Effect:
     >>> sorted(e.to_dict())
     ['ci_high', 'ci_low', 'df', 'estimate', 'p_value', 'reason', 'se']
     >>> Effect.unavailable("nap", "no placebo days").to_dict()
-    {'estimate': None, 'ci_low': None, 'ci_high': None, 'reason': 'no placebo days'}
+    {'estimate': None, 'se': None, 'df': None, 'ci_low': None, 'ci_high': None,
+     'interval_reason': None, 'reason': 'no placebo days'}
     """
 
     method: str

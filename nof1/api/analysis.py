@@ -97,7 +97,7 @@ def analyze(
     3         welch_t    -8.548 -12.435   -4.661    0.000
     4  paired_periods    -8.540 -25.771    8.690    0.167
     5   randomization    -8.548     NaN      NaN    0.250
-    6             nap     0.714   0.613    0.795      NaN
+    6             nap     0.714   0.530    0.898      NaN
     7       bayes_ar1    -8.906 -14.090   -3.843      NaN
     >>> nof1.analyze(frame.drop(columns="date"), "ldn-nof1-multicycle")
     Traceback (most recent call last):
