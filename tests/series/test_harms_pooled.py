@@ -214,7 +214,7 @@ def test_a_blinded_series_has_the_table_by_group_and_no_indices():
     b = pool_blinding(results, ("guess", "Which?"), "B", "A", BLINDED, True)
     assert b.guesses["B"].drug == 2 and b.bang is None and b.james is None
     assert b.correct is None and "blinded series" in b.reason
-    assert "group B: 2 drug, 1 placebo, 0 unsure" in b.message
+    assert "group B: 2 drug, 1 no drug, 0 unsure" in b.message
 
 
 def test_blinding_check_is_null_without_the_question():
