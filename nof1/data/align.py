@@ -129,6 +129,8 @@ def _csv_text(table: pd.DataFrame) -> str:
             columns.append(values.tolist())
         elif col.dtype.kind in "iu" or isinstance(col.dtype, pd.StringDtype):
             columns.append(col.to_numpy(dtype=object, na_value=None).tolist())
+        elif col.dtype == object and all(v is None or isinstance(v, str) for v in col):
+            columns.append(col.tolist())  # text answers (the guess); None is written empty
         else:
             return _pandas_csv(table)
     buffer = io.StringIO()
