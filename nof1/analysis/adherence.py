@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import numpy as np
 
 from nof1.analysis import registry
+from nof1.analysis.effect import Effect
 from nof1.analysis.items import name_label
 from nof1.analysis.patient_trials import compared_trials
 from nof1.analysis.summaries import Arm
@@ -139,9 +140,7 @@ def adherence_of(patients, protocol, comparisons, itt_effects, seed: int = 0):
             included = p.days.included & ~np.isin(p.days.period, out)
             if not all((included & (p.days.condition == arm)).any() for arm in c.arms):
                 # Nothing left to compare: no kernel call (an empty Trials has no days).
-                effects[i] = registry.Estimates(
-                    method.key, {}, np.array([_NOTHING_LEFT.format(minimum)], dtype=object)
-                ).effect(0)
+                effects[i] = Effect.unavailable(method.key, _NOTHING_LEFT.format(minimum))
                 continue
             masked.append(p._replace(days=dataclasses.replace(p.days, included=included)))
             which.append(i)
