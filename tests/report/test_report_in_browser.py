@@ -174,3 +174,26 @@ def test_power_report_fits_a_phone_and_prints_without_stranded_headings(
 ):
     assert page_width_overflow(browser, power_page) <= 0
     assert headings_ending_a_page(browser, power_page, tmp_path) == []
+
+
+def test_the_protocol_change_banner_fits_a_phone(browser, tmp_path):
+    """The banner quotes two 64-character SHA-256 digests: they wrap instead of widening the page."""
+    from conftest import ROOT, SAMPLE, _run
+
+    text = (ROOT / "protocols" / "ldn-nof1-multicycle.yaml").read_text()
+    protocol = tmp_path / "changed.yaml"
+    protocol.write_text(text.replace("\ntitle: ", "\ntitle: Changed ", 1))
+    out = tmp_path / "out"
+    _run(
+        "analyze",
+        SAMPLE / "P01-diary.csv",
+        "--protocol",
+        protocol,
+        "--allocation",
+        SAMPLE / "P01-unblinding-key.json",
+        "--allow-protocol-change",
+        "--out",
+        out,
+    )
+    assert 'id="protocol-change"' in (out / "report.html").read_text()
+    assert page_width_overflow(browser, out / "report.html") <= 0
