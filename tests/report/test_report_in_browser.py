@@ -177,7 +177,7 @@ def test_power_report_fits_a_phone_and_prints_without_stranded_headings(
 
 
 def test_the_protocol_change_banner_fits_a_phone(browser, tmp_path):
-    """The banner quotes two 64-character SHA-256 digests: they wrap instead of widening the page."""
+    """The banner quotes two 64-character SHA-256 digests: they wrap, not widen the page."""
     from conftest import ROOT, SAMPLE, _run
 
     text = (ROOT / "protocols" / "ldn-nof1-multicycle.yaml").read_text()
