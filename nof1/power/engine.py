@@ -245,8 +245,9 @@ def _seeds(design: DesignPoint, seed: int, start: int) -> list[np.random.Generat
         p.analysis.analytic_washout_days,
         start,
     ]
-    # the third: the answer items (nof1.power.side); the first two are as before it existed
-    return [np.random.default_rng(s) for s in np.random.SeedSequence(key).spawn(3)]
+    # then the answer items' (nof1.power.side): events and guesses, and the doses taken;
+    # the first two are as they were before the answer items existed
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(key).spawn(4)]
 
 
 def _chunk(
@@ -256,7 +257,7 @@ def _chunk(
     (per-method arrays, reference-set facts, summed share of the effect seen, the answer
     items analysed; harms and blinding only when ``first``, the design's first effect)."""
     p = design.protocol
-    rng, rng_reference, rng_answers = _seeds(design, seed, start)
+    rng, rng_reference, *rng_answers = _seeds(design, seed, start)
     info: dict = {}
     allocations = sample_allocations(p, m, rng)
     truth = _patient_effects(rng, m, effect, effect_sd)  # before the draws it repeats

@@ -1,9 +1,10 @@
 """The protocol's answer items in a power study: harms, adherence and the blinding check.
 
 Every simulated trial also gets the diary's adverse events, doses taken and guesses
-(:func:`nof1.simulate.answers.simulate_answers`), drawn from a random stream of the chunk's
-own (the third child of its ``SeedSequence``: the outcomes and the randomization reference
-keep theirs, so outcome power, type I error and coverage are what they were without them).
+(:func:`nof1.simulate.answers.simulate_answers`), drawn from random streams of the chunk's
+own (the third and fourth children of its ``SeedSequence``: the outcomes and the
+randomization reference keep theirs, so outcome power, type I error and coverage are what
+they were without them).
 They are analysed by the patient analysis' own kernels, batched over the chunk's trials:
 
 - **harms** (:func:`~nof1.analysis.event_rates.rate_difference`, per event and "any side
@@ -92,15 +93,22 @@ def chunk_answers(p, allocations, trials: Trials, itt, rng, answers: dict, fixed
         The chunk's outcome trials (their missing days, periods and compared days).
     itt : SimulatedFits or None
         The primary method's fits on ``trials`` (its main, intention-to-treat, result).
-    rng : numpy.random.Generator
-        The chunk's answer stream.
+    rng : (numpy.random.Generator, numpy.random.Generator)
+        The chunk's answer streams: events and guesses; doses taken (its own, so that
+        the chunks of a design's later effects draw only the doses, the same ones).
     answers : dict
         Keyword arguments of :func:`~nof1.simulate.answers.simulate_answers`.
     fixed : bool
         Whether to analyse what does not depend on the effect (harms, blinding): only in
         the chunks of a design's first effect.
     """
-    said = simulate_answers(p, allocations, rng, **answers)
+    said = {}
+    if fixed and (p.adverse_events or p.blinding_check is not None):
+        events = p.model_copy(update={"adherence": None})
+        said |= simulate_answers(events, allocations, rng[0], **answers)
+    if p.adherence is not None:
+        doses = p.model_copy(update={"adverse_events": [], "blinding_check": None})
+        said |= simulate_answers(doses, allocations, rng[1], **(answers | {"rates": None}))
     unrecorded = np.isnan(trials.y)
     period = trials.period
     on = period > 0
