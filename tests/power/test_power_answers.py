@@ -111,8 +111,9 @@ def test_the_pilot_without_a_blinding_check_still_works(tmp_path):
 def test_harms_type_one_error_is_near_alpha():
     """Equal rates: the harms test finds a difference no more often than alpha (it is
     conservative with persistent events; docs in nof1.analysis.event_rates)."""
-    data = nof1.power("ldn-nof1-multicycle", effect=0, sims=1500, seed=11,
-                      event_rate={"vivid_dreams": (0.2, 0.2), "insomnia": (0.1, 0.1)}).to_dict()  # fmt: skip
+    equal = {"vivid_dreams": (0.2, 0.2), "insomnia": (0.1, 0.1)}
+    data = nof1.power("ldn-nof1-multicycle", effect=0, sims=1500, seed=11, event_rate=equal)
+    data = data.to_dict()
     alpha = data["analysis"]["alpha"]
     rows = [h for h in data["harms"] if h["event"] != "any"]
     assert all(h["measures"] == "type_i_error" for h in rows)
