@@ -151,8 +151,8 @@ def _best_chance(data: dict, words: dict) -> str:
         best = max((r for r in differ if r["event"] == event), key=lambda r: r["rejection_rate"])
         parts.append(
             f"{best['label'].lower()} ({best['rate_active']:.0%} against "
-            f"{best['rate_placebo']:.0%} of days) {_pct(best['rejection_rate'])} "
-            f"with {labels[_key(best)]}"
+            f"{best['rate_placebo']:.0%} of days): {_pct(best['rejection_rate'])} at best "
+            f"({labels[_key(best)]})"
         )
     worst = min(max(r["rejection_rate"] for r in differ if r["event"] == e) for e in
                 dict.fromkeys(r["event"] for r in differ))  # fmt: skip
@@ -161,7 +161,7 @@ def _best_chance(data: dict, words: dict) -> str:
         if worst < _TARGET_POWER
         else "each simulated harm is detected in at least 80% of trials by some design"
     )
-    return f"Best chance to detect a harm: {'; '.join(parts)}: {verdict}."
+    return f"Chance to detect a harm: {'; '.join(parts)}. So {verdict}."
 
 
 def side_lines(data: dict, words: dict) -> dict:
