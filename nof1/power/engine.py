@@ -275,7 +275,7 @@ def _chunk(
     )
     share = _effect_share(p, allocations, trials.arm, scenario)
     fits = _analyse(trials, effect, scenario, info, truth)
-    settings = answer_settings(p, answers)
+    settings = answer_settings(p) if answers is None else answers  # resolved by the caller
     itt = fits.get(per_protocol_method(p) or "")
     side = chunk_answers(p, allocations, trials, itt, rng_answers, settings, first)
     return fits, info, share, side

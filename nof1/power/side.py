@@ -119,7 +119,7 @@ def chunk_answers(p, allocations, trials: Trials, itt, rng, answers: dict, fixed
     if fixed and p.adverse_events:
         out["harms"] = _harms(p, said, unrecorded, period, active)
     if fixed and p.blinding_check is not None:
-        out["blinding"] = _blinding(p, said[p.blinding_check.name], unrecorded, active)
+        out["blinding"] = _blinding(p, said[p.blinding_check.name], unrecorded, period, active)
     if p.adherence is not None:
         out["adherence"] = _adherence(p, said[p.adherence.name], unrecorded, trials, itt)
     return out
@@ -127,7 +127,11 @@ def chunk_answers(p, allocations, trials: Trials, itt, rng, answers: dict, fixed
 
 def _harms(p, said, unrecorded, period, active) -> dict:
     """Per event (then "any"): rejected at alpha, estimate, interval held the truth, ran."""
-    events = [np.where(unrecorded, np.nan, said[e.name]) for e in p.adverse_events]
+    # only the days of some treatment period (the others are never compared): less work
+    days = np.flatnonzero((period > 0).any(axis=0))
+    days = slice(days[0], days[-1] + 1) if days.size else slice(0, 0)
+    period, active, unrecorded = period[:, days], active[:, days], unrecorded[:, days]
+    events = [np.where(unrecorded, np.nan, said[e.name][:, days]) for e in p.adverse_events]
     rows = [*events, any_event(*events)]
     arm = np.where(period > 0, active.astype(np.int8), np.int8(-1))
     k = len(rows)
@@ -146,8 +150,12 @@ def _harms(p, said, unrecorded, period, active) -> dict:
     }
 
 
-def _blinding(p, guess, unrecorded, active) -> dict:
+def _blinding(p, guess, unrecorded, period, active) -> dict:
     """Per trial: right, wrong and unsure answers per arm (active, placebo)."""
+    # asked on the last day of each period: compare only the days that are one in some
+    # trial (fewer object cells to compare)
+    last = np.flatnonzero(((period > 0) & (np.roll(period, -1, axis=1) != period)).any(axis=0))
+    guess, active, unrecorded = guess[:, last], active[:, last], unrecorded[:, last]
     guess = np.where(unrecorded, None, guess)
     drug, placebo, unsure = (guess == a for a in ("drug", "placebo", "unsure"))
     on_placebo = ~active & (drug | placebo | unsure)  # an answer is only given in a period
