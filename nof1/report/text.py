@@ -195,10 +195,13 @@ def side_methods(results: dict, primary_name: str, series: bool = False) -> str:
             )
         )
     blinding = results.get("blinding") or {}
+    blinded = results.get("blinded") or (results.get("comparison") or {}).get("blinded")
     if blinding.get("guesses"):
+        # a blinded report names no treatment, not even as the answers' words
+        answers = "either treatment or unsure" if blinded else "drug, placebo or unsure"
         text.append(
             f'Blinding check ("{blinding["label"]}", asked on the last day of each treatment '
-            "period; drug, placebo or unsure): "
+            f"period; {answers}): "
             + (
                 "the answers summed over patients; Bang's blinding index per arm (the share "
                 "of right guesses minus the share of wrong ones, unsure answers counted: 0 = "
@@ -214,7 +217,7 @@ def side_methods(results: dict, primary_name: str, series: bool = False) -> str:
             + (
                 " This analysis is blinded, so which guess is right is not known: only the "
                 "answers by group are shown."
-                if results.get("blinded") or (results.get("comparison") or {}).get("blinded")
+                if blinded
                 else ""
             )
         )

@@ -40,3 +40,9 @@ def test_series_text_pools_across_patients_and_names_james_index():
     assert "paired t-test" in text and "random-effects meta-analysis" in text
     assert "James' index" in text and "summed over patients" in text
     assert "This analysis is blinded" in text
+
+
+def test_a_blinded_text_names_no_treatment():
+    text = side_methods({"blinding": BLINDING, "blinded": True}, PRIMARY)
+    assert "placebo" not in text.lower() and "drug" not in text.lower()
+    assert "either treatment or unsure" in text
