@@ -39,6 +39,11 @@ def power(
     analytic_washout_days=None,
     workers: int | None = None,
     client=None,
+    event_rate: dict | None = None,
+    event_persistence: float = 0.5,
+    missed_dose_rate: float = 0.05,
+    guess_right: float = 0.5,
+    guess_unsure: float = 0.2,
 ) -> PowerResult:
     """Power of a design by simulation: can it show the effect you hope for?
 
@@ -77,6 +82,15 @@ def power(
     client : dask.distributed.Client, optional
         Run the simulations on its Dask cluster (``pip install 'nof1[dask]'``); the same
         results.
+    event_rate : dict, optional
+        Adverse event name -> (placebo, active) daily probability, as ``nof1 power
+        --event-rate NAME=P:A``; the other events of the protocol get ``nof1 simulate``'s
+        defaults (LDN-like). A name the protocol does not declare is an error.
+    event_persistence, missed_dose_rate, guess_right, guess_unsure : float
+        As the options of the same names: the events' day-to-day persistence in [0, 1),
+        the daily probability of a missed dose, the probability that a guess (not unsure)
+        is right, and of answering unsure. Only the protocol's own items are simulated;
+        the outcome results do not depend on them.
 
     Returns
     -------
@@ -131,8 +145,11 @@ def power(
         offset_half_life=offset_half_life,
         missing=missing,
     )
+    answers = _answers(
+        pf, event_rate, event_persistence, missed_dose_rate, guess_right, guess_unsure
+    )
     points = design_grid(pf.protocol, **grid)
-    run = dict(patients=patients, sims=sims, seed=seed, effect_sd=float(effect_sd))
+    run = dict(patients=patients, sims=sims, seed=seed, effect_sd=float(effect_sd), answers=answers)
     data = power_analysis(pf, effects, scenario, points, **run, workers=workers, client=client)
     data["software"]["command"] = None
     return PowerResult(json.dumps(data, indent=2, ensure_ascii=False) + "\n", pf)
@@ -157,6 +174,40 @@ def _numbers(name: str, values, kind, low: int = 0) -> list | None:
         if kind(value) not in out:
             out.append(kind(value))
     return out
+
+
+def _answers(pf, event_rate, persistence, missed, right, unsure) -> dict:
+    """simulate_answers' settings, each value checked and named as the argument is."""
+    from nof1.power.side import answer_settings
+
+    for name, value, open_high in [
+        ("event_persistence", persistence, True),
+        ("missed_dose_rate", missed, False),
+        ("guess_right", right, False),
+        ("guess_unsure", unsure, False),
+    ]:
+        if not isinstance(value, Real) or isinstance(value, bool) or not 0 <= value <= 1:
+            raise Nof1Error(f"{name}: expected a probability in [0, 1], got {value!r}")
+        if open_high and value == 1:
+            raise Nof1Error(f"{name}: expected a number in [0, 1), got {value!r}")
+    rates = {}
+    for name, pair in (event_rate or {}).items():
+        try:
+            placebo, active = (float(v) for v in pair)
+        except (TypeError, ValueError):
+            placebo = active = float("nan")
+        if not (0 <= placebo <= 1 and 0 <= active <= 1):
+            raise Nof1Error(
+                f"event_rate: {name!r} needs (placebo, active), two daily probabilities in "
+                f"[0, 1], got {pair!r}"
+            )
+        rates[name] = (placebo, active)
+    settings = {"rates": rates, "persistence": float(persistence)}
+    settings |= {"missed_dose_rate": float(missed), "guess_right": float(right)}
+    try:
+        return answer_settings(pf.protocol, settings | {"guess_unsure": float(unsure)})
+    except ValueError as exc:
+        raise Nof1Error(f"event_rate: {exc}") from None
 
 
 def _whole(name: str, value, low: int, high: int) -> int:

@@ -16,6 +16,7 @@ from nof1.cli._common import (
     recorded_command,
     scenario_options,
 )
+from nof1.cli.simulate import answer_options
 
 __all__ = ["power"]
 
@@ -113,6 +114,7 @@ def _number_list(kind, low: float | None = None, low_open: bool = False):
     metavar="W[,W...]",
     help="Days left out at the start of each period, to compare.",
 )
+@answer_options
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
@@ -161,10 +163,18 @@ def power(
     0) with its Monte Carlo error, bias and interval coverage, and recommends the shortest
     design with 80% power for the primary method.
 
+    The protocol's answer items are simulated as by `nof1 simulate` (the same options and
+    defaults, from random streams of their own, so the outcome results do not depend on
+    them) and analysed as a patient's report analyses them: per adverse event the power of
+    the harms test (its type I error when the rates are equal), per design; the periods
+    the per-protocol analysis leaves out and its power; and how often the blinding check
+    would call the guesses better than chance.
+
     \b
     Writes:
       DIR/power.json   inputs, designs, one result per design, effect and method,
-                       and the recommendation (contract nof1.power/2)
+                       harms, adherence, blinding, the recommendation
+                       (contract nof1.power/2)
       DIR/power.html   power curves, the table and the recommendation (offline)
 
     \b
@@ -185,9 +195,15 @@ def power(
             f"--effect-sd {effect_sd:g}: the between-patient sd of the true effect needs "
             f"--patients 2 or more (got --patients {patients})"
         )
+    from nof1.cli.simulate import answer_settings
+
+    pf = read_protocol(protocol)
+    try:
+        answers = answer_settings(pf.protocol, assumptions)
+    except click.BadParameter as exc:  # the user's values: exit 1 (BadValueExitsOne)
+        raise click.ClickException(exc.format_message()) from None
     cluster = cluster_for(workers, dask, dask_scheduler_file)
     out = claim_out(out_dir, force, "power")
-    pf = read_protocol(protocol)
     points = design_grid(pf.protocol, cycles, period_days, analytic_washout_days)
     scenario = Scenario(**assumptions)
     if seed is None:
@@ -200,6 +216,7 @@ def power(
         seed=seed,
         workers=workers,
         effect_sd=effect_sd,
+        answers=answers,
     )
     with cluster as client:
         if sys.stderr.isatty():
@@ -216,7 +233,16 @@ def power(
         "analytic_washout_days": analytic_washout_days,
     }
     data["software"]["command"] = _command(
-        protocol, effects, assumptions, patients, sims, grid, seed, out_dir, effect_sd
+        protocol,
+        effects,
+        assumptions,
+        patients,
+        sims,
+        grid,
+        seed,
+        out_dir,
+        effect_sd,
+        _answer_words(data["inputs"]),
     )
     files = {
         "power.json": json.dumps(data, indent=2, ensure_ascii=False) + "\n",
@@ -229,7 +255,7 @@ def power(
 
 
 def _command(
-    protocol, effects, assumptions, patients, sims, grid, seed, out_dir, effect_sd=0.0
+    protocol, effects, assumptions, patients, sims, grid, seed, out_dir, effect_sd=0.0, more=()
 ) -> str:
     """The command line that reproduces the run, every option spelled out."""
     args = [
@@ -248,4 +274,16 @@ def _command(
     for name, values in grid.items():
         if values:
             args += [f"--{name.replace('_', '-')}", ",".join(str(v) for v in values)]
+    args += more
     return recorded_command([*args, "--seed", str(seed), "--out", Path(out_dir)], out_dir)
+
+
+def _answer_words(inputs: dict) -> list[str]:
+    """The answer-item options of the run (those of the protocol's items), spelled out."""
+    args = []
+    for name, (placebo, active) in (inputs.get("event_rates") or {}).items():
+        args += ["--event-rate", f"{name}={placebo:g}:{active:g}"]
+    for key in ("event_persistence", "missed_dose_rate", "guess_right", "guess_unsure"):
+        if key in inputs:
+            args += [f"--{key.replace('_', '-')}", f"{inputs[key]:g}"]
+    return args

@@ -18,7 +18,7 @@ from nof1.cli._common import (
     warn_visible_differences,
 )
 
-__all__ = ["answer_options", "simulate"]
+__all__ = ["answer_options", "answer_settings", "simulate"]
 
 #: The answer-item options and their defaults (see ``nof1.simulate.answers``).
 ANSWER_DEFAULTS = {
@@ -123,8 +123,10 @@ def answer_options(command):
     return command
 
 
-def _answers(p, params) -> dict:
-    """The keyword arguments of ``simulate_answers`` from the options (popped)."""
+def answer_settings(p, params) -> dict:
+    """The keyword arguments of ``simulate_answers`` from the options of :func:`answer_options`
+    (popped from ``params``); a rate for an event ``p`` does not declare is a
+    ``click.BadParameter`` naming ``--event-rate``."""
     from nof1.simulate.answers import event_rates
 
     rates = params.pop("event_rates")
@@ -218,7 +220,7 @@ def simulate(protocol, patient_id, n_patients, start, seed, from_key, out_dir, f
     from nof1.simulate import simulate_diaries
 
     pf = read_protocol(protocol)
-    answers = _answers(pf.protocol, params)
+    answers = answer_settings(pf.protocol, params)
     if from_key is None and start is None:
         start = dt.datetime(2026, 1, 5)
     drawn, start, seed, keyed = resolve_schedule(

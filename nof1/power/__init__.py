@@ -4,6 +4,9 @@
   analytic washout varied;
 - :mod:`~nof1.power.trials`: simulated trials as the kernels' input (a row per trial);
 - :mod:`~nof1.power.engine`: simulate, analyse and summarise (:func:`power_analysis`);
+- :mod:`~nof1.power.side`, :mod:`~nof1.power.side_summary`: the protocol's answer items
+  (harms, adherence, blinding check) simulated and analysed beside the outcome;
+- :mod:`~nof1.power.results`, :mod:`~nof1.power.document`: power.json's typed records;
 - :mod:`~nof1.report.power`: the plain-language recommendation and ``power.html``.
 
 Examples

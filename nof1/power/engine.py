@@ -23,8 +23,10 @@ from nof1.analysis import registry
 from nof1.design.allocation import sample_allocations
 from nof1.power.grid import DesignPoint
 from nof1.power.results import PowerRow
+from nof1.power.side import answer_settings, chunk_answers, per_protocol_method
+from nof1.power.side_summary import answer_inputs, side_rows
 from nof1.power.summary import SimulatedFits as _Trials
-from nof1.power.summary import check_effect_sd, type_i_errors
+from nof1.power.summary import check_effect_sd, rejects, type_i_errors
 from nof1.power.summary import meta_analysis as _meta_analysis
 from nof1.power.summary import note as _note
 from nof1.power.summary import patient_effects as _patient_effects
@@ -103,6 +105,7 @@ def power_analysis(
     effect_sd: float = 0.0,
     workers: int | None = None,
     client=None,
+    answers: dict | None = None,
 ) -> dict:
     """Power, type I error, bias and coverage of every method, for every design and effect.
 
@@ -137,12 +140,19 @@ def power_analysis(
         Between-patient sd of the true effect (only with ``patients`` > 1): each simulated
         patient draws its own effect from N(effect, effect_sd²), as ``nof1 simulate``
         does. 0 (every patient has the same effect) overstates the pooled power.
+    answers : dict, optional
+        How the protocol's answer items are simulated: keyword arguments of
+        :func:`nof1.simulate.answers.simulate_answers` (``rates``, ``persistence``,
+        ``missed_dose_rate``, ``guess_right``, ``guess_unsure``; default its defaults, as
+        ``nof1 simulate``'s). They come from a stream of their own
+        (:mod:`nof1.power.side`): the outcome results do not depend on them.
 
     Returns
     -------
     dict
         power.json (schema ``nof1.power/2``): ``inputs``, ``designs``, the tidy ``results``
-        (one object per design point, effect and method), ``recommendation``.
+        (one object per design point, effect and method), ``harms``, ``adherence`` and
+        ``blinding`` (null when the protocol has no such item), ``recommendation``.
 
     Examples
     --------
@@ -160,6 +170,7 @@ def power_analysis(
     from nof1.parallel import map_chunks
 
     designs = designs or [DesignPoint(pf.protocol)]
+    answers = answer_settings(pf.protocol, answers)
     points = [(d, float(e)) for d in designs for e in effects]
     per_chunk = max(1, _CHUNK // patients)
     tasks = [
@@ -172,6 +183,8 @@ def power_analysis(
             seed,
             n_grid,
             effect_sd,
+            answers,
+            effect == float(effects[0]),
         )
         for design, effect in points
         for start in range(0, sims, per_chunk)
@@ -181,9 +194,12 @@ def power_analysis(
     parts = map_chunks(_chunk, tasks, workers=n_workers, client=client, done=done)
     results = []
     per_point = -(-sims // per_chunk)
+    sides = []
     for k, (design, effect) in enumerate(points):
         chunks = parts[k * per_point : (k + 1) * per_point]
         results.extend(_design_point(design, effect, scenario, sims, patients, chunks, effect_sd))
+        sides.append([side for *_, side in chunks])
+    side = side_rows(points, sides, results, answers)
     primary = pf.protocol.primary_outcome
     out = {
         "schema": SCHEMA,
@@ -205,9 +221,11 @@ def power_analysis(
             "mcid": primary.mcid,
             "primary_method": pf.protocol.analysis.primary_method,
             "effect_sd": float(effect_sd),
+            **answer_inputs(pf.protocol, answers),
         },
         "designs": [{"label": d.label(), **d.to_dict()} for d in designs],
         "results": results,
+        **side,
     }
     type_i_errors(results, effect_sd)
     out["recommendation"] = recommendation(out, pf.protocol)
@@ -227,14 +245,19 @@ def _seeds(design: DesignPoint, seed: int, start: int) -> list[np.random.Generat
         p.analysis.analytic_washout_days,
         start,
     ]
-    return [np.random.default_rng(s) for s in np.random.SeedSequence(key).spawn(2)]
+    # then the answer items' (nof1.power.side): events and guesses, and the doses taken;
+    # the first two are as they were before the answer items existed
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(key).spawn(4)]
 
 
-def _chunk(design, effect, scenario, start, m, seed, n_grid, effect_sd=0.0) -> tuple:
+def _chunk(
+    design, effect, scenario, start, m, seed, n_grid, effect_sd=0.0, answers=None, first=True
+) -> tuple:
     """Simulate and analyse ``m`` trials of one design and effect (one task, anywhere):
-    (per-method arrays, reference-set facts, summed share of the effect seen)."""
+    (per-method arrays, reference-set facts, summed share of the effect seen, the answer
+    items analysed; harms and blinding only when ``first``, the design's first effect)."""
     p = design.protocol
-    rng, rng_reference = _seeds(design, seed, start)
+    rng, rng_reference, *rng_answers = _seeds(design, seed, start)
     info: dict = {}
     allocations = sample_allocations(p, m, rng)
     truth = _patient_effects(rng, m, effect, effect_sd)  # before the draws it repeats
@@ -251,17 +274,21 @@ def _chunk(design, effect, scenario, start, m, seed, n_grid, effect_sd=0.0) -> t
         p, allocations, y, rng_reference, n_grid, truth=effect if effect_sd == 0 else np.nan
     )
     share = _effect_share(p, allocations, trials.arm, scenario)
-    return _analyse(trials, effect, scenario, info, truth), info, share
+    fits = _analyse(trials, effect, scenario, info, truth)
+    settings = answer_settings(p) if answers is None else answers  # resolved by the caller
+    itt = fits.get(per_protocol_method(p) or "")
+    side = chunk_answers(p, allocations, trials, itt, rng_answers, settings, first)
+    return fits, info, share, side
 
 
 def _design_point(design, effect, scenario, sims, patients, chunks, effect_sd=0.0) -> list:
     """One summary row per method from the analysed chunks of one design and effect."""
     p = design.protocol
     alpha = p.analysis.alpha
-    parts = [part for part, _, _ in chunks]
-    share = sum(s for _, _, s in chunks)
+    parts = [part for part, *_ in chunks]
+    share = sum(s for _, _, s, _ in chunks)
     info: dict = {}  # per method: the reference-set facts a kernel reports (min_p, ...)
-    for _, facts, _ in chunks:
+    for _, facts, *_ in chunks:
         for key, f in facts.items():
             if key in info:
                 f = {**f, "min_p": max(f["min_p"], info[key]["min_p"])}
@@ -305,12 +332,7 @@ def _analyse(trials, effect: float, scenario, info: dict, truth=None) -> dict:
         est = m.run(trials)
         v = est.values
         with np.errstate(invalid="ignore"):
-            if m.power_rule == "p_value":
-                reject = v["p_value"] <= alpha
-            elif m.power_rule == "p_benefit":
-                reject = v["p_benefit"] > 1 - alpha / 2
-            else:  # interval_excludes_null
-                reject = (v["ci_low"] > m.null) | (v["ci_high"] < m.null)
+            reject = rejects(m, v, alpha)
             # The truth an interval should hold: the effect, or (a probability such as NAP)
             # its value under no effect, known only when there is no effect and no trend.
             no_effect = effect == 0 and scenario.trend == 0 and truth is None

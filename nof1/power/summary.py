@@ -21,6 +21,7 @@ __all__ = [
     "note",
     "patient_effects",
     "pooled_method",
+    "rejects",
     "rule",
     "summary",
     "type_i_errors",
@@ -133,6 +134,17 @@ def summary(method: str, t, effect: float, n: int) -> dict:
 def _binomial_se(rate: float, n: int) -> float:
     """Monte Carlo standard error of a proportion from n independent trials."""
     return float(np.sqrt(rate * (1 - rate) / n))
+
+
+def rejects(m, values: dict, alpha: float) -> np.ndarray:
+    """Whether each row's result counts as rejecting under the method's ``power_rule``
+    (:class:`~nof1.analysis.registry.Method` ``m``, its kernel's ``values``); NaN = no."""
+    with np.errstate(invalid="ignore"):
+        if m.power_rule == "p_value":
+            return values["p_value"] <= alpha
+        if m.power_rule == "p_benefit":
+            return values["p_benefit"] > 1 - alpha / 2
+        return (values["ci_low"] > m.null) | (values["ci_high"] < m.null)
 
 
 def rule(method: str, alpha: float) -> str:

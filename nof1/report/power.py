@@ -65,6 +65,8 @@ def _words(protocol) -> dict:
     return {
         "outcome": protocol.primary_outcome.label.lower(),
         "effect": f"{t.active.label} minus {t.placebo.label}",
+        "active": t.active.label,
+        "placebo": t.placebo.label,
     }
 
 
@@ -86,7 +88,8 @@ def recommendation(data: dict, protocol) -> str:
         each patient's own, and states the between-patient spread of the effect assumed.
         It speaks from the protocol's primary method; every other method whose type I error
         with no effect is above alpha by more than 2 Monte Carlo SEs is named, with its
-        rate, as not to be relied on.
+        rate, as not to be relied on. It ends with the harms test at the design it names:
+        which simulated side effects it would likely miss (power.json's ``harms``).
     """
     inputs, rows = data["inputs"], data["results"]
     primary, target = primary_method(data), _target(inputs)
@@ -128,7 +131,10 @@ def recommendation(data: dict, protocol) -> str:
     text.append(_assumptions(inputs))
     lead = bool(pooled) and target is not None  # the pooled power is said already
     text.extend(_caveats(inputs, rows, chosen, primary, alpha, pooled_first=lead))
-    return " ".join(text)
+    from nof1.report.power_side import harms_sentence
+
+    harms = harms_sentence(data, chosen, _words(protocol))
+    return " ".join(text + ([harms] if harms else []))
 
 
 def _size(row: dict) -> tuple:
@@ -331,6 +337,7 @@ def power_html(data: dict, protocol) -> str:
     """
     from nof1.report.html import level_text, render_page
     from nof1.report.power_figures import calibration_table, figures, results_table
+    from nof1.report.power_side import adherence_table, blinding_table, harms_table, side_lines
 
     return render_page(
         "power.html.j2",
@@ -339,4 +346,8 @@ def power_html(data: dict, protocol) -> str:
         table=results_table(data),
         calibration=calibration_table(data, off_by=_INFLATED_SES),
         level=level_text(data["analysis"]["interval_level"]),
+        harms=harms_table(data),
+        adherence=adherence_table(data),
+        blinding=blinding_table(data),
+        side=side_lines(data, _words(protocol)),
     )

@@ -11,7 +11,7 @@ from nof1.analysis.verdict import responder_basis
 from nof1.design.comparison import Comparison
 from nof1.report.html import COLORS, figure_html, fmt, fmt_p, level_text, plotly_text, render_page
 from nof1.report.series_side import adherence_section, blinding_section, harms_section
-from nof1.report.text import end_point_note
+from nof1.report.text import end_point_note, side_methods
 
 __all__ = ["heterogeneity_words", "render_series_report"]
 
@@ -109,6 +109,9 @@ def render_series_report(
         harms=harms_section(series, treated, control),
         adherence=adherence_section(series, treated, control),
         blinding_check=blinding_section(series, treated, control),
+        side_methods=side_methods(
+            series, registry_method(series["analysis"]["primary_method"]).name, series=True
+        ),
     )
 
 

@@ -7,7 +7,7 @@ from nof1.design.allocation import count_allocations
 from nof1.protocol.summary import describe_design, duration
 from nof1.report.html import level_text
 
-__all__ = ["CENT_ITEMS", "cent_items", "end_point_note", "methods_paragraph"]
+__all__ = ["CENT_ITEMS", "cent_items", "end_point_note", "methods_paragraph", "side_methods"]
 
 _SCHEME = {
     "pairwise": "the order of the two periods within each cycle was randomized",
@@ -133,8 +133,92 @@ def methods_paragraph(protocol, results: dict) -> str:
             f"Responder: {a.responder.describe(p.outcomes)}, each condition compared with "
             "the patient's own baseline."
         )
+    side = side_methods(results, primary_method.name)
+    if side:
+        text.append(side)
     text.append(
         f"Software: nof1 {results['software']['version']}; protocol {p.id} "
         f"(SHA-256 {results['protocol']['sha256'][:12]}…)."
     )
+    return " ".join(text)
+
+
+def _labels(events: list[dict]) -> str:
+    names = [e["label"].lower() for e in events if e.get("name") != "any"]
+    return ", ".join(names)
+
+
+def side_methods(results: dict, primary_name: str, series: bool = False) -> str:
+    """How harms, adherence and the blinding check are analysed, in plain words: only for
+    those the results have (results.json's or series.json's ``harms``, ``adherence``,
+    ``blinding.guesses``); empty when none.
+
+    Examples
+    --------
+    >>> side_methods({"adherence": {"label": "Took today's capsules",
+    ...                             "per_protocol_min": 0.8}}, "Corrected AR(1) regression")[:60]
+    "Adherence (took today's capsules): the share of treatment da"
+    """
+    text = []
+    harms = results.get("harms")
+    if harms:
+        text.append(
+            f"Side effects ({_labels(harms['events'])}) were recorded daily as yes or no. "
+            "Per side effect and for any of them, the share of answered days with it on each "
+            "condition, over every day of the treatment periods, was compared between the "
+            "conditions (treated minus control) by a t-test with an Agresti–Caffo interval "
+            "on the effective number of days: days in a row are not independent (a side "
+            "effect tends to last), so the lag-1 autocorrelation within periods and "
+            "differences between periods widen the interval, never below a comparison of "
+            "the period rates."
+        )
+        if series:
+            text.append(
+                "Across patients: each patient's share of days per condition, compared by a "
+                "paired t-test, and the number of patients with each side effect at least "
+                "once on each condition."
+            )
+    adherence = results.get("adherence")
+    if adherence:
+        minimum = f"{adherence['per_protocol_min']:.0%}"
+        text.append(
+            f"Adherence ({adherence['label'].lower()}): the share of treatment days with the "
+            "dose taken, per period and condition. The main analysis keeps every period "
+            "(intention to treat); a per-protocol sensitivity analysis repeats the primary "
+            f"analysis ({primary_name}) on the primary outcome without the periods with the dose "
+            f"taken on fewer than {minimum} of days."
+            + (
+                " Across patients the per-protocol effects are pooled by the same "
+                "random-effects meta-analysis, beside the main pooled effect."
+                if series
+                else ""
+            )
+        )
+    blinding = results.get("blinding") or {}
+    blinded = results.get("blinded") or (results.get("comparison") or {}).get("blinded")
+    if blinding.get("guesses"):
+        # a blinded report names no treatment, not even as the answers' words
+        answers = "either treatment or unsure" if blinded else "drug, placebo or unsure"
+        text.append(
+            f'Blinding check ("{blinding["label"]}", asked on the last day of each treatment '
+            f"period; {answers}): "
+            + (
+                "the answers summed over patients; Bang's blinding index per arm (the share "
+                "of right guesses minus the share of wrong ones, unsure answers counted: 0 = "
+                "chance, 1 = every guess right) with its interval, and James' index of the "
+                "summed table across patients (0 = complete unblinding, 0.5 = random "
+                "guessing, 1 = complete blinding)."
+                if series
+                else "the right guesses compared with chance by a one-sided binomial test "
+                "against one half (unsure counts as not right), and Bang's blinding index "
+                "per arm (the share of right guesses minus the share of wrong ones, unsure "
+                "answers counted: 0 = chance, 1 = every guess right) with its interval."
+            )
+            + (
+                " This analysis is blinded, so which guess is right is not known: only the "
+                "answers by group are shown."
+                if blinded
+                else ""
+            )
+        )
     return " ".join(text)

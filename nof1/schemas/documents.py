@@ -32,8 +32,8 @@ from nof1.analysis.summaries import (
     Responder,
     VsBaseline,
 )
+from nof1.power.document import PowerFile
 from nof1.power.engine import SCHEMA as POWER_SCHEMA
-from nof1.power.results import PowerRow, Scheme
 from nof1.schemas.records import Json, Record, entry
 from nof1.series.adherence import SeriesAdherence
 from nof1.series.blinding_check import SeriesBlinding
@@ -72,14 +72,6 @@ class Comparison(Record):
     treated_label: str
     control_label: str
     blinded: bool
-
-
-@dataclass(frozen=True)
-class PowerAnalysisContext(Record):
-    """The level of the simulated analyses."""
-
-    alpha: Annotated[float, _OPEN_UNIT]
-    interval_level: Annotated[float, _OPEN_UNIT]
 
 
 # --- shared ---------------------------------------------------------------------------------
@@ -317,88 +309,7 @@ class SeriesFile(Record):
     skipped: tuple[Skipped, ...] = entry()
 
 
-# --- power.json -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PowerSoftware(Record):
-    """What wrote the file."""
-
-    name: Literal["nof1"]
-    version: str
-    command: str | None = entry(
-        description="The command line that reproduces the run.", required=False
-    )
-
-
-@dataclass(frozen=True)
-class PowerProtocol(Record):
-    """The protocol whose designs were simulated."""
-
-    id: str
-    sha256: Annotated[str, _SHA256]
-
-
-@dataclass(frozen=True)
-class PowerInputs(Record):
-    """The simulation's assumptions and settings."""
-
-    effects: Annotated[tuple[float, ...], Json(minItems=1)]
-    sd: Annotated[float, Json(exclusiveMinimum=0)]
-    phi: Annotated[float, Json(exclusiveMinimum=-1, exclusiveMaximum=1)]
-    trend: float
-    onset_half_life: Annotated[float, Json(minimum=0)]
-    offset_half_life: Annotated[float, Json(minimum=0)]
-    missing: Annotated[float, Json(minimum=0, exclusiveMaximum=1)]
-    patients: Annotated[int, Json(minimum=1)]
-    sims: Annotated[int, Json(minimum=1)]
-    seed: Annotated[int, Json(minimum=0)]
-    alpha: Annotated[float, _OPEN_UNIT]
-    outcome: str = entry(description="The primary outcome simulated.")
-    better: Literal["lower", "higher"] = entry()
-    mcid: float = entry()
-    primary_method: Literal[primary_methods()] = entry()
-    effect_sd: Annotated[float, Json(minimum=0)] = entry(
-        description="Between-patient sd of the true effect (patients > 1): each simulated "
-        "patient draws its own effect from N(effect, effect_sd^2); 0 = the same effect for "
-        "all, which overstates the pooled power.",
-        required=False,
-    )
-
-
-@dataclass(frozen=True)
-class Design(Record):
-    """One design point of the grid."""
-
-    label: str
-    cycles: Annotated[int, Json(minimum=1)]
-    period_days: Annotated[int | None, Json(minimum=1)] = entry(
-        description="Length of each treatment period when active and placebo periods are "
-        "equally long, else null."
-    )
-    active_days: Annotated[int, Json(minimum=1)] = entry()
-    placebo_days: Annotated[int, Json(minimum=1)] = entry()
-    analytic_washout_days: Annotated[int, Json(minimum=0)] = entry()
-    total_days: Annotated[int, Json(minimum=1)] = entry()
-    scheme: Scheme = entry()
-
-
-@dataclass(frozen=True)
-class PowerFile(Record):
-    """Power by simulation: one result per design point, effect and method. Effects are
-    active minus placebo on the primary outcome, in its units."""
-
-    schema: Literal[POWER_SCHEMA]
-    software: PowerSoftware
-    protocol: PowerProtocol
-    analysis: PowerAnalysisContext = entry(since=2)
-    inputs: PowerInputs = entry()
-    designs: Annotated[tuple[Design, ...], Json(minItems=1)] = entry()
-    results: Annotated[tuple[PowerRow, ...], Json(minItems=1)] = entry()
-    recommendation: Annotated[str, Json(minLength=1)] = entry(
-        description="Plain-language answer: the shortest design with 80% power for the "
-        "primary method, and caveats."
-    )
+# --- power.json: nof1.power.document ---------------------------------------------------------
 
 
 #: File name -> (document record, its contract's version constant, a title).

@@ -167,8 +167,12 @@ def simulate_answers(
     if protocol.blinding_check is not None:
         guesses = np.full(active.shape, None, dtype=object)
         draws = rng.random((m, protocol.n_periods, 2))
+        days_of: dict[bytes, np.ndarray] = {}  # the days depend on the allocation only
         for i in range(m):
-            days = np.array(blinding_check_days(protocol, allocations[i])) - 1
+            key = allocations[i].tobytes()
+            if key not in days_of:
+                days_of[key] = np.array(blinding_check_days(protocol, allocations[i])) - 1
+            days = days_of[key]
             # P(drug) = guess_right on active, 1 - guess_right on placebo: at chance (0.5)
             # the guesses do not depend on the allocation at all.
             p_drug = np.where(allocations[i], guess_right, 1 - guess_right)
