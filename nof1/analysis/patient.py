@@ -249,22 +249,21 @@ def analyze_patients(
     estimates = [m.run(compared) for m in registry.METHODS.values()]
     baseline = registry.method(vs_baseline_method(p)).run(vs_baseline_trials(patients, p))
     k = len(p.outcomes)
-    main = next(e for e in estimates if e.method == p.analysis.primary_method)
+    rows = {e.method: e.effects() for e in estimates}  # each field converted once
+    against = baseline.effects()
+    main = rows[p.analysis.primary_method]
     j = next(j for j, o in enumerate(p.outcomes) if o.primary)
     itt = [
-        _in_words(main.effect(i * k + j), {"active": _name(q.treated), "placebo": _name(q.control)})
+        _in_words(main[i * k + j], {"active": _name(q.treated), "placebo": _name(q.control)})
         for i, q in enumerate(patients)
     ]
     extras = side_analyses(aligned, patients, p, itt, seed)
     out = []
     for i, (a, patient) in enumerate(zip(aligned, patients, strict=True)):
-        effects = [{e.method: e.effect(i * k + j) for e in estimates} for j in range(k)]
+        effects = [{key: r[i * k + j] for key, r in rows.items()} for j in range(k)]
+        conditions = sorted([patient.treated, patient.control])
         vs_baseline = [
-            {
-                c: baseline.effect(2 * (i * k + j) + h)
-                for h, c in enumerate(sorted([patient.treated, patient.control]))
-            }
-            for j in range(k)
+            {c: against[2 * (i * k + j) + h] for h, c in enumerate(conditions)} for j in range(k)
         ]
         result = _assemble(a, patient.days, effects, vs_baseline, protocol_file, seed, command)
         out.append(with_side_analyses(result, p, extras[i]))
@@ -379,7 +378,4 @@ def _in_words(effect: Effect, names: dict[str, str]) -> Effect:
     """
     if effect.reason is None:
         return effect
-    from dataclasses import replace
-
-    reason = _METHOD_WORDS.sub(lambda m: names[m.group(1)], effect.reason)
-    return replace(effect, reason=reason)
+    return effect.with_reason(_METHOD_WORDS.sub(lambda m: names[m.group(1)], effect.reason))
