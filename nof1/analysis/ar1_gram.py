@@ -102,6 +102,7 @@ def gap_sums(V: np.ndarray, mask: np.ndarray, day: np.ndarray) -> GapSums:
     lookup = np.zeros(gap.max() + 1, dtype=np.int64)
     lookup[gaps] = np.arange(gaps.size)
     pairs = packed_pairs(k)
+    I, J = (np.array(ix) for ix in zip(*pairs, strict=True))  # noqa: N806
     size = gaps.size
     sums = np.empty((m, KINDS, size, len(pairs)))
     counts = np.empty((m, size))
@@ -117,18 +118,25 @@ def gap_sums(V: np.ndarray, mask: np.ndarray, day: np.ndarray) -> GapSums:
         pre = np.take_along_axis(V[:, rows], prev[None, rows], axis=2) * link
         d_pos, d_neg = cur - pre, cur + pre  # d = a_i - s a_p for s = +1 and s = -1
         start = V[:, rows] * (mask[rows] & ~link)  # the first observed day of each series
-        for q, (i, j) in enumerate(pairs):
-            kinds = (
-                d_pos[i] * d_pos[j],
-                d_pos[i] * pre[j] + pre[i] * d_pos[j],
-                d_neg[i] * d_neg[j],
-                d_neg[i] * pre[j] + pre[i] * d_neg[j],
-                pre[i] * pre[j],
-            )
-            for kind, w in enumerate(kinds):
-                total = np.bincount(bins.ravel(), weights=w.ravel(), minlength=b * size + 1)
-                sums[rows, kind, :, q] = total[:-1].reshape(b, size)
-            first[rows, q] = (start[i] * start[j]).sum(axis=1)
+        # Every pair of columns at once, one bincount per kind: each (pair, series, gap) bin
+        # gets its own range of bins, so it sums the same products in the same order.
+        span = b * size + 1
+        offsets = (np.arange(len(pairs)) * span)[:, None, None]
+        where = (bins[None] + offsets).ravel()
+        dp_i, dp_j, dn_i, dn_j = d_pos[I], d_pos[J], d_neg[I], d_neg[J]
+        pre_i, pre_j = pre[I], pre[J]
+        kinds = (
+            lambda: dp_i * dp_j,
+            lambda: dp_i * pre_j + pre_i * dp_j,
+            lambda: dn_i * dn_j,
+            lambda: dn_i * pre_j + pre_i * dn_j,
+            lambda: pre_i * pre_j,
+        )
+        for kind, w in enumerate(kinds):
+            total = np.bincount(where, weights=w().ravel(), minlength=len(pairs) * span)
+            total = total.reshape(len(pairs), span)[:, :-1].reshape(len(pairs), b, size)
+            sums[rows, kind] = total.transpose(1, 2, 0)
+        first[rows] = (start[I] * start[J]).sum(axis=2).T
         counts[rows] = np.bincount(bins.ravel(), minlength=b * size + 1)[:-1].reshape(b, size)
     return GapSums(first, sums.reshape(m, -1, len(pairs)), counts, gaps)
 
@@ -142,16 +150,18 @@ def gap_weights(phis: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, np.ndar
     one_minus = -np.expm1(2.0 * log_r)  # 1 - rho²
     neg = (phi < 0) & (gaps % 2 == 1)  # rho < 0: odd gaps keep phi's sign
     w0, w1, w2 = 1.0 / one_minus, c / one_minus, c * c / one_minus
-    W = np.stack(
-        [
-            np.where(neg, 0, w0),
-            np.where(neg, 0, w1),
-            np.where(neg, w0, 0),
-            np.where(neg, -w1, 0),
-            w2,
-        ],
-        axis=-2,
-    )
+    # W[..., kind, gap]: the kinds s = +1 where rho > 0, s = -1 where rho < 0, zero elsewhere.
+    W = np.zeros((*log_r.shape[:-1], KINDS, gaps.size))
+    if neg.any():
+        pos = ~neg
+        np.copyto(W[..., 0, :], w0, where=pos)
+        np.copyto(W[..., 1, :], w1, where=pos)
+        np.copyto(W[..., 2, :], w0, where=neg)
+        np.copyto(W[..., 3, :], -w1, where=neg)
+    else:  # phi >= 0 everywhere (the usual case): no masks
+        W[..., 0, :] = w0
+        W[..., 1, :] = w1
+    W[..., 4, :] = w2
     return W.reshape(*W.shape[:-2], -1), np.log(one_minus)
 
 

@@ -46,6 +46,7 @@ class PatientDays:
     values: dict
     cycle: np.ndarray | None = None
     _periods: dict = field(default_factory=dict, init=False, repr=False)
+    _masks: dict = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def from_table(cls, table, outcomes: list[str]) -> PatientDays:
@@ -69,16 +70,23 @@ class PatientDays:
             seen |= ~np.isnan(values)
         return seen
 
+    def is_condition(self, condition: str) -> np.ndarray:
+        """``condition == condition`` (found once per condition: the analyses ask often)."""
+        mask = self._masks.get(condition)
+        if mask is None:
+            mask = self._masks[condition] = self.condition == condition
+        return mask
+
     def compared(self, outcome: str, treated: str, control: str) -> np.ndarray:
         """Rows of the treated-vs-control comparison: included days of either condition
         with the outcome observed."""
-        rows = self.included & ((self.condition == treated) | (self.condition == control))
+        rows = self.included & (self.is_condition(treated) | self.is_condition(control))
         return rows & ~np.isnan(self.values[outcome])
 
     def vs_baseline(self, outcome: str, condition: str) -> np.ndarray:
         """Rows of a condition-vs-baseline comparison: baseline days and the condition's
         included days, with the outcome observed."""
-        rows = (self.condition == "baseline") | (self.included & (self.condition == condition))
+        rows = self.is_condition("baseline") | (self.included & self.is_condition(condition))
         return rows & ~np.isnan(self.values[outcome])
 
     def series(self, rows: np.ndarray, outcome: str, condition: str):
@@ -95,7 +103,7 @@ class PatientDays:
         """
         key = (condition, included_only)
         if key not in self._periods:  # the same rows for every outcome: found once
-            rows = (self.condition == condition) & (self.period > 0)
+            rows = self.is_condition(condition) & (self.period > 0)
             if included_only:
                 rows &= self.included
             at = np.flatnonzero(rows)

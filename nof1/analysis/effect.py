@@ -54,7 +54,7 @@ def _plain(value: Any) -> Any:
 
 
 def plain_list(values) -> list:
-    """:func:`_plain` of every value of an array (a row per series), the numbers converted at once."""
+    """:func:`_plain` of every value of an array (a row per series), converted at once."""
     if isinstance(values, np.ndarray) and values.dtype.kind in "fiub":
         out = values.tolist()
         if values.dtype.kind == "f":

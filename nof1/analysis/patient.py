@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from nof1 import __version__
 from nof1.analysis import registry
 from nof1.analysis.conclusions import improved, responder_status, with_holm
@@ -34,9 +36,9 @@ from nof1.analysis.side import blinding_entry, side_analyses, with_side_analyses
 from nof1.analysis.summaries import (
     VsBaseline,
     data_quality,
-    describe,
+    described,
     end_points,
-    percent_change,
+    percent_changes,
 )
 from nof1.analysis.verdict import verdict
 from nof1.design.comparison import Comparison, arms
@@ -336,28 +338,28 @@ def _outcome_result(
     against_baseline: dict[str, Effect],
 ) -> OutcomeResult:
     name, alpha = outcome.name, p.analysis.alpha
-    compared = days.compared(name, treated, control)
-    y = days.values[name][compared]
+    values = days.values[name]
+    counted = days.included & ~np.isnan(values)  # compared days of either condition
     names = {"active": _name(treated), "placebo": _name(control)}
     effects = {key: _in_words(effect, names) for key, effect in effects.items()}
     conditions = sorted([treated, control])
-    descriptive = {"baseline": describe(days.values[name][days.condition == "baseline"]).to_dict()}
-    condition = days.condition[compared]
+    descriptive = {"baseline": described(values[days.is_condition("baseline")])}
     for c in conditions:
-        descriptive[c] = describe(y[condition == c]).to_dict()
+        descriptive[c] = described(values[counted & days.is_condition(c)])
     vs_baseline = {}
     for c in conditions:
         # Against baseline the method's "active" days are c's, its "placebo" days baseline's.
         effect = _in_words(against_baseline[c], {"active": _name(c), "placebo": "baseline"})
         vs_baseline[c] = VsBaseline.from_effect(effect, improved(effect, outcome, alpha)).to_dict()
+    ends = end_points(days, name, conditions, p.analysis.endpoint_days)
     return OutcomeResult(
         outcome=outcome,
         descriptive=descriptive,
-        percent_change=percent_change(days, name, conditions, p.analysis.endpoint_days),
+        percent_change=percent_changes(ends),
         effects=effects,
         p_holm=None,
         vs_baseline=vs_baseline,
-        end_point=end_points(days, name, conditions, p.analysis.endpoint_days).to_dict(),
+        end_point=ends.to_dict(),
     )
 
 
