@@ -102,7 +102,7 @@ def gap_sums(V: np.ndarray, mask: np.ndarray, day: np.ndarray) -> GapSums:
     lookup = np.zeros(gap.max() + 1, dtype=np.int64)
     lookup[gaps] = np.arange(gaps.size)
     pairs = packed_pairs(k)
-    I, J = (np.array(ix) for ix in zip(*pairs, strict=True))  # noqa: N806
+    one, two = (np.array(ix) for ix in zip(*pairs, strict=True))  # the columns of each pair
     size = gaps.size
     sums = np.empty((m, KINDS, size, len(pairs)))
     counts = np.empty((m, size))
@@ -123,22 +123,28 @@ def gap_sums(V: np.ndarray, mask: np.ndarray, day: np.ndarray) -> GapSums:
         span = b * size + 1
         offsets = (np.arange(len(pairs)) * span)[:, None, None]
         where = (bins[None] + offsets).ravel()
-        dp_i, dp_j, dn_i, dn_j = d_pos[I], d_pos[J], d_neg[I], d_neg[J]
-        pre_i, pre_j = pre[I], pre[J]
-        kinds = (
-            lambda: dp_i * dp_j,
-            lambda: dp_i * pre_j + pre_i * dp_j,
-            lambda: dn_i * dn_j,
-            lambda: dn_i * pre_j + pre_i * dn_j,
-            lambda: pre_i * pre_j,
-        )
-        for kind, w in enumerate(kinds):
-            total = np.bincount(where, weights=w().ravel(), minlength=len(pairs) * span)
+        for kind in range(KINDS):
+            w = _products(kind, d_pos, d_neg, pre, one, two).ravel()
+            total = np.bincount(where, weights=w, minlength=len(pairs) * span)
             total = total.reshape(len(pairs), span)[:, :-1].reshape(len(pairs), b, size)
             sums[rows, kind] = total.transpose(1, 2, 0)
-        first[rows] = (start[I] * start[J]).sum(axis=2).T
+        first[rows] = (start[one] * start[two]).sum(axis=2).T
         counts[rows] = np.bincount(bins.ravel(), minlength=b * size + 1)[:-1].reshape(b, size)
     return GapSums(first, sums.reshape(m, -1, len(pairs)), counts, gaps)
+
+
+def _products(kind: int, d_pos, d_neg, pre, one, two) -> np.ndarray:
+    """The products summed as ``kind`` (see :data:`KINDS`) for every pair (one, two) of
+    columns: shape (pairs, m, n)."""
+    if kind == 0:
+        return d_pos[one] * d_pos[two]
+    if kind == 1:
+        return d_pos[one] * pre[two] + pre[one] * d_pos[two]
+    if kind == 2:
+        return d_neg[one] * d_neg[two]
+    if kind == 3:
+        return d_neg[one] * pre[two] + pre[one] * d_neg[two]
+    return pre[one] * pre[two]
 
 
 def gap_weights(phis: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
