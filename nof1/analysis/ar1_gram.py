@@ -102,7 +102,6 @@ def gap_sums(V: np.ndarray, mask: np.ndarray, day: np.ndarray) -> GapSums:
     lookup = np.zeros(gap.max() + 1, dtype=np.int64)
     lookup[gaps] = np.arange(gaps.size)
     pairs = packed_pairs(k)
-    one, two = (np.array(ix) for ix in zip(*pairs, strict=True))  # the columns of each pair
     size = gaps.size
     sums = np.empty((m, KINDS, size, len(pairs)))
     counts = np.empty((m, size))
@@ -118,33 +117,20 @@ def gap_sums(V: np.ndarray, mask: np.ndarray, day: np.ndarray) -> GapSums:
         pre = np.take_along_axis(V[:, rows], prev[None, rows], axis=2) * link
         d_pos, d_neg = cur - pre, cur + pre  # d = a_i - s a_p for s = +1 and s = -1
         start = V[:, rows] * (mask[rows] & ~link)  # the first observed day of each series
-        # Every pair of columns at once, one bincount per kind: each (pair, series, gap) bin
-        # gets its own range of bins, so it sums the same products in the same order.
-        span = b * size + 1
-        offsets = (np.arange(len(pairs)) * span)[:, None, None]
-        where = (bins[None] + offsets).ravel()
-        for kind in range(KINDS):
-            w = _products(kind, d_pos, d_neg, pre, one, two).ravel()
-            total = np.bincount(where, weights=w, minlength=len(pairs) * span)
-            total = total.reshape(len(pairs), span)[:, :-1].reshape(len(pairs), b, size)
-            sums[rows, kind] = total.transpose(1, 2, 0)
-        first[rows] = (start[one] * start[two]).sum(axis=2).T
+        for q, (i, j) in enumerate(pairs):
+            kinds = (
+                d_pos[i] * d_pos[j],
+                d_pos[i] * pre[j] + pre[i] * d_pos[j],
+                d_neg[i] * d_neg[j],
+                d_neg[i] * pre[j] + pre[i] * d_neg[j],
+                pre[i] * pre[j],
+            )
+            for kind, w in enumerate(kinds):
+                total = np.bincount(bins.ravel(), weights=w.ravel(), minlength=b * size + 1)
+                sums[rows, kind, :, q] = total[:-1].reshape(b, size)
+            first[rows, q] = (start[i] * start[j]).sum(axis=1)
         counts[rows] = np.bincount(bins.ravel(), minlength=b * size + 1)[:-1].reshape(b, size)
     return GapSums(first, sums.reshape(m, -1, len(pairs)), counts, gaps)
-
-
-def _products(kind: int, d_pos, d_neg, pre, one, two) -> np.ndarray:
-    """The products summed as ``kind`` (see :data:`KINDS`) for every pair (one, two) of
-    columns: shape (pairs, m, n)."""
-    if kind == 0:
-        return d_pos[one] * d_pos[two]
-    if kind == 1:
-        return d_pos[one] * pre[two] + pre[one] * d_pos[two]
-    if kind == 2:
-        return d_neg[one] * d_neg[two]
-    if kind == 3:
-        return d_neg[one] * pre[two] + pre[one] * d_neg[two]
-    return pre[one] * pre[two]
 
 
 def gap_weights(phis: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
