@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["PatientDays"]
+__all__ = ["PatientDays", "patient_days"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,10 +56,10 @@ class PatientDays:
             date=table["date"].to_numpy(dtype=object),
             phase=table["phase"].to_numpy(dtype=object),
             condition=table["condition"].to_numpy(dtype=object),
-            period=table["period"].fillna(0).to_numpy(dtype=int),
+            period=table["period"].to_numpy(dtype=int, na_value=0),
             included=table["included"].to_numpy(dtype=bool),
             values={name: table[name].to_numpy(dtype=float) for name in outcomes},
-            cycle=table["cycle"].fillna(0).to_numpy(dtype=int),
+            cycle=table["cycle"].to_numpy(dtype=int, na_value=0),
         )
 
     @property
@@ -115,3 +115,16 @@ class PatientDays:
             values = self.values[outcome][at]
             out.append(values[np.isfinite(values)])
         return out
+
+
+def patient_days(aligned, outcomes: list[str]) -> PatientDays:
+    """``PatientDays.from_table(aligned.table, outcomes)``, read once per
+    :class:`~nof1.data.Aligned` (kept in its ``cache``: the analysis and ``nof1 series``'
+    pooling statistics read the same days); an object without a cache is read each time."""
+    cache = getattr(aligned, "cache", None)
+    if not isinstance(cache, dict):
+        return PatientDays.from_table(aligned.table, outcomes)
+    key = ("days", tuple(outcomes), id(aligned.table))
+    if key not in cache:
+        cache[key] = PatientDays.from_table(aligned.table, outcomes)
+    return cache[key]

@@ -24,7 +24,7 @@ import numpy as np
 from nof1 import __version__
 from nof1.analysis import registry
 from nof1.analysis.conclusions import improved, responder_status, with_holm
-from nof1.analysis.days import PatientDays
+from nof1.analysis.days import PatientDays, patient_days
 from nof1.analysis.effect import Effect
 from nof1.analysis.patient_trials import (
     Patient,
@@ -243,7 +243,7 @@ def analyze_patients(
         return []
     names = [o.name for o in p.outcomes]
     patients = [
-        Patient(PatientDays.from_table(a.table, names), *_arms(a), bool(a.blinded)) for a in aligned
+        Patient(patient_days(a, names), *_arms(a), bool(a.blinded)) for a in aligned
     ]
     compared = compared_trials(patients, p, seed)
     if not density:
