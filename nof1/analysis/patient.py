@@ -242,9 +242,7 @@ def analyze_patients(
     if not aligned:
         return []
     names = [o.name for o in p.outcomes]
-    patients = [
-        Patient(patient_days(a, names), *_arms(a), bool(a.blinded)) for a in aligned
-    ]
+    patients = [Patient(patient_days(a, names), *_arms(a), bool(a.blinded)) for a in aligned]
     compared = compared_trials(patients, p, seed)
     if not density:
         compared = replace(compared, density=False)

@@ -254,13 +254,14 @@ def end_points(
     baseline = baseline[np.isfinite(baseline)]
     out: dict[str, float | None] = {}
     for condition in conditions:
+        # Means as ndarray.mean() computes them (a pairwise sum, then one division).
         ends = [
-            v[-endpoint_days:].mean()
+            np.add.reduce(v[-endpoint_days:]) / v[-endpoint_days:].size
             for v in days.period_values(outcome, condition, False)
             if len(v)
         ]
-        out[condition] = float(np.mean(ends)) if ends else None
-    base = float(baseline.mean()) if len(baseline) else None
+        out[condition] = float(np.add.reduce(np.array(ends)) / len(ends)) if ends else None
+    base = float(np.add.reduce(baseline) / baseline.size) if len(baseline) else None
     return EndPoint(days=endpoint_days, baseline=base, conditions=out)
 
 
