@@ -79,8 +79,7 @@ class Aligned:
         How a condition column's periods differ from the protocol's timeline (their
         number, odd lengths, a shifted day 1); empty when they follow it.
     cache : dict
-        What the analyses read from ``table`` once (``nof1.analysis.days.patient_days``),
-        filled on first use: change ``table`` before analysing, not after.
+        What the analyses read once from ``table`` (``nof1.analysis.days.patient_days``).
     """
 
     table: pd.DataFrame
