@@ -142,16 +142,18 @@ def gap_weights(phis: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, np.ndar
     one_minus = -np.expm1(2.0 * log_r)  # 1 - rho²
     neg = (phi < 0) & (gaps % 2 == 1)  # rho < 0: odd gaps keep phi's sign
     w0, w1, w2 = 1.0 / one_minus, c / one_minus, c * c / one_minus
-    W = np.stack(
-        [
-            np.where(neg, 0, w0),
-            np.where(neg, 0, w1),
-            np.where(neg, w0, 0),
-            np.where(neg, -w1, 0),
-            w2,
-        ],
-        axis=-2,
-    )
+    # W[..., kind, gap]: the kinds s = +1 where rho > 0, s = -1 where rho < 0, zero elsewhere.
+    W = np.zeros((*log_r.shape[:-1], KINDS, gaps.size))
+    if neg.any():
+        pos = ~neg
+        np.copyto(W[..., 0, :], w0, where=pos)
+        np.copyto(W[..., 1, :], w1, where=pos)
+        np.copyto(W[..., 2, :], w0, where=neg)
+        np.copyto(W[..., 3, :], -w1, where=neg)
+    else:  # phi >= 0 everywhere (the usual case): no masks
+        W[..., 0, :] = w0
+        W[..., 1, :] = w1
+    W[..., 4, :] = w2
     return W.reshape(*W.shape[:-2], -1), np.log(one_minus)
 
 

@@ -18,6 +18,7 @@ Controlled Clinical Trials 25, 143-156.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -180,10 +181,8 @@ def blinding_check(days, guess, protocol, comparison) -> BlindingCheck | None:
     asked = answered & (days.period > 0) & (days.phase == "treatment")
     for at in np.flatnonzero(asked):
         answers[int(days.period[at])] = (days.condition[at], guess[at])
-    guesses = {
-        arm: Guesses(*(sum(1 for c, g in answers.values() if c == arm and g == a) for a in ANSWERS))
-        for arm in (treated, control)
-    }
+    counted = Counter(answers.values())  # (condition, answer) -> periods
+    guesses = {arm: Guesses(*(counted[arm, a] for a in ANSWERS)) for arm in (treated, control)}
     asked = sum(1 for c, _ in answers.values() if c in (treated, control))
     if comparison.blinded:
         message = (

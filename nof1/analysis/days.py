@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["PatientDays"]
+__all__ = ["PatientDays", "patient_days"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,6 +46,7 @@ class PatientDays:
     values: dict
     cycle: np.ndarray | None = None
     _periods: dict = field(default_factory=dict, init=False, repr=False)
+    _masks: dict = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
     def from_table(cls, table, outcomes: list[str]) -> PatientDays:
@@ -55,10 +56,10 @@ class PatientDays:
             date=table["date"].to_numpy(dtype=object),
             phase=table["phase"].to_numpy(dtype=object),
             condition=table["condition"].to_numpy(dtype=object),
-            period=table["period"].fillna(0).to_numpy(dtype=int),
+            period=table["period"].to_numpy(dtype=int, na_value=0),
             included=table["included"].to_numpy(dtype=bool),
             values={name: table[name].to_numpy(dtype=float) for name in outcomes},
-            cycle=table["cycle"].fillna(0).to_numpy(dtype=int),
+            cycle=table["cycle"].to_numpy(dtype=int, na_value=0),
         )
 
     @property
@@ -69,16 +70,23 @@ class PatientDays:
             seen |= ~np.isnan(values)
         return seen
 
+    def is_condition(self, condition: str) -> np.ndarray:
+        """``condition == condition`` (found once per condition: the analyses ask often)."""
+        mask = self._masks.get(condition)
+        if mask is None:
+            mask = self._masks[condition] = self.condition == condition
+        return mask
+
     def compared(self, outcome: str, treated: str, control: str) -> np.ndarray:
         """Rows of the treated-vs-control comparison: included days of either condition
         with the outcome observed."""
-        rows = self.included & ((self.condition == treated) | (self.condition == control))
+        rows = self.included & (self.is_condition(treated) | self.is_condition(control))
         return rows & ~np.isnan(self.values[outcome])
 
     def vs_baseline(self, outcome: str, condition: str) -> np.ndarray:
         """Rows of a condition-vs-baseline comparison: baseline days and the condition's
         included days, with the outcome observed."""
-        rows = (self.condition == "baseline") | (self.included & (self.condition == condition))
+        rows = self.is_condition("baseline") | (self.included & self.is_condition(condition))
         return rows & ~np.isnan(self.values[outcome])
 
     def series(self, rows: np.ndarray, outcome: str, condition: str):
@@ -95,7 +103,7 @@ class PatientDays:
         """
         key = (condition, included_only)
         if key not in self._periods:  # the same rows for every outcome: found once
-            rows = (self.condition == condition) & (self.period > 0)
+            rows = self.is_condition(condition) & (self.period > 0)
             if included_only:
                 rows &= self.included
             at = np.flatnonzero(rows)
@@ -107,3 +115,16 @@ class PatientDays:
             values = self.values[outcome][at]
             out.append(values[np.isfinite(values)])
         return out
+
+
+def patient_days(aligned, outcomes: list[str]) -> PatientDays:
+    """``PatientDays.from_table(aligned.table, outcomes)``, read once per
+    :class:`~nof1.data.Aligned` (kept in its ``cache``: the analysis and ``nof1 series``'
+    pooling statistics read the same days); an object without a cache is read each time."""
+    cache = getattr(aligned, "cache", None)
+    if not isinstance(cache, dict):
+        return PatientDays.from_table(aligned.table, outcomes)
+    key = ("days", tuple(outcomes), id(aligned.table))
+    if key not in cache:
+        cache[key] = PatientDays.from_table(aligned.table, outcomes)
+    return cache[key]

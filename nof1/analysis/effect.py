@@ -16,7 +16,7 @@ import numpy as np
 
 from nof1.analysis.registry import METHODS
 
-__all__ = ["Effect", "METHOD_KEYS"]
+__all__ = ["Effect", "METHOD_KEYS", "plain_list"]
 
 _CORE = ("estimate", "se", "df", "ci_low", "ci_high", "p_value")
 
@@ -51,6 +51,17 @@ def _plain(value: Any) -> Any:
         value = float(value)
         return value if math.isfinite(value) else None
     return value
+
+
+def plain_list(values) -> list:
+    """:func:`_plain` of every value of an array (a row per series), converted at once."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "fiub":
+        out = values.tolist()
+        if values.dtype.kind == "f":
+            for i in np.flatnonzero(~np.isfinite(values)).tolist():
+                out[i] = None
+        return out
+    return [_plain(v) for v in values]
 
 
 @dataclass(frozen=True)
@@ -131,6 +142,30 @@ class Effect:
         True
         """
         return cls(method=method, reason=reason)
+
+    @classmethod
+    def from_plain(cls, method: str, core: dict, extra: dict, reason: str | None) -> Effect:
+        """An effect from values already plain (``float`` or None in ``core``, :func:`_plain`
+        values in ``extra``): what :meth:`__post_init__` would give, without its checks
+        (a series builds tens of thousands)."""
+        effect = object.__new__(cls)
+        effect.__dict__.update(
+            method=method,
+            estimate=core.get("estimate"),
+            se=core.get("se"),
+            df=core.get("df"),
+            ci_low=core.get("ci_low"),
+            ci_high=core.get("ci_high"),
+            p_value=core.get("p_value"),
+            extra=extra,
+            reason=reason,
+        )
+        return effect
+
+    def with_reason(self, reason: str | None) -> Effect:
+        """The same effect with another ``reason`` (``dataclasses.replace`` without
+        converting the values again)."""
+        return Effect.from_plain(self.method, self.__dict__, dict(self.extra), reason)
 
     def to_dict(self) -> dict[str, Any]:
         """The method's ``results.json`` entry: its documented keys plus ``reason``.

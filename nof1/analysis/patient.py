@@ -19,10 +19,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from nof1 import __version__
 from nof1.analysis import registry
 from nof1.analysis.conclusions import improved, responder_status, with_holm
-from nof1.analysis.days import PatientDays
+from nof1.analysis.days import PatientDays, patient_days
 from nof1.analysis.effect import Effect
 from nof1.analysis.patient_trials import (
     Patient,
@@ -34,9 +36,9 @@ from nof1.analysis.side import blinding_entry, side_analyses, with_side_analyses
 from nof1.analysis.summaries import (
     VsBaseline,
     data_quality,
-    describe,
+    described,
     end_points,
-    percent_change,
+    percent_changes,
 )
 from nof1.analysis.verdict import verdict
 from nof1.design.comparison import Comparison, arms
@@ -240,31 +242,28 @@ def analyze_patients(
     if not aligned:
         return []
     names = [o.name for o in p.outcomes]
-    patients = [
-        Patient(PatientDays.from_table(a.table, names), *_arms(a), bool(a.blinded)) for a in aligned
-    ]
+    patients = [Patient(patient_days(a, names), *_arms(a), bool(a.blinded)) for a in aligned]
     compared = compared_trials(patients, p, seed)
     if not density:
         compared = replace(compared, density=False)
     estimates = [m.run(compared) for m in registry.METHODS.values()]
     baseline = registry.method(vs_baseline_method(p)).run(vs_baseline_trials(patients, p))
     k = len(p.outcomes)
-    main = next(e for e in estimates if e.method == p.analysis.primary_method)
+    rows = {e.method: e.effects() for e in estimates}  # each field converted once
+    against = baseline.effects()
+    main = rows[p.analysis.primary_method]
     j = next(j for j, o in enumerate(p.outcomes) if o.primary)
     itt = [
-        _in_words(main.effect(i * k + j), {"active": _name(q.treated), "placebo": _name(q.control)})
+        _in_words(main[i * k + j], {"active": _name(q.treated), "placebo": _name(q.control)})
         for i, q in enumerate(patients)
     ]
     extras = side_analyses(aligned, patients, p, itt, seed)
     out = []
     for i, (a, patient) in enumerate(zip(aligned, patients, strict=True)):
-        effects = [{e.method: e.effect(i * k + j) for e in estimates} for j in range(k)]
+        effects = [{key: r[i * k + j] for key, r in rows.items()} for j in range(k)]
+        conditions = sorted([patient.treated, patient.control])
         vs_baseline = [
-            {
-                c: baseline.effect(2 * (i * k + j) + h)
-                for h, c in enumerate(sorted([patient.treated, patient.control]))
-            }
-            for j in range(k)
+            {c: against[2 * (i * k + j) + h] for h, c in enumerate(conditions)} for j in range(k)
         ]
         result = _assemble(a, patient.days, effects, vs_baseline, protocol_file, seed, command)
         out.append(with_side_analyses(result, p, extras[i]))
@@ -337,28 +336,28 @@ def _outcome_result(
     against_baseline: dict[str, Effect],
 ) -> OutcomeResult:
     name, alpha = outcome.name, p.analysis.alpha
-    compared = days.compared(name, treated, control)
-    y = days.values[name][compared]
+    values = days.values[name]
+    counted = days.included & ~np.isnan(values)  # compared days of either condition
     names = {"active": _name(treated), "placebo": _name(control)}
     effects = {key: _in_words(effect, names) for key, effect in effects.items()}
     conditions = sorted([treated, control])
-    descriptive = {"baseline": describe(days.values[name][days.condition == "baseline"]).to_dict()}
-    condition = days.condition[compared]
+    descriptive = {"baseline": described(values[days.is_condition("baseline")])}
     for c in conditions:
-        descriptive[c] = describe(y[condition == c]).to_dict()
+        descriptive[c] = described(values[counted & days.is_condition(c)])
     vs_baseline = {}
     for c in conditions:
         # Against baseline the method's "active" days are c's, its "placebo" days baseline's.
         effect = _in_words(against_baseline[c], {"active": _name(c), "placebo": "baseline"})
         vs_baseline[c] = VsBaseline.from_effect(effect, improved(effect, outcome, alpha)).to_dict()
+    ends = end_points(days, name, conditions, p.analysis.endpoint_days)
     return OutcomeResult(
         outcome=outcome,
         descriptive=descriptive,
-        percent_change=percent_change(days, name, conditions, p.analysis.endpoint_days),
+        percent_change=percent_changes(ends),
         effects=effects,
         p_holm=None,
         vs_baseline=vs_baseline,
-        end_point=end_points(days, name, conditions, p.analysis.endpoint_days).to_dict(),
+        end_point=ends.to_dict(),
     )
 
 
@@ -379,7 +378,4 @@ def _in_words(effect: Effect, names: dict[str, str]) -> Effect:
     """
     if effect.reason is None:
         return effect
-    from dataclasses import replace
-
-    reason = _METHOD_WORDS.sub(lambda m: names[m.group(1)], effect.reason)
-    return replace(effect, reason=reason)
+    return effect.with_reason(_METHOD_WORDS.sub(lambda m: names[m.group(1)], effect.reason))

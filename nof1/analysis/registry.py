@@ -148,6 +148,35 @@ class Estimates:
         extra = {k: v[row] for k, v in self.values.items() if k not in _T_FIELDS}
         return Effect(self.method, **core, extra=extra)
 
+    def effects(self) -> list:
+        """Every row as an :class:`~nof1.analysis.effect.Effect`: :meth:`effect` of each row,
+        each field converted once for all rows (a series has a row per patient and outcome)."""
+        from nof1.analysis.effect import Effect, plain_list
+
+        m = len(self.reason)
+        reasons = list(self.reason)
+        core = {
+            k: [None if v is None else float(v) for v in plain_list(self.values[k])]
+            for k in _T_FIELDS
+            if k in self.values
+        }
+        extra = {k: plain_list(v) for k, v in self.values.items() if k not in _T_FIELDS}
+        out = []
+        for row in range(m):
+            reason = reasons[row]
+            if reason is not None:
+                out.append(Effect.from_plain(self.method, {}, {}, reason))
+            else:
+                out.append(
+                    Effect.from_plain(
+                        self.method,
+                        {k: v[row] for k, v in core.items()},
+                        {k: v[row] for k, v in extra.items()},
+                        None,
+                    )
+                )
+        return out
+
 
 @dataclass(frozen=True)
 class Method:

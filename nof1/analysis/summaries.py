@@ -10,6 +10,8 @@ included in comparisons.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -32,8 +34,10 @@ __all__ = [
     "VsBaseline",
     "data_quality",
     "describe",
+    "described",
     "end_points",
     "percent_change",
+    "percent_changes",
 ]
 
 #: A compared condition: active/placebo, or the groups B/A of a blinded analysis.
@@ -181,19 +185,65 @@ def describe(values) -> Descriptive:
     >>> describe([1.0, 2.0, 3.0, 4.0, float("nan")]).to_dict()
     {'n': 4, 'mean': 2.5, 'sd': 1.2909944487358056, 'median': 2.5, 'q1': 1.75, 'q3': 3.25}
     """
+    return Descriptive(**_described(values))
+
+
+def described(values) -> dict:
+    """``describe(values).to_dict()``: the same numbers as a dict, for results.json.
+
+    Examples
+    --------
+    >>> described([1.0, 2.0, 3.0, 4.0, float("nan")]) == describe([1, 2, 3, 4]).to_dict()
+    True
+    """
+    out = _described(values)
+    return {k: out.get(k) if k == "n" else _finite(out.get(k)) for k in _DESCRIPTIVE}
+
+
+_DESCRIPTIVE = ("n", "mean", "sd", "median", "q1", "q3")
+
+
+def _finite(value):
+    return value if value is None or math.isfinite(value) else None
+
+
+def _described(values) -> dict:
+    """The fields of :func:`describe`: the arithmetic of ``x.mean()``, ``x.std(ddof=1)``
+    and ``np.quantile`` (pairwise sums, then one division) without their overhead."""
     x = np.asarray(values, dtype=float)
     x = np.sort(x[np.isfinite(x)])
-    if len(x) == 0:
-        return Descriptive(0)
-    q1, median, q3 = _quartiles(x).tolist()
-    return Descriptive(
-        n=int(len(x)),
-        mean=float(x.mean()),
-        sd=float(x.std(ddof=1)) if len(x) > 1 else None,
-        median=float(median),
-        q1=float(q1),
-        q3=float(q3),
-    )
+    n = len(x)
+    if n == 0:
+        return {"n": 0}
+    mean = float(np.add.reduce(x)) / n
+    sd = None
+    if n > 1:
+        d = x - np.add.reduce(x, keepdims=True) / n
+        sd = math.sqrt(float(np.add.reduce(d * d)) / (n - 1))
+    q1, median, q3 = _sorted_quartiles(x.tolist())
+    return {"n": n, "mean": mean, "sd": sd, "median": median, "q1": q1, "q3": q3}
+
+
+def _sorted_quartiles(x: list) -> list:
+    """:func:`_quartiles` of a sorted list, the same float operations one value at a time
+    (numpy's per-call overhead was most of a patient's descriptive statistics).
+
+    Examples
+    --------
+    >>> x = np.sort(np.random.default_rng(1).normal(size=11))
+    >>> _sorted_quartiles(x.tolist()) == _quartiles(x).tolist()
+    True
+    """
+    out = []
+    last = len(x) - 1
+    for q in (0.25, 0.5, 0.75):
+        h = last * q
+        below = math.floor(h)
+        t = h - below
+        a, b = x[below], x[min(below + 1, last)]
+        diff = b - a
+        out.append(b - diff * (1 - t) if t >= 0.5 else a + diff * t)
+    return out
 
 
 def _quartiles(x: np.ndarray) -> np.ndarray:
@@ -223,17 +273,18 @@ def end_points(
     End point of a period = mean of its last ``endpoint_days`` observed values; a
     condition's end point = the mean over its periods.
     """
-    baseline = days.values[outcome][days.condition == "baseline"]
+    baseline = days.values[outcome][days.is_condition("baseline")]
     baseline = baseline[np.isfinite(baseline)]
     out: dict[str, float | None] = {}
     for condition in conditions:
+        # Means as ndarray.mean() computes them (a pairwise sum, then one division).
         ends = [
-            v[-endpoint_days:].mean()
+            np.add.reduce(v[-endpoint_days:]) / v[-endpoint_days:].size
             for v in days.period_values(outcome, condition, False)
             if len(v)
         ]
-        out[condition] = float(np.mean(ends)) if ends else None
-    base = float(baseline.mean()) if len(baseline) else None
+        out[condition] = float(np.add.reduce(np.array(ends)) / len(ends)) if ends else None
+    base = float(np.add.reduce(baseline) / baseline.size) if len(baseline) else None
     return EndPoint(days=endpoint_days, baseline=base, conditions=out)
 
 
@@ -248,11 +299,14 @@ def percent_change(
     et al. 2013's primary end point). None when there is no baseline, a zero baseline
     mean, or no observed day in the condition.
     """
-    ends = end_points(days, outcome, conditions, endpoint_days)
+    return percent_changes(end_points(days, outcome, conditions, endpoint_days))
+
+
+def percent_changes(ends: EndPoint) -> PercentChange:
+    """:func:`percent_change` from the :func:`end_points` already found."""
     base = ends.baseline
     out: dict[str, float | None] = {}
-    for condition in conditions:
-        end = ends.conditions[condition]
+    for condition, end in ends.conditions.items():
         if base is None or end is None or base == 0:
             out[condition] = None
         else:
@@ -276,26 +330,27 @@ def data_quality(
     interim = None
     if so_far < days.day.size:
         interim = Interim(so_far, int(days.day.size), _iso(days.date[so_far - 1]))
-    due = np.arange(days.day.size) < so_far
     keys = zip(
         days.phase[:so_far].tolist(),
         days.period[:so_far].tolist(),
         days.condition[:so_far].tolist(),
         strict=True,
     )
+    groups: dict = {}  # (phase, period, condition) -> its days so far, in order of first day
+    for i, key in enumerate(keys):
+        groups.setdefault(key, []).append(i)
+    dates = days.date.tolist()
     periods = []
-    for phase, period, condition in dict.fromkeys(keys):
-        at = np.flatnonzero(
-            (days.phase == phase) & (days.period == period) & (days.condition == condition) & due
-        )
+    for (phase, period, condition), rows in groups.items():
+        at = np.array(rows)
         seen = observed[at]
         periods.append(
             Period(
                 phase=phase,
                 period=int(period) if period > 0 else None,
                 condition=condition,
-                first_date=_iso(days.date[at[0]]),
-                last_date=_iso(days.date[at[-1]]),
+                first_date=_iso(dates[rows[0]]),
+                last_date=_iso(dates[rows[-1]]),
                 days=int(at.size),
                 observed=int(seen.sum()),
                 included=int((seen & days.included[at]).sum()),
@@ -321,6 +376,8 @@ def data_quality(
 
 
 def _iso(value) -> str | None:
+    if type(value) is dt.date:  # the aligned table's dates
+        return value.isoformat()
     import pandas as pd
 
     if pd.isna(value):

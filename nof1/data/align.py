@@ -8,7 +8,7 @@ from its start date) or, without one, from the diary's own ``condition`` column.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -78,6 +78,8 @@ class Aligned:
     warnings : tuple of str
         How a condition column's periods differ from the protocol's timeline (their
         number, odd lengths, a shifted day 1); empty when they follow it.
+    cache : dict
+        What the analyses read once from ``table`` (``nof1.analysis.days.patient_days``).
     """
 
     table: pd.DataFrame
@@ -92,6 +94,7 @@ class Aligned:
     schedule: AllocationFile | None = None
     notes: tuple = ()
     warnings: tuple = ()
+    cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def arms(self) -> tuple[str, str]:

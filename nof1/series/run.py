@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from nof1.analysis.days import PatientDays
+from nof1.analysis.days import patient_days
 from nof1.data import Aligned, align
 from nof1.data.align import nothing_to_compare
 from nof1.data.protocol_link import schedule_sha256 as check_schedule_sha256
@@ -353,7 +353,7 @@ def patient_summary(results: dict, aligned: Aligned, p) -> dict:
     """What pooling needs of a patient: ``summary`` (a part of its results.json,
     :func:`~nof1.series.pooling.compact_results`), ``order`` and ``mixed`` (the mixed
     model's sufficient statistics, :func:`~nof1.series.pooling.patient_statistics`)."""
-    days = PatientDays.from_table(aligned.table, [o.name for o in p.outcomes])
+    days = patient_days(aligned, [o.name for o in p.outcomes])  # as the analysis read it
     return {
         "patient_id": aligned.patient_id,
         "summary": compact_results(results, p),
