@@ -111,36 +111,39 @@ def _lay_out(value, depth: int, levels: int, layout: list, values: list) -> None
     value in it, and those values to ``values``."""
     inner = "\n" + "  " * (depth + 1)
     depth += 1
-    if isinstance(value, dict):
-        layout.append("{")
-        sep = inner
-        for key, item in value.items():
-            name = _KEYS.get(key) if type(key) is str else None
-            if name is None:
-                name = _ONE_LINE(key) + ": "
-                if type(key) is str and len(_KEYS) < 10_000:
-                    _KEYS[key] = name
-            layout.append(sep)
-            layout.append(name)
-            sep = "," + inner
-            if _one_line(item, depth, levels):
-                layout.append(_SLOT)
-                values.append(item)
-            else:
-                _lay_out(item, depth, levels, layout, values)
-        layout.append(inner[:-2] + "}")
+    is_dict = isinstance(value, dict)
+    items = value.values() if is_dict else value
+    if depth >= levels:  # every item on one line (the effects of an outcome...)
+        slots = _SLOT + "," + inner
+        if is_dict:
+            body = slots.join(map(_key, value)) + _SLOT
+        else:
+            body = ("," + inner).join(itertools.repeat(_SLOT, len(value)))
+        layout.append(("{" if is_dict else "[") + inner + body)
+        values.extend(items)
     else:
-        layout.append("[")
+        layout.append("{" if is_dict else "[")
+        names = map(_key, value) if is_dict else itertools.repeat("")
         sep = inner
-        for item in value:
-            layout.append(sep)
+        for name, item in zip(names, items):
+            layout.append(sep + name)
             sep = "," + inner
             if _one_line(item, depth, levels):
                 layout.append(_SLOT)
                 values.append(item)
             else:
                 _lay_out(item, depth, levels, layout, values)
-        layout.append(inner[:-2] + "]")
+    layout.append(inner[:-2] + ("}" if is_dict else "]"))
+
+
+def _key(key) -> str:
+    """``"key": `` (a key and its separator, encoded)."""
+    name = _KEYS.get(key) if type(key) is str else None
+    if name is None:
+        name = _ONE_LINE(key) + ": "
+        if type(key) is str and len(_KEYS) < 10_000:
+            _KEYS[key] = name
+    return name
 
 
 def _one_line_texts(values: list) -> list[str]:
