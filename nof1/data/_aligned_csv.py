@@ -36,8 +36,11 @@ def aligned_csv_text(table: pd.DataFrame) -> str:
     names = [str(c) for c in table.columns]
     arrays = list(_column_arrays(table))
     columns: list = [None] * len(names)
-    floats = [i for i, (name, a) in enumerate(zip(names, arrays, strict=True))
-              if name not in _FLAGS and isinstance(a, np.ndarray) and a.dtype.kind == "f"]  # fmt: skip
+    floats = [
+        i
+        for i, (name, a) in enumerate(zip(names, arrays, strict=True))
+        if name not in _FLAGS and isinstance(a, np.ndarray) and a.dtype.kind == "f"
+    ]
     if floats:  # all at once: most columns of a patient's table are scores
         block = _float_texts(np.column_stack([arrays[i] for i in floats]))
         for i, texts in zip(floats, block, strict=True):
@@ -112,7 +115,7 @@ def _column_texts(name: str, values) -> list[str] | None:
         return _float_texts(values[:, None])[0]
     if dtype.kind in "iu":
         return _int_texts(values, np.zeros(len(values), dtype=bool))
-    if dtype == object:
+    if dtype.kind == "O":
         values = values.tolist()
         if all(v is None or isinstance(v, str) for v in values):
             return ["" if v is None else v for v in values]  # text answers (the guess)

@@ -98,7 +98,8 @@ def results_text(results: dict, levels: int = 4) -> str:
     _lay_out(results, 0, levels, layout, values)
     texts = _one_line_texts(values)
     segments = "".join(layout).split(_SLOT)
-    return "".join(itertools.chain.from_iterable(zip(segments, texts))) + segments[-1] + "\n"
+    pairs = zip(segments, texts, strict=False)  # one segment more than texts: the last
+    return "".join(itertools.chain.from_iterable(pairs)) + segments[-1] + "\n"
 
 
 def _one_line(value, depth: int, levels: int) -> bool:
@@ -125,7 +126,7 @@ def _lay_out(value, depth: int, levels: int, layout: list, values: list) -> None
         layout.append("{" if is_dict else "[")
         names = map(_key, value) if is_dict else itertools.repeat("")
         sep = inner
-        for name, item in zip(names, items):
+        for name, item in zip(names, items, strict=False):
             layout.append(sep + name)
             sep = "," + inner
             if _one_line(item, depth, levels):
