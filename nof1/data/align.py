@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nof1.data._aligned_csv import aligned_csv_text
 from nof1.data._answer_days import check_guess_days, spread_answers
 from nof1.data._conditions import from_conditions
 from nof1.data._tabular import with_row_note
@@ -109,46 +110,7 @@ class Aligned:
         Dates ISO (``YYYY-MM-DD``), booleans ``true``/``false``, missing values empty,
         ``\\n`` line ends; the same table always gives the same text.
         """
-        return _csv_text(self.table)
-
-
-def _csv_text(table: pd.DataFrame) -> str:
-    """``aligned.csv`` text, byte for byte what pandas' ``to_csv`` gives for the table with
-    ISO dates and true/false flags, column by column with the C csv writer (a third of
-    pandas' time: a series writes one per patient); pandas for a column of another kind."""
-    import csv
-    import io
-
-    columns = []
-    for name in table.columns:
-        col = table[name]
-        if name == "date":
-            columns.append([d.isoformat() for d in col])
-        elif name in ("included", "observed"):
-            columns.append(np.where(col.to_numpy(dtype=bool), "true", "false").tolist())
-        elif col.dtype.kind == "f":  # the csv writer: repr, the shortest text that reads back
-            values = col.to_numpy().astype(object)
-            values[np.isnan(col.to_numpy())] = None  # written empty
-            columns.append(values.tolist())
-        elif col.dtype.kind in "iu" or isinstance(col.dtype, pd.StringDtype):
-            columns.append(col.to_numpy(dtype=object, na_value=None).tolist())
-        elif col.dtype == object and all(v is None or isinstance(v, str) for v in col):
-            columns.append(col.tolist())  # text answers (the guess); None is written empty
-        else:
-            return _pandas_csv(table)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([str(c) for c in table.columns])
-    writer.writerows(zip(*columns, strict=True))
-    return buffer.getvalue()
-
-
-def _pandas_csv(table: pd.DataFrame) -> str:
-    out = table.copy()
-    out["date"] = [d.isoformat() for d in out["date"]]
-    for col in ("included", "observed"):
-        out[col] = np.where(out[col], "true", "false")
-    return out.to_csv(index=False, lineterminator="\n")
+        return aligned_csv_text(self.table)
 
 
 def align(

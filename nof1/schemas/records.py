@@ -84,7 +84,12 @@ class Record:
         """Plain Python values (str, int, float, bool, None, list, dict), NaN as None."""
         out: dict = {}
         for name, key, flatten, suffix in _plan(type(self)):
-            value = plain(getattr(self, name))
+            value = getattr(self, name)
+            kind = type(value)
+            if kind is float:  # most fields: no call of plain (one dict per patient's effect)
+                value = value if math.isfinite(value) else None
+            elif not (value is None or kind is str or kind is int or kind is bool):
+                value = plain(value)
             if flatten:
                 out.update({f"{k}{suffix}": v for k, v in (value or {}).items()})
             else:

@@ -32,6 +32,7 @@ __all__ = [
     "MetaAnalysisEntry",
     "OutcomeSeries",
     "PatientEffect",
+    "PatientFiles",
     "SeriesPatient",
     "SeriesResults",
     "Skipped",
@@ -344,7 +345,22 @@ class SeriesResults:
         }
 
 
-def patient_files(results, aligned: Aligned) -> dict[str, str]:
+class PatientFiles(dict):
+    """File name -> text, as :func:`patient_files` gives; ``results`` is the content of
+    its results.json (what the text was made from, equal to ``json.loads`` of it), so that
+    a series does not parse back each file it has just written."""
+
+    __slots__ = ("results",)
+
+    def __init__(self, files: dict, results: dict):
+        super().__init__(files)
+        self.results = results
+
+    def __reduce__(self):  # sent between processes as the plain files
+        return dict, (dict(self),)
+
+
+def patient_files(results, aligned: Aligned) -> PatientFiles:
     """The files of one patient's folder: ``results.json`` and ``aligned.csv``.
 
     What ``nof1 analyze`` writes, the same numbers, but results.json laid out by
@@ -360,12 +376,15 @@ def patient_files(results, aligned: Aligned) -> dict[str, str]:
 
     Returns
     -------
-    dict
-        File name -> text.
+    PatientFiles
+        File name -> text (a dict), with the results.json's content as ``results``.
     """
     from nof1.report.results_file import results_text
 
-    return {"results.json": results_text(results.to_dict()), "aligned.csv": aligned.to_csv()}
+    content = results.to_dict()
+    return PatientFiles(
+        {"results.json": results_text(content), "aligned.csv": aligned.to_csv()}, content
+    )
 
 
 def series_files(results: SeriesResults) -> dict[str, str]:

@@ -340,9 +340,12 @@ def _analyze_chunk(chunk: list[tuple], run: _Run) -> list[dict]:
     )
     for r, (aligned, folder) in zip(results, ready, strict=True):
         files = run.files(r, aligned)
-        entry = patient_summary(json.loads(files["results.json"]), aligned, p)
+        content = getattr(files, "results", None)  # PatientFiles: no need to parse the text
+        if content is None:
+            content = json.loads(files["results.json"])
+        entry = patient_summary(content, aligned, p)
         if run.stage is None:
-            entry["files"] = files
+            entry["files"] = dict(files)  # the texts alone
         else:
             entry["staged"] = stage_files(run.stage, f"patients/{folder}", files)
         out[aligned.patient_id] = entry
