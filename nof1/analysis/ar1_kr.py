@@ -268,10 +268,10 @@ def gls_ar1_kr(trials: Trials, variant: str = VARIANT) -> Estimates:
     -------
     Estimates
         ``estimate`` = gls_ar1's b1 and ``phi`` its REML phi; ``se`` = sqrt of the
-        Kenward-Roger adjusted variance (:func:`kr_variance`), ``df`` = the Satterthwaite (Kenward-Roger) degrees of
-        freedom, t-based ``ci_low``/``ci_high`` and ``p_value`` on those. gls_ar1's reasons
-        where it has no fit, and "the REML information about phi is singular" where the
-        correction is undefined.
+        Kenward-Roger adjusted variance (:func:`kr_variance`), ``df`` = the Satterthwaite
+        (Kenward-Roger) degrees of freedom, t-based ``ci_low``/``ci_high`` and ``p_value``
+        on those. gls_ar1's reasons where it has no fit, and "the REML information about phi
+        is singular" where the correction is undefined.
 
     Examples
     --------

@@ -1,9 +1,9 @@
 """Dense Kenward-Roger for one GLS AR(1) series: the oracle for nof1.analysis.ar1_kr.
 
-Straight from Kenward & Roger (1997) with theta = (sigma², phi) and V = sigma² R(phi),
-R_ij = phi^|d_i - d_j| (or theta = (sigma², atanh phi)): every matrix n x n, the derivatives of R analytic, the REML
-information a numerical Hessian of the dense REML log-likelihood (scipy's optimizer finds
-phi). Only the tests use it.
+Straight from Kenward & Roger (1997) with theta = (sigma², phi) (or (sigma², atanh phi))
+and V = sigma² R(phi), R_ij = phi^|d_i - d_j|: every matrix n x n, the derivatives of R
+analytic, the REML information a numerical Hessian of the dense REML log-likelihood
+(scipy's optimizer finds phi). Only the tests use it.
 """
 
 from __future__ import annotations
