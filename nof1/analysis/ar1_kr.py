@@ -5,7 +5,7 @@ The fit is ``gls_ar1``'s (the same REML phi, sigma² and b1); only the inference
 and sigma² were known. With 3 cycles that test rejects a true null 6.5% of the time at
 phi 0.6 and 7.8% at phi 0.9 (issue 15). Kenward and Roger (1997) correct both halves:
 
-* the covariance of b is inflated for the uncertainty in theta = (sigma², phi),
+* the covariance of b is adjusted for the uncertainty in theta = (sigma², phi),
   ``Phi_A = Phi + 2 Phi [sum_ij W_ij (Q_ij - P_i Phi P_j - R_ij / 4)] Phi``, with
   ``Phi = sigma² (XᵀR⁻¹X)⁻¹``, ``P_i = Xᵀ dV⁻¹/dtheta_i X``,
   ``Q_ij = Xᵀ V⁻¹ dV/dtheta_i V⁻¹ dV/dtheta_j V⁻¹ X``,
@@ -21,7 +21,12 @@ For ``V = sigma² R(phi)`` most terms cancel (sigma² only scales V): with ``G0 
 ``H = Xᵀ R⁻¹ Ṙ R⁻¹ Ṙ R⁻¹ X``::
 
     Lambda = sigma² W_ff M (H - G1 M G1) M                       (first order)
-             - M (sigma² W_ff (2 H - G2) - 2 W_sf G1) M / 4      (the R_ij term)
+             - M (sigma² W_ff (2 H - G2) - 2 W_sf G1) M / 4      (the R_ij term, phi scale)
+
+The ``R_ij`` term depends on how phi is parameterized. ``gls_ar1_kr`` uses theta =
+(sigma², atanh phi), the scale on which the fit searches phi; by the chain rule only
+``d²G0/du² = (1 - phi²)² G2 - 2 phi (1 - phi²) G1`` brings a new term, so
+``lambda2_atanh = lambda2 - sigma² W_ff phi / (1 - phi²) [M G1 M]_11 / 2``.
 
 W is the inverse of the *observed* REML information in (sigma², phi), as nlme's ``apVar``
 (which ``emmeans`` uses for its Satterthwaite df), from derivatives of the REML pieces in
@@ -32,17 +37,24 @@ Markov chain over the observed days), and ``uᵀ R u`` needs one first-order rec
 days (``f_t = u_t + phi^gap f_{t-1}``, see :func:`_h_matrix`), vectorized over rows: O(days)
 per row, no n x n matrix. ``tests/oracles/ar1_kr.py`` computes every piece densely.
 
+What the two halves do: ``Phi + Lambda`` is the variance of b1 inflated for the error in
+theta, and the other ``Lambda`` minus the ``R_ij`` term is ``-tr(W d²Phi/dtheta²) / 2``,
+minus the second-order bias of the plug-in variance ``Phi(theta-hat)``. The full form is
+thus ``Phi-hat + Lambda - bias``; the first-order form drops the ``R_ij`` part of the bias.
+
 Which correction, by simulation (docs/validation.md; ``python -m validation.calibration``):
-three candidates were run on the same 4 000 null trials per cell (phi 0.3, 0.6, 0.9 x 3 and
-6 cycles x 0 and 30% missing days, ldn-nof1-multicycle, sd 12). The model-based se with
-Satterthwaite df alone stays liberal where phi is high and days are missing (0.064 at phi
-0.9, 3 cycles, 30% missing); the full adjustment, with the ``R_ij`` term, depends on how phi
-is parameterized and overshoots at phi 0.6 with missing days (0.062); the first-order
-Kenward-Roger covariance (without ``R_ij``, as SAS ``DDFM=KR(FIRSTORDER)`` and mmrm's
-"Kenward-Roger-Linear"; invariant to the parameterization of phi) with the Satterthwaite df
-was within 2 Monte Carlo SE of 0.05 in every cell of that run, so it is the one chosen
-(:data:`VARIANT`). It costs O(days) per row; a parametric bootstrap would cost hundreds of
-refits, and a bias correction of phi was not needed to reach these numbers.
+on the null trials of every cell (phi 0.3, 0.6, 0.9 x 3 and 6 cycles x 0 and 30% missing
+days, ldn-nof1-multicycle, sd 12; 32 000 trials per cell with seed 99, and two more seeds),
+the first-order form rejects 0.045 to 0.047 at phi 0.6 (conservative: the plug-in variance
+overstates the variance of b1 there by about 2%, which the first-order form does not
+remove) and 0.052 to 0.053 at phi 0.9 with 6 cycles; with the second-order term on the
+atanh(phi) scale every cell is within 0.0480 to 0.0526 (on the phi scale up to 0.053, and
+0.057 in a smaller run). The expected instead of the observed information changes no rate
+by more than 0.0002; a bias correction of phi (even by the simulated mean bias) makes every
+cell more conservative (0.041 at phi 0.9), because the bias of the plug-in variance is
+already in the correction; and the df variants tried move the rates by 0.001 to 0.003.
+So :data:`VARIANT` is "full_atanh". It costs O(days) per row, from pieces the first-order
+form already computes; a parametric bootstrap would cost hundreds of refits.
 
 References
 ----------
@@ -63,10 +75,12 @@ from nof1.analysis.registry import Estimates, Trials
 
 __all__ = ["VARIANT", "KrPieces", "gls_ar1_kr", "kr_pieces", "kr_variance"]
 
-#: The inference ``gls_ar1_kr`` reports: "first_order" (Kenward-Roger covariance without the
-#: second-derivative term, Satterthwaite df), "full" (with it) or "satterthwaite" (the
-#: model-based se with Satterthwaite df).
-VARIANT = "first_order"
+#: The inference ``gls_ar1_kr`` reports: "full_atanh" (the Kenward-Roger covariance with its
+#: second-derivative term, theta = (sigma², atanh phi), Satterthwaite df), "full_phi" (the
+#: same with theta = (sigma², phi)), "first_order" (without the second-derivative term, which
+#: does not depend on how phi is parameterized) or "satterthwaite" (the model-based se with
+#: Satterthwaite df). docs/validation.md has the simulation that chose it.
+VARIANT = "full_atanh"
 _STEP = 1e-2  # finite-difference step on atanh(phi): 5-point stencils, error ~ h^4
 _STENCIL = np.arange(-2, 3)
 _FIELDS = ("estimate", "se", "df", "ci_low", "ci_high", "p_value", "phi")
@@ -79,7 +93,8 @@ class KrPieces(NamedTuple):
     v: np.ndarray  # model-based variance of b1, sigma² [(XᵀR⁻¹X)⁻¹]_11
     df: np.ndarray  # Satterthwaite (= Kenward-Roger) degrees of freedom
     lambda1: np.ndarray  # first-order Kenward-Roger term [Lambda]_11
-    lambda2: np.ndarray  # second-derivative term of [Lambda]_11
+    lambda2: np.ndarray  # second-derivative term of [Lambda]_11, theta = (sigma², phi)
+    lambda2_atanh: np.ndarray  # the same with theta = (sigma², atanh phi)
     w: np.ndarray  # (r, 3): W_ss, W_sf, W_ff, the inverse observed information
 
 
@@ -161,7 +176,7 @@ def kr_pieces(trials: Trials) -> KrPieces:
     rows = np.flatnonzero(batch.ok & np.isfinite(fit.phi))
     if not rows.size:  # no row has a fit (e.g. a blinded interim diary with one group only)
         empty = np.empty(0)
-        return KrPieces(rows, empty, empty, empty, empty, np.empty((0, 3)))
+        return KrPieces(rows, empty, empty, empty, empty, empty, np.empty((0, 3)))
     phi, sigma2 = fit.phi[rows], fit.sigma2[rows]
     N = batch.df[rows].astype(float)
     phis = np.tanh(np.arctanh(phi)[:, None] + _STEP * _STENCIL)
@@ -197,7 +212,12 @@ def kr_pieces(trials: Trials) -> KrPieces:
     A2 = M @ ((sigma2 * w_ff)[:, None, None] * (2 * H - G2m) - 2 * w_sf[:, None, None] * G1m) @ M
     lambda1 = sigma2 * w_ff * A1[:, 1, 1]
     lambda2 = -0.25 * A2[:, 1, 1]
-    return KrPieces(rows, v, df, lambda1, lambda2, np.stack([w_ss, w_sf, w_ff], axis=1))
+    # With u = atanh(phi): dR/du = (1 - phi²) dR/dphi, so H and G1 scale by (1 - phi²)² and
+    # (1 - phi²), W_uu = W_ff / (1 - phi²)², W_su = W_sf / (1 - phi²), and
+    # d²G0/du² = (1 - phi²)² G2 - 2 phi (1 - phi²) G1: only the last term is new.
+    lambda2_atanh = lambda2 - 0.5 * sigma2 * w_ff * phi / (1 - phi * phi) * (M @ G1m @ M)[:, 1, 1]
+    w = np.stack([w_ss, w_sf, w_ff], axis=1)
+    return KrPieces(rows, v, df, lambda1, lambda2, lambda2_atanh, w)
 
 
 def _mat(a, b, d):
@@ -217,13 +237,20 @@ def _compared(trials: Trials, rows: np.ndarray):
 
 
 def kr_variance(pieces: KrPieces, variant: str = VARIANT) -> np.ndarray:
-    """The variance of b1 that ``variant`` tests with."""
+    """The variance of b1 that ``variant`` tests with (see :data:`VARIANT`).
+
+    Where the full form is not positive (only where REML put phi at the edge of its range,
+    ``tanh(6)``: 7 of 384 000 simulated trials), the first-order form is used.
+    """
     if variant == "satterthwaite":
         return pieces.v
+    first = pieces.v + 2 * pieces.lambda1
     if variant == "first_order":
-        return pieces.v + 2 * pieces.lambda1
-    if variant == "full":
-        return pieces.v + 2 * (pieces.lambda1 + pieces.lambda2)
+        return first
+    if variant in ("full_phi", "full_atanh"):
+        second = pieces.lambda2 if variant == "full_phi" else pieces.lambda2_atanh
+        full = first + 2 * second
+        return np.where(full > 0, full, first)
     raise ValueError(f"unknown variant {variant!r}")
 
 
@@ -241,10 +268,10 @@ def gls_ar1_kr(trials: Trials, variant: str = VARIANT) -> Estimates:
     -------
     Estimates
         ``estimate`` = gls_ar1's b1 and ``phi`` its REML phi; ``se`` = sqrt of the
-        Kenward-Roger adjusted variance, ``df`` = the Satterthwaite (Kenward-Roger) degrees of
-        freedom, t-based ``ci_low``/``ci_high`` and ``p_value`` on those. gls_ar1's reasons
-        where it has no fit, and "the REML information about phi is singular" where the
-        correction is undefined.
+        Kenward-Roger adjusted variance (:func:`kr_variance`), ``df`` = the Satterthwaite
+        (Kenward-Roger) degrees of freedom, t-based ``ci_low``/``ci_high`` and ``p_value``
+        on those. gls_ar1's reasons where it has no fit, and "the REML information about phi
+        is singular" where the correction is undefined.
 
     Examples
     --------

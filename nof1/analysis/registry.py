@@ -262,9 +262,10 @@ METHODS: dict[str, Method] = {
                 "generalized least squares of the daily value on treatment with first-order "
                 "autoregressive errors over calendar days (gaps allowed), fitted by restricted "
                 "maximum likelihood, with Kenward-Roger small-sample inference: the standard "
-                "error inflated for the uncertainty in the estimated autocorrelation and "
-                "variance (first-order Kenward-Roger covariance, observed REML information) "
-                "and a t-test with Satterthwaite degrees of freedom"
+                "error adjusted for the uncertainty in the estimated autocorrelation and "
+                "variance (Kenward-Roger covariance with its second-order term, the "
+                "autocorrelation on the atanh scale, observed REML information) and a t-test "
+                "with Satterthwaite degrees of freedom"
             ),
             fields=(*_T_FIELDS, "phi"),
             kernel="nof1.analysis.ar1_kr:gls_ar1_kr",

@@ -92,7 +92,7 @@ def analyze(
     >>> pain[["method", "estimate", "ci_low", "ci_high", "p_value"]].round(3)
                method  estimate  ci_low  ci_high  p_value
     0         gls_ar1    -8.883 -13.844   -3.921    0.001
-    1      gls_ar1_kr    -8.883 -14.016   -3.749    0.001
+    1      gls_ar1_kr    -8.883 -13.949   -3.816    0.001
     2   gls_ar1_trend    -9.012 -14.268   -3.755    0.001
     3         welch_t    -8.548 -12.435   -4.661    0.000
     4  paired_periods    -8.540 -25.771    8.690    0.167

@@ -96,11 +96,11 @@ def series(
     ...                 allocations=f"{folder}/series-unblinding-key.json")
     >>> s.meta_analysis[["outcome", "k", "estimate", "ci_low", "ci_high"]].round(2)
                  outcome   k  estimate  ci_low  ci_high
-    0               pain  31     -8.42  -11.00    -5.85
+    0               pain  31     -8.42  -11.00    -5.84
     1            fatigue  31     -5.83   -7.56    -4.11
-    2      sleep_quality  31      4.16    2.21     6.12
+    2      sleep_quality  31      4.19    2.24     6.14
     3               mood  31      4.96    3.42     6.50
-    4  life_satisfaction  31      3.63    1.67     5.59
+    4  life_satisfaction  31      3.63    1.68     5.59
     >>> print(len(s.patients), round(s.patients["P01"].effects.at[0, "estimate"], 2))
     31 4.79
     """

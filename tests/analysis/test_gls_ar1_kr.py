@@ -86,16 +86,34 @@ def test_every_kenward_roger_piece_matches_the_dense_oracle(seed):
         assert_allclose(pieces.lambda1[i], o["lambda1"], rtol=1e-4)
         assert_allclose(pieces.lambda2[i], o["lambda2"], rtol=1e-4, atol=1e-6 * o["v"])
         assert_allclose(pieces.w[i], o["W"].ravel()[[0, 1, 3]], rtol=1e-4)
+        u = kenward_roger(trials.y[i][obs], X, trials.day[obs].astype(float), scale="atanh")
+        assert_allclose(u["lambda1"], o["lambda1"], rtol=1e-4)  # invariant
+        assert_allclose(u["df"], o["df"], rtol=1e-4)
+        assert_allclose(pieces.lambda2_atanh[i], u["lambda2"], rtol=1e-4, atol=1e-6 * o["v"])
 
 
-def test_kernel_keeps_the_gls_ar1_fit_and_inflates_its_se():
+def test_kernel_keeps_the_gls_ar1_fit_and_tests_on_the_full_kenward_roger_variance():
     trials = simulated(4, m=6)
     kr, gls = gls_ar1_kr(trials).values, gls_ar1(trials).values
     assert_allclose(kr["estimate"], gls["estimate"], rtol=1e-12)
     assert_allclose(kr["phi"], gls["phi"], rtol=1e-12)
-    assert np.all(kr["se"] >= gls["se"])  # the first-order term is positive semi-definite
     assert np.all(kr["df"] < gls["df"])
-    assert_allclose(kr["se"] ** 2, kr_variance(kr_pieces(trials)), rtol=1e-12)
+    pieces = kr_pieces(trials)
+    assert_allclose(kr["se"] ** 2, kr_variance(pieces, "full_atanh"), rtol=1e-12)
+    assert_allclose(kr["se"] ** 2, pieces.v + 2 * (pieces.lambda1 + pieces.lambda2_atanh))
+    first = gls_ar1_kr(trials, "first_order").values["se"]
+    assert np.all(first >= gls["se"])  # the first-order term is positive semi-definite
+    # The second-order term removes the bias of the plug-in variance: a few percent.
+    assert np.all(np.abs(kr["se"] / first - 1) < 0.1)
+
+
+def test_the_full_form_falls_back_to_first_order_where_it_is_not_positive():
+    pieces = kr_pieces(simulated(4, m=2))
+    bad = pieces._replace(lambda2_atanh=np.array([-10 * pieces.v[0], 0.0]))
+    assert_allclose(kr_variance(bad)[0], kr_variance(bad, "first_order")[0])
+    assert_allclose(kr_variance(bad)[1], kr_variance(bad, "first_order")[1])
+    with pytest.raises(ValueError, match="unknown variant"):
+        kr_variance(pieces, "second_order")
 
 
 def test_rows_gls_ar1_cannot_fit_keep_its_reason_and_others_are_unchanged():

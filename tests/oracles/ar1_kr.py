@@ -1,9 +1,9 @@
 """Dense Kenward-Roger for one GLS AR(1) series: the oracle for nof1.analysis.ar1_kr.
 
-Straight from Kenward & Roger (1997) with theta = (sigma², phi) and V = sigma² R(phi),
-R_ij = phi^|d_i - d_j|: every matrix n x n, the derivatives of R analytic, the REML
-information a numerical Hessian of the dense REML log-likelihood (scipy's optimizer finds
-phi). Only the tests use it.
+Straight from Kenward & Roger (1997) with theta = (sigma², phi) (or (sigma², atanh phi))
+and V = sigma² R(phi), R_ij = phi^|d_i - d_j|: every matrix n x n, the derivatives of R
+analytic, the REML information a numerical Hessian of the dense REML log-likelihood
+(scipy's optimizer finds phi). Only the tests use it.
 """
 
 from __future__ import annotations
@@ -62,14 +62,19 @@ def fit(y, X, day):
     return (e @ Ri @ e) / (n - p), phi, b
 
 
-def kenward_roger(y, X, day, contrast=1, h=1e-4):
-    """Everything of KR for coefficient ``contrast``: a dict of v, df, lambda1, lambda2, W."""
+def kenward_roger(y, X, day, contrast=1, h=1e-4, scale="phi"):
+    """Everything of KR for coefficient ``contrast``: a dict of v, df, lambda1, lambda2, W.
+
+    ``scale``: theta = (sigma², phi) ("phi") or (sigma², atanh phi) ("atanh"); W and lambda2
+    are in that parameterization (v, df and lambda1 do not depend on it).
+    """
     n, p = X.shape
     sigma2, phi, b = fit(y, X, day)
-    theta = np.array([sigma2, phi])
+    atanh = scale == "atanh"
+    theta = np.array([sigma2, np.arctanh(phi) if atanh else phi])
 
     def ll(t):
-        return reml_loglik(y, X, day, t[0], t[1])
+        return reml_loglik(y, X, day, t[0], np.tanh(t[1]) if atanh else t[1])
 
     # Numerical Hessian (central differences, steps relative to each parameter).
     steps = np.array([h * sigma2, h])
@@ -85,6 +90,9 @@ def kenward_roger(y, X, day, contrast=1, h=1e-4):
             ) / (4 * steps[i] * steps[j])
     W = np.linalg.inv(-Hs)
     R, dR, d2R = _r(day, phi)
+    if atanh:  # chain rule: dphi/du = 1 - phi², d²phi/du² = -2 phi (1 - phi²)
+        jac = 1 - phi * phi
+        dR, d2R = jac * dR, jac * jac * d2R - 2 * phi * jac * dR
     V = sigma2 * R
     Vi = np.linalg.inv(V)
     dV = [R, sigma2 * dR]
