@@ -53,6 +53,8 @@ __all__ = [
     "parse_number",
     "paused_gc",
     "read_file_bytes",
+    "csv_delimiter",
+    "read_csv_text",
     "read_raw",
     "twice_message",
 ]
@@ -195,6 +197,21 @@ def read_raw(
     return _table(source, digest, cells, expected, True, delimiter, duplicates)
 
 
+def read_csv_text(
+    source: str, digest: str, text: str, expected: str, numbers: list[int], delimiter: str
+) -> RawTable:
+    """Part of a CSV file as :func:`read_raw` reads the whole (``duplicates="keep"``): its
+    header line then some of its rows, ``text`` ending in a line end; ``numbers`` are the
+    rows' numbers in the whole file (header first), ``digest`` the whole file's SHA-256.
+
+    For a large diary table read patient by patient (``nof1.series.stream``)."""
+    cells = _csv_records(text, source, delimiter)
+    if len(cells) != len(numbers):
+        raise DiaryError(source, ["is not a readable CSV file (rows changed while read)"])
+    cells = [(n, row) for n, (_, row) in zip(numbers, cells, strict=True)]
+    return _table(source, digest, cells, expected, True, delimiter, "keep")
+
+
 def _wanted(names: frozenset):
     """Whether a sheet's first rows hold a header with one of ``names``."""
 
@@ -216,6 +233,11 @@ def _decode(data: bytes, source: str) -> str:
         return data.decode("cp1252")
     except UnicodeDecodeError:
         raise DiaryError(source, ["is not a UTF-8 (or Windows-1252) text file"]) from None
+
+
+def csv_delimiter(text: str) -> str:
+    """The field separator :func:`read_raw` finds in a CSV file's text (its first 64 kB)."""
+    return _delimiter(text)
 
 
 def _delimiter(text: str) -> str:
@@ -253,6 +275,13 @@ def _delimiter(text: str) -> str:
 
 def _csv_rows(text: str, source: str) -> tuple[str, list[tuple[int, list]]]:
     delimiter = _delimiter(text)
+    out = _csv_records(text, source, delimiter)
+    if out and not text.endswith(("\n", "\r")):
+        out[-1] = (_Unterminated(out[-1][0]), out[-1][1])
+    return delimiter, out
+
+
+def _csv_records(text: str, source: str, delimiter: str) -> list[tuple[int, list]]:
     out = []
     try:
         # newline=None: rows may end in \n, \r\n or a lone \r (old Mac files).
@@ -274,9 +303,7 @@ def _csv_rows(text: str, source: str) -> tuple[str, list[tuple[int, list]]]:
             out.append((number, list(map(str.strip, record))))
     except csv.Error as exc:
         raise DiaryError(source, [f"is not a readable CSV file ({exc})"]) from None
-    if out and not text.endswith(("\n", "\r")):
-        out[-1] = (_Unterminated(out[-1][0]), out[-1][1])
-    return delimiter, out
+    return out
 
 
 class _Unterminated(int):

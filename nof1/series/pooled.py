@@ -152,9 +152,19 @@ def paired_comparison(x, y, alpha: float = 0.05) -> PairedComparison:
         ci_high=means["estimate"] + half,
         p_value=float(test["p_val"]),
         cohen_dz=float(d.mean() / d.std(ddof=1)),
-        bf10=float(pingouin.bayesfactor_ttest(t, n, paired=True, r=_JZS_SCALE)),
+        bf10=_bf10(t, n),
         **wilcoxon,
     )
+
+
+def _bf10(t: float, n: int) -> float | None:
+    """The JZS Bayes factor, or None beyond a float's range (pingouin then divides by 0)."""
+    import pingouin
+
+    try:
+        return float(pingouin.bayesfactor_ttest(t, n, paired=True, r=_JZS_SCALE))
+    except (ZeroDivisionError, OverflowError):
+        return None
 
 
 @dataclass(frozen=True)
