@@ -35,6 +35,7 @@ from nof1.series.pooling import (
     skipped_entry,
 )
 from nof1.series.results import SeriesResults, patient_files
+from nof1.series.stream import Rows, missing_condition, read_rows
 
 __all__ = ["analyze_series", "patient_summary"]
 
@@ -136,6 +137,8 @@ def analyze_series(
         series.allocations.values(), protocol_file, allow_protocol_change
     )
     todo, bad = _to_align(series)
+    if bad and not skip_bad and isinstance(next(iter(series.diaries.values()), None), Rows):
+        _skipped(series, bad, [], skip_bad)  # every problem is known: before any analysis
     folder = folders(list(series.diaries))  # known before any worker writes a file
     kept = dict(resume or {})
     if progress and len(todo) < len(series.diaries):
@@ -260,7 +263,11 @@ def _to_align(series: SeriesInput) -> tuple[list[tuple], list[dict]]:
                 ],
             )
     todo = []
+    unfit = {u["patient_id"] for u in series.unfit}
+    bad += series.unfit
     for pid, diary in series.diaries.items():
+        if pid in unfit:
+            continue
         if series.allocations and pid not in series.allocations:
             sources = ", ".join(series.allocation_sources)
             bad.append({"patient_id": pid, "reason": f"is not in the allocations ({sources})"})
@@ -282,18 +289,6 @@ def _skipped(series: SeriesInput, bad: list[dict], ready: list[str], skip_bad: b
     return bad + [
         {"patient_id": pid, "reason": "is in the allocations but has no diary"} for pid in absent
     ]
-
-
-def _missing_condition(aligned: Aligned) -> str | None:
-    """Why a patient has nothing to compare, or None."""
-    t = aligned.table
-    counted = (t["included"] & t["observed"]).to_numpy()
-    condition = t["condition"].to_numpy(dtype=object)
-    for arm in reversed(aligned.arms):  # control first: "no placebo days" is the usual one
-        if not (counted & (condition == arm)).any():
-            name = f"group {arm}" if aligned.blinded else arm
-            return f"has no {name} days to compare (no observed day of an included {name} period)"
-    return None
 
 
 def _workers(asked: int | None, n: int) -> int:
@@ -318,14 +313,15 @@ def _analyze_chunk(chunk: list[tuple], run: _Run) -> list[dict]:
 
     p = run.protocol_file.protocol
     ready, out = [], {}
+    read = _read_rows(chunk, p)
     for pid, diary, allocation, folder in chunk:
         try:
-            aligned = align(diary, p, allocation)
+            aligned = align(read.get(pid, diary), p, allocation)
         except DiaryError as exc:
             problems = _Problems(tuple(exc.sourced_problems()))
             out[pid] = {"patient_id": pid, "reason": one_line_reason(exc), "error": problems}
             continue
-        missing = nothing_to_compare(aligned) or _missing_condition(aligned)
+        missing = nothing_to_compare(aligned) or missing_condition(aligned)
         if missing:
             out[pid] = {"patient_id": pid, "reason": missing}
         else:
@@ -347,6 +343,18 @@ def _analyze_chunk(chunk: list[tuple], run: _Run) -> list[dict]:
             entry["staged"] = stage_files(run.stage, f"patients/{folder}", files)
         out[aligned.patient_id] = entry
     return [out[pid] for pid, *_ in chunk]
+
+
+def _read_rows(chunk: list[tuple], p) -> dict:
+    """The diaries of a chunk's patients of a table read lean (:class:`Rows`), by id."""
+    rows = [(diary, allocation) for _, diary, allocation, _ in chunk if isinstance(diary, Rows)]
+    if not rows:
+        return {}
+    allocations = {d.patient_id: a for d, a in rows if a is not None}
+    table = read_rows([d for d, _ in rows], p, allocations)
+    if len(table.diaries) < len(rows):
+        raise DiaryError(rows[0][0].source, ["changed while the series was analysed"])
+    return table.diaries
 
 
 def patient_summary(results: dict, aligned: Aligned, p) -> dict:

@@ -182,7 +182,7 @@ def read_rows(patients: list[Rows], protocol, allocations: dict | None):
     return read_patients(raw, protocol, allocations)
 
 
-def check_chunk(patients: list[Rows], protocol_file, allocations: dict) -> dict:
+def check_chunk(patients: list[Rows], p, allocations: dict) -> dict:
     """A chunk of patients read, validated and aligned (in a worker), before any analysis.
 
     Returns ``table`` (the file's own problems, when the rows could not be read as a
@@ -193,7 +193,6 @@ def check_chunk(patients: list[Rows], protocol_file, allocations: dict) -> dict:
     from nof1.data.align import nothing_to_compare
     from nof1.series.load import one_line_reason
 
-    p = protocol_file.protocol
     try:
         table = read_rows(patients, p, allocations)
     except DiaryError as exc:
