@@ -183,14 +183,21 @@ def series(
                     recorded_path(a, out_dir) for a in data.allocation_sources
                 ),
             )
-            kept = {}
+            kept, adopted = {}, {}
             if resume:
-                from nof1.series.resume import kept_patients
+                from nof1.series.resume import adopt, kept_patients
 
                 kept = kept_patients(Path(out_dir), data, pf, run, patient_reports)
+                adopted = adopt(kept, run["stage"], Path(out_dir))  # an interrupted run's
                 run["resume"] = {pid: k.summary for pid, k in kept.items()}
-            with _bar("Analysing patients", len(data.diaries)) as bar:
-                results = analyze_series(shared, pf, progress=bar, client=client, **run)
+            try:
+                with _bar("Analysing patients", len(data.diaries)) as bar:
+                    results = analyze_series(shared, pf, progress=bar, client=client, **run)
+            except KeyboardInterrupt:
+                from nof1.series.resume import keep_staged
+
+                keep_staged(run["stage"])  # for --resume
+                raise
     except (SeriesError, DiaryError) as exc:
         if problems_file:
             exc.with_traceback(None)  # frees the frames that hold the whole table read
@@ -213,8 +220,18 @@ def series(
         "--protocol": pf.path,
         "--map": map_file,
     }
-    kept_files = {rel: v for k in kept.values() for rel, v in k.files.items()}
-    written = out.write(files, inputs, staged=results.staged, kept=kept_files)
+    kept_files = {  # unless analysed again with their chunk
+        rel: v
+        for k in kept.values()
+        if k.staged is None
+        for rel, v in k.files.items()
+        if rel not in results.staged
+    }
+    written = out.write(files, inputs, staged=adopted | results.staged, kept=kept_files)
+    if resume:
+        from nof1.series.resume import clean_left_over
+
+        clean_left_over(Path(out_dir), run["stage"])
     if problems_file:
         out.write_file(problems_file, problems_csv(list(results.problems)), inputs)
     _summary(results)

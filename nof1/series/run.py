@@ -17,7 +17,6 @@ from nof1.data.align import nothing_to_compare
 from nof1.data.protocol_link import schedule_sha256 as check_schedule_sha256
 from nof1.design.visibility import visible_differences
 from nof1.errors import DiaryError
-from nof1.outputs.staging import stage_files
 from nof1.parallel import cpus, map_chunks
 from nof1.protocol.load import ProtocolFile
 from nof1.series.load import SeriesError, SeriesInput, one_line_reason
@@ -35,6 +34,7 @@ from nof1.series.pooling import (
     skipped_entry,
 )
 from nof1.series.results import SeriesResults, patient_files
+from nof1.series.resume import stage_patient
 from nof1.series.stream import Rows, missing_condition, read_rows
 
 __all__ = ["analyze_series", "patient_summary"]
@@ -101,7 +101,9 @@ def analyze_series(
         every worker sees.
     resume : dict, optional
         Patient id -> :func:`patient_summary` of patients not to analyse again (their
-        files are complete in the output folder: :func:`nof1.series.resume.kept_patients`).
+        files are complete in the output folder: :func:`nof1.series.resume.kept_patients`),
+        when every patient of their chunk is so: a chunk with others is analysed whole
+        (the same bytes as a run from scratch; ``staged`` then has their files).
 
     Returns
     -------
@@ -147,13 +149,13 @@ def analyze_series(
     tasks = []
     for i in range(0, len(todo), _CHUNK):
         chunk = [(pid, diary, alloc, folder[pid]) for pid, diary, alloc in todo[i : i + _CHUNK]]
-        left = [c for c in chunk if c[0] not in kept]
-        if left:
-            tasks.append((left, run))
-        elif progress:
-            progress(len(chunk))
-    if progress and kept:
-        progress(sum(1 for pid, _, _ in todo if pid in kept))
+        if all(c[0] in kept for c in chunk):
+            if progress:
+                progress(len(chunk))
+        else:  # analysed whole, as in a run from scratch: the batched fits give the same bytes
+            tasks.append((chunk, run))
+            for c in chunk:
+                kept.pop(c[0], None)
     lap = _lap(timings, "align", start)
 
     def done(_, out) -> None:
@@ -166,11 +168,11 @@ def analyze_series(
         meanwhile=_import_pooling,
     )  # fmt: skip
     lap = _lap(timings, "patients", lap)
-    found = {
+    found = kept | {
         o["patient_id"]: {**o, "summary": shared_strings(o["summary"])} if "summary" in o else o
         for chunk in outputs
         for o in chunk
-    } | kept
+    }
     ready, skipped = [], list(bad)
     for pid, _, _ in todo:  # the order of the diaries, wherever each ran
         entry = found[pid]
@@ -340,7 +342,7 @@ def _analyze_chunk(chunk: list[tuple], run: _Run) -> list[dict]:
         if run.stage is None:
             entry["files"] = files
         else:
-            entry["staged"] = stage_files(run.stage, f"patients/{folder}", files)
+            entry["staged"] = stage_patient(run.stage, folder, files)
         out[aligned.patient_id] = entry
     return [out[pid] for pid, *_ in chunk]
 
