@@ -174,6 +174,7 @@ def series(
                 data = load_series(
                     source, pf.protocol, allocations=allocations, skip_bad=skip_bad,
                     options=reading, lean=True, workers=workers, client=client, progress=checked,
+                    cache=run["stage"],
                 )  # fmt: skip
             echo_notes(data.notes)
             shared = replace(  # series.json names its inputs as the command line does

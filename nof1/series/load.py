@@ -92,6 +92,7 @@ def load_series(
     workers: int | None = None,
     client=None,
     progress=None,
+    cache: str | None = None,
 ) -> SeriesInput:
     """Read a series' diaries and allocations.
 
@@ -122,7 +123,9 @@ def load_series(
         ``diaries`` then holds a :class:`nof1.series.stream.Rows` per patient (where
         their rows are), read again by the worker that analyses them. Other inputs are
         read whole. ``progress(n, total)`` is called with the patients just checked
-        (first ``progress(0, total)``).
+        (first ``progress(0, total)``). ``cache``: a folder (the run's private staging
+        folder, on storage every worker sees) where the checked diaries are kept for the
+        analysis (else they are read again).
 
     Returns
     -------
@@ -147,7 +150,7 @@ def load_series(
             from nof1.series.stream_load import checked_series
 
             return checked_series(
-                index, protocol, allocs, sources, skip_bad, workers, client, progress
+                index, protocol, allocs, sources, skip_bad, workers, client, progress, cache
             )
         diaries, bad = _read_table(path, protocol, allocs, skip_bad, options)
         sha = next(iter(diaries.values())).sha256 if diaries else None

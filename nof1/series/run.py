@@ -35,7 +35,7 @@ from nof1.series.pooling import (
 )
 from nof1.series.results import SeriesResults, patient_files
 from nof1.series.resume import stage_patient
-from nof1.series.stream import Rows, missing_condition, read_rows
+from nof1.series.stream import Rows, cached_diaries, missing_condition, read_rows
 
 __all__ = ["analyze_series", "patient_summary"]
 
@@ -352,11 +352,15 @@ def _read_rows(chunk: list[tuple], p) -> dict:
     rows = [(diary, allocation) for _, diary, allocation, _ in chunk if isinstance(diary, Rows)]
     if not rows:
         return {}
-    allocations = {d.patient_id: a for d, a in rows if a is not None}
-    table = read_rows([d for d, _ in rows], p, allocations)
-    if len(table.diaries) < len(rows):
-        raise DiaryError(rows[0][0].source, ["changed while the series was analysed"])
-    return table.diaries
+    found = cached_diaries([d for d, _ in rows])
+    rows = [(d, a) for d, a in rows if d.patient_id not in found]
+    if rows:
+        allocations = {d.patient_id: a for d, a in rows if a is not None}
+        table = read_rows([d for d, _ in rows], p, allocations)
+        if len(table.diaries) < len(rows):
+            raise DiaryError(rows[0][0].source, ["changed while the series was analysed"])
+        found |= table.diaries
+    return found
 
 
 def patient_summary(results: dict, aligned: Aligned, p) -> dict:

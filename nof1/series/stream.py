@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +32,15 @@ from nof1.data.tables import (
 )
 from nof1.errors import DiaryError
 
-__all__ = ["Rows", "TableIndex", "check_chunk", "index_table", "missing_condition", "read_rows"]
+__all__ = [
+    "Rows",
+    "TableIndex",
+    "cached_diaries",
+    "check_chunk",
+    "index_table",
+    "missing_condition",
+    "read_rows",
+]
 
 _BLOCK = 1 << 22  # bytes read at a time
 
@@ -49,6 +58,9 @@ class Rows:
     header: bytes
     has_condition: bool = False
     notes: tuple = ()
+    #: A file holding the diaries of the chunk the patient was checked in (pickled by
+    #: :func:`check_chunk` into the run's private staging folder), or None: read again.
+    cache: str | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +173,19 @@ def _norm(name: str) -> str:
     return normalize_name(name.strip())
 
 
+def cached_diaries(patients: list[Rows]) -> dict:
+    """Patient id -> Diary of those whose chunk :func:`check_chunk` cached (the others:
+    :func:`read_rows`)."""
+    out = {}
+    for cache in dict.fromkeys(r.cache for r in patients if r.cache is not None):
+        try:
+            with open(cache, "rb") as f:
+                out |= pickle.load(f)
+        except OSError:
+            continue
+    return {r.patient_id: out[r.patient_id] for r in patients if r.patient_id in out}
+
+
 def read_rows(patients: list[Rows], protocol, allocations: dict | None):
     """The :class:`~nof1.data.diary.PatientTable` of these patients' rows, read as
     :func:`~nof1.data.read_patients` reads the whole file (the same rows and messages)."""
@@ -182,13 +207,15 @@ def read_rows(patients: list[Rows], protocol, allocations: dict | None):
     return read_patients(raw, protocol, allocations)
 
 
-def check_chunk(patients: list[Rows], p, allocations: dict) -> dict:
+def check_chunk(patients: list[Rows], p, allocations: dict, cache: str | None = None) -> dict:
     """A chunk of patients read, validated and aligned (in a worker), before any analysis.
 
     Returns ``table`` (the file's own problems, when the rows could not be read as a
     table), else ``row_problems`` and ``late`` (:class:`~nof1.data.diary.PatientTable`),
     ``errors`` (patient id -> one-line reason and problems) and ``ready``: patient id ->
-    (has a condition column, None or why they cannot be analysed)."""
+    (has a condition column, None or why they cannot be analysed). With ``cache``, the
+    diaries read are pickled there (a path in the run's private staging folder), so that
+    the analysis does not read them again (:func:`read_rows`)."""
     from nof1.data import align
     from nof1.data.align import nothing_to_compare
     from nof1.series.load import one_line_reason
@@ -206,7 +233,12 @@ def check_chunk(patients: list[Rows], p, allocations: dict) -> dict:
         },
         "ready": {},
         "notes": table.notes,
+        "cache": None,
     }
+    if cache is not None and table.diaries:
+        with open(cache, "xb") as f:
+            pickle.dump(table.diaries, f, protocol=pickle.HIGHEST_PROTOCOL)
+        out["cache"] = cache
     for pid, diary in table.diaries.items():
         why = None
         if not allocations or pid in allocations:

@@ -8,6 +8,7 @@ patient is analysed and before anything is written to ``--out``.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 
 from nof1.data.tables import with_row_note
@@ -31,7 +32,7 @@ class SourcedProblems:
 
 
 def checked_series(
-    index: TableIndex, protocol, allocs, sources, skip_bad, workers, client, progress
+    index: TableIndex, protocol, allocs, sources, skip_bad, workers, client, progress, cache=None
 ):
     """The :class:`~nof1.series.SeriesInput` of an indexed table, every patient checked.
 
@@ -49,7 +50,8 @@ def checked_series(
     for i in range(0, len(patients), _CHUNK):
         chunk = patients[i : i + _CHUNK]
         mine = {r.patient_id: allocs[r.patient_id] for r in chunk if r.patient_id in allocs}
-        tasks.append((chunk, protocol, mine))
+        where = None if cache is None else os.path.join(cache, f"diaries-{len(tasks)}.pickle")
+        tasks.append((chunk, protocol, mine, where))
 
     if progress:
         progress(0, len(patients))  # the bar's length
@@ -80,7 +82,9 @@ def checked_series(
     late_bad = []
     for o in outs:
         for pid, (has_condition, why) in o["ready"].items():
-            diaries[pid] = replace(index.patients[pid], has_condition=has_condition, notes=notes)
+            diaries[pid] = replace(
+                index.patients[pid], has_condition=has_condition, notes=notes, cache=o["cache"]
+            )
             if why is not None:
                 reason, problems = why
                 entry = {"patient_id": pid, "reason": reason}
