@@ -24,9 +24,7 @@ def invoke(out: Path, *extra):
 
 def files(folder: Path) -> dict:
     return {
-        str(p.relative_to(folder)): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
     }
 
 
