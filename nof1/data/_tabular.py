@@ -197,18 +197,11 @@ def read_raw(
     return _table(source, digest, cells, expected, True, delimiter, duplicates)
 
 
-def read_csv_text(
-    source: str, digest: str, text: str, expected: str, numbers: list[int], delimiter: str
-) -> RawTable:
-    """Part of a CSV file as :func:`read_raw` reads the whole (``duplicates="keep"``): its
-    header line then some of its rows, ``text`` ending in a line end; ``numbers`` are the
-    rows' numbers in the whole file (header first), ``digest`` the whole file's SHA-256.
-
-    For a large diary table read patient by patient (``nof1.series.stream``)."""
-    cells = _csv_records(text, source, delimiter)
-    if len(cells) != len(numbers):
-        raise DiaryError(source, ["is not a readable CSV file (rows changed while read)"])
-    cells = [(n, row) for n, (_, row) in zip(numbers, cells, strict=True)]
+def read_csv_text(source, digest, text, expected, numbers, delimiter) -> RawTable:
+    """Part of a CSV file (its header line, then some rows; ``numbers``: their rows in the
+    whole file; ``digest``: its SHA-256) as :func:`read_raw` reads the whole (keeping
+    duplicates), for a large table read patient by patient (``nof1.series.stream``)."""
+    cells = list(zip(numbers, (r for _, r in _csv_records(text, source, delimiter)), strict=True))
     return _table(source, digest, cells, expected, True, delimiter, "keep")
 
 
@@ -233,11 +226,6 @@ def _decode(data: bytes, source: str) -> str:
         return data.decode("cp1252")
     except UnicodeDecodeError:
         raise DiaryError(source, ["is not a UTF-8 (or Windows-1252) text file"]) from None
-
-
-def csv_delimiter(text: str) -> str:
-    """The field separator :func:`read_raw` finds in a CSV file's text (its first 64 kB)."""
-    return _delimiter(text)
 
 
 def _delimiter(text: str) -> str:
@@ -417,3 +405,6 @@ def _has_value(row: list) -> bool:
         if not is_missing(cell):
             return True
     return False
+
+
+csv_delimiter = _delimiter  # the separator read_raw finds in a CSV text (its first 64 kB)
