@@ -11,7 +11,7 @@ Simulates ``--base`` patients on ldn-nof1-multicycle (182 days, 5 outcomes; the 
 allocation as `nof1 schedule` writes it), copies them under new ids up to ``--patients``
 (simulating the schedules is the slow part, not what is measured), then runs the whole
 `nof1 series` command in a fresh process and reports that process's peak RSS
-(``ru_maxrss``: the parent only; the workers are other processes), its wall time, and the
+(``VmHWM``: the parent only; the workers are other processes), its wall time, and the
 CPU of the parent and of the workers (local workers: its children; a LocalCluster's
 workers are its children too, reaped when the cluster closes).
 """
@@ -34,7 +34,8 @@ try:
     main(sys.argv[1:], standalone_mode=False)
 finally:
     s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    print(f"RESULT {s.ru_maxrss / 1024:.0f} {time.perf_counter() - t:.1f} "
+    hwm = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0])  # this process's
+    print(f"RESULT {hwm / 1024:.0f} {time.perf_counter() - t:.1f} "
           f"{s.ru_utime + s.ru_stime:.1f} {c.ru_utime + c.ru_stime:.1f}", file=sys.stderr)
 """
 

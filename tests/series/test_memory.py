@@ -64,7 +64,7 @@ def test_the_parent_holds_a_few_kb_per_patient():
 
 COPIES = 2000
 CHILD = r"""
-import copy, pickle, resource, sys
+import copy, pickle, sys
 from pathlib import Path
 import pingouin, scipy.stats  # noqa: F401  (imports are not per patient)
 import nof1.report.series, nof1.series.meta, nof1.series.mixed, nof1.series.pooled  # noqa
@@ -89,10 +89,15 @@ def replayed(chunk, how):  # each copy gets its original's real entry: analyses 
 
 
 series_run._analyze_chunk = replayed
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def peak():  # VmHWM: this process's own (ru_maxrss keeps the forking parent's across exec)
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmHWM:")[1].split()[0])
+
+
+before = peak()
 main(["series", table, "--protocol", "ldn-fibromyalgia-2013", "--allocations", key,
       "--out", out, "--workers", "1"], standalone_mode=False)
-print("RSS", before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print("RSS", before, peak())
 """
 
 
@@ -132,9 +137,10 @@ def test_the_parent_of_a_whole_series_run_stays_small(tmp_path):
     before, peak = (int(v) / 1024 for v in line[0].split()[1:])
     grown = (peak - before) * 1024 / COPIES
     print(f"parent: {before:.0f} MB after imports, peak {peak:.0f} MB: {grown:.0f} kB per patient")
-    # Measured 94 kB (2 000 patients): the summaries held (31.5 kB, above) and the peak of
-    # pooling them (about 70 kB per patient, transient: meta-analyses, mixed models, tests).
-    assert grown < 120
+    # Measured 84 kB (2 000 patients; 94 kB before pooling lost its n x n matrix): the
+    # summaries held (31.5 kB, above), then series.json, series.html and the files' texts
+    # built from them at the end. Issue 14's target (400 MB at 10 000) needs under ~20 kB.
+    assert grown < 100
 
 
 def _copies(source: Path, path: Path, kit: int | None) -> None:
