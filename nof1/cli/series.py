@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import click
@@ -168,29 +169,36 @@ def series(
     typed_inputs["--map"] = map_file
     reading = ReadOptions(mapping=map_file, date_format=date_format)
     try:
-        data = load_series(
-            source, pf.protocol, allocations=allocations, skip_bad=skip_bad, options=reading
-        )
-        echo_notes(data.notes)
-        shared = replace(  # series.json names its inputs as the command line does
-            data,
-            source=recorded_path(data.source, out_dir),
-            allocation_sources=tuple(recorded_path(a, out_dir) for a in data.allocation_sources),
-        )
-        kept = {}
-        if resume:
-            from nof1.series.resume import kept_patients
-
-            kept = kept_patients(Path(out_dir), data, pf, run, patient_reports)
-            run["resume"] = {pid: k.summary for pid, k in kept.items()}
         with cluster as client:
-            if _on_terminal():
-                with click.progressbar(
-                    length=len(data.diaries), label="Analysing patients", file=sys.stderr
-                ) as bar:
-                    results = analyze_series(shared, pf, progress=bar.update, client=client, **run)
-            else:
-                results = analyze_series(shared, pf, client=client, **run)
+            with _bar("Checking diaries") as checked:
+                data = load_series(
+                    source, pf.protocol, allocations=allocations, skip_bad=skip_bad,
+                    options=reading, lean=True, workers=workers, client=client, progress=checked,
+                    cache=run["stage"],
+                )  # fmt: skip
+            echo_notes(data.notes)
+            shared = replace(  # series.json names its inputs as the command line does
+                data,
+                source=recorded_path(data.source, out_dir),
+                allocation_sources=tuple(
+                    recorded_path(a, out_dir) for a in data.allocation_sources
+                ),
+            )
+            kept, adopted = {}, {}
+            if resume:
+                from nof1.series.resume import adopt, kept_patients
+
+                kept = kept_patients(Path(out_dir), data, pf, run, patient_reports)
+                adopted = adopt(kept, run["stage"], Path(out_dir))  # an interrupted run's
+                run["resume"] = {pid: k.summary for pid, k in kept.items()}
+            try:
+                with _bar("Analysing patients", len(data.diaries)) as bar:
+                    results = analyze_series(shared, pf, progress=bar, client=client, **run)
+            except KeyboardInterrupt:
+                from nof1.series.resume import keep_staged
+
+                keep_staged(run["stage"])  # for --resume
+                raise
     except (SeriesError, DiaryError) as exc:
         if problems_file:
             exc.with_traceback(None)  # frees the frames that hold the whole table read
@@ -213,14 +221,48 @@ def series(
         "--protocol": pf.path,
         "--map": map_file,
     }
-    kept_files = {rel: v for k in kept.values() for rel, v in k.files.items()}
-    written = out.write(files, inputs, staged=results.staged, kept=kept_files)
+    kept_files = {  # unless analysed again with their chunk
+        rel: v
+        for k in kept.values()
+        if k.staged is None
+        for rel, v in k.files.items()
+        if rel not in results.staged
+    }
+    written = out.write(files, inputs, staged=adopted | results.staged, kept=kept_files)
+    if resume:
+        from nof1.series.resume import clean_left_over
+
+        clean_left_over(Path(out_dir), run["stage"])
     if problems_file:
         out.write_file(problems_file, problems_csv(list(results.problems)), inputs)
     _summary(results)
     _data_warnings(results.patient_results)
     for name in ("series.json", "series.html", "patients"):  # where to look next
         click.echo(str(written[0].parent / name))
+
+
+@contextmanager
+def _bar(label: str, length: int | None = None):
+    """A click progress bar on a terminal, fed by the calls made with a count (None
+    elsewhere); with no ``length``, sized by the first call's ``total``."""
+    if not _on_terminal():
+        yield None
+        return
+    with ExitStack() as stack:
+        bars: list = []
+
+        def update(n: int, total: int | None = None) -> None:
+            if not bars:
+                bars.append(stack.enter_context(_click_bar(label, total or length)))
+            bars[0].update(n)
+
+        if length is not None:
+            update(0)
+        yield update
+
+
+def _click_bar(label: str, length: int | None):
+    return click.progressbar(length=length, label=label, file=sys.stderr)
 
 
 def _on_terminal() -> bool:

@@ -53,6 +53,8 @@ __all__ = [
     "parse_number",
     "paused_gc",
     "read_file_bytes",
+    "csv_delimiter",
+    "read_csv_text",
     "read_raw",
     "twice_message",
 ]
@@ -195,6 +197,14 @@ def read_raw(
     return _table(source, digest, cells, expected, True, delimiter, duplicates)
 
 
+def read_csv_text(source, digest, text, expected, numbers, delimiter) -> RawTable:
+    """Part of a CSV file (its header line, then some rows; ``numbers``: their rows in the
+    whole file; ``digest``: its SHA-256) as :func:`read_raw` reads the whole (keeping
+    duplicates), for a large table read patient by patient (``nof1.series.stream``)."""
+    cells = list(zip(numbers, (r for _, r in _csv_records(text, source, delimiter)), strict=True))
+    return _table(source, digest, cells, expected, True, delimiter, "keep")
+
+
 def _wanted(names: frozenset):
     """Whether a sheet's first rows hold a header with one of ``names``."""
 
@@ -253,6 +263,13 @@ def _delimiter(text: str) -> str:
 
 def _csv_rows(text: str, source: str) -> tuple[str, list[tuple[int, list]]]:
     delimiter = _delimiter(text)
+    out = _csv_records(text, source, delimiter)
+    if out and not text.endswith(("\n", "\r")):
+        out[-1] = (_Unterminated(out[-1][0]), out[-1][1])
+    return delimiter, out
+
+
+def _csv_records(text: str, source: str, delimiter: str) -> list[tuple[int, list]]:
     out = []
     try:
         # newline=None: rows may end in \n, \r\n or a lone \r (old Mac files).
@@ -274,9 +291,7 @@ def _csv_rows(text: str, source: str) -> tuple[str, list[tuple[int, list]]]:
             out.append((number, list(map(str.strip, record))))
     except csv.Error as exc:
         raise DiaryError(source, [f"is not a readable CSV file ({exc})"]) from None
-    if out and not text.endswith(("\n", "\r")):
-        out[-1] = (_Unterminated(out[-1][0]), out[-1][1])
-    return delimiter, out
+    return out
 
 
 class _Unterminated(int):
@@ -390,3 +405,6 @@ def _has_value(row: list) -> bool:
         if not is_missing(cell):
             return True
     return False
+
+
+csv_delimiter = _delimiter  # the separator read_raw finds in a CSV text (its first 64 kB)

@@ -208,6 +208,11 @@ class PatientTable:
     problems: list
     #: How the file was read, when not as nof1's own template.
     notes: tuple = ()
+    #: ``problems`` in two parts, to merge those of several parts of one file: the rows'
+    #: (row, message) pairs, then each patient's own (``problems`` is the rows' sorted, then
+    #: these).
+    row_problems: tuple = ()
+    late: tuple = ()
 
 
 def read_patients(
@@ -279,6 +284,8 @@ def _per_patient(raw: RawTable, days, patient_of, problems, protocol, allocation
         errors=errors,
         unnamed=unnamed,
         problems=sorted_problems(everyone) + late,
+        row_problems=tuple(everyone),
+        late=tuple(late),
     )
 
 

@@ -56,7 +56,9 @@ def read_table(source, protocol, expected: str, options: ReadOptions | None = No
         from nof1.data.mapping import read_map
 
         mapping = read_map(mapping, protocol)
-    if _is_frame(source):
+    if isinstance(source, RawTable):  # read already (a part of a large table)
+        raw = source
+    elif _is_frame(source):
         raw = raw_from_frame(source)
     else:
         _refuse_studyu(source)

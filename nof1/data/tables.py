@@ -9,9 +9,12 @@ tables with the same rules, limits and row numbers as the diaries do (the header
 from nof1.data._tabular import (
     ROW_NOTE,
     RawTable,
+    csv_delimiter,
     is_missing,
+    normalize_name,
     parse_date,
     parse_int,
+    read_csv_text,
     read_raw,
     with_row_note,
 )
@@ -19,9 +22,12 @@ from nof1.data._tabular import (
 __all__ = [
     "ROW_NOTE",
     "RawTable",
+    "csv_delimiter",
     "is_missing",
+    "normalize_name",
     "parse_date",
     "parse_int",
+    "read_csv_text",
     "read_raw",
     "with_row_note",
 ]

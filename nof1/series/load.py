@@ -15,6 +15,7 @@ from pathlib import Path
 from nof1.data import AllocationFile, Diary, read_allocations, read_diary, read_patients
 from nof1.data.tables import with_row_note
 from nof1.errors import DiaryError
+from nof1.series.stream import index_table
 
 __all__ = ["SeriesError", "SeriesInput", "load_series", "one_line_reason"]
 
@@ -75,10 +76,23 @@ class SeriesInput:
     bad: tuple[dict, ...] = ()
     #: How the diaries were read, when not as nof1's template (REDCap, a map...).
     notes: tuple[str, ...] = ()
+    #: ``{"patient_id", "reason"}`` (and ``error``) of patients in ``diaries`` known, before
+    #: any analysis, not to fit their allocation or to have nothing to compare (a lean read).
+    unfit: tuple[dict, ...] = ()
 
 
 def load_series(
-    path, protocol, allocations=None, skip_bad: bool = False, options=None
+    path,
+    protocol,
+    allocations=None,
+    skip_bad: bool = False,
+    options=None,
+    *,
+    lean: bool = False,
+    workers: int | None = None,
+    client=None,
+    progress=None,
+    cache: str | None = None,
 ) -> SeriesInput:
     """Read a series' diaries and allocations.
 
@@ -102,6 +116,16 @@ def load_series(
     options : nof1.data.ReadOptions, optional
         A mapping file and the date order, for diaries not in nof1's template (every
         diary of a folder is read with them).
+    lean : bool
+        Hold no daily data here: a plain CSV table is indexed in one pass, and its
+        patients are read, validated and aligned in chunks by ``workers`` local processes
+        (or on ``client``'s Dask cluster), with the same checks and messages;
+        ``diaries`` then holds a :class:`nof1.series.stream.Rows` per patient (where
+        their rows are), read again by the worker that analyses them. Other inputs are
+        read whole. ``progress(n, total)`` is called with the patients just checked
+        (first ``progress(0, total)``). ``cache``: a folder (the run's private staging
+        folder, on storage every worker sees) where the checked diaries are kept for the
+        analysis (else they are read again).
 
     Returns
     -------
@@ -121,6 +145,13 @@ def load_series(
         diaries, bad = _read_folder(path, protocol, allocs, options)
         sha = None
     else:
+        index = index_table(path, options) if lean else None
+        if index is not None:
+            from nof1.series.stream_load import checked_series
+
+            return checked_series(
+                index, protocol, allocs, sources, skip_bad, workers, client, progress, cache
+            )
         diaries, bad = _read_table(path, protocol, allocs, skip_bad, options)
         sha = next(iter(diaries.values())).sha256 if diaries else None
     notes = tuple(dict.fromkeys(n for d in diaries.values() for n in d.notes))

@@ -17,7 +17,6 @@ from nof1.data.align import nothing_to_compare
 from nof1.data.protocol_link import schedule_sha256 as check_schedule_sha256
 from nof1.design.visibility import visible_differences
 from nof1.errors import DiaryError
-from nof1.outputs.staging import stage_files
 from nof1.parallel import cpus, map_chunks
 from nof1.protocol.load import ProtocolFile
 from nof1.series.load import SeriesError, SeriesInput, one_line_reason
@@ -35,6 +34,8 @@ from nof1.series.pooling import (
     skipped_entry,
 )
 from nof1.series.results import SeriesResults, patient_files
+from nof1.series.resume import stage_patient
+from nof1.series.stream import Rows, cached_diaries, missing_condition, read_rows
 
 __all__ = ["analyze_series", "patient_summary"]
 
@@ -100,7 +101,9 @@ def analyze_series(
         every worker sees.
     resume : dict, optional
         Patient id -> :func:`patient_summary` of patients not to analyse again (their
-        files are complete in the output folder: :func:`nof1.series.resume.kept_patients`).
+        files are complete in the output folder: :func:`nof1.series.resume.kept_patients`),
+        when every patient of their chunk is so: a chunk with others is analysed whole
+        (the same bytes as a run from scratch; ``staged`` then has their files).
 
     Returns
     -------
@@ -136,6 +139,8 @@ def analyze_series(
         series.allocations.values(), protocol_file, allow_protocol_change
     )
     todo, bad = _to_align(series)
+    if bad and not skip_bad and isinstance(next(iter(series.diaries.values()), None), Rows):
+        _skipped(series, bad, [], skip_bad)  # every problem is known: before any analysis
     folder = folders(list(series.diaries))  # known before any worker writes a file
     kept = dict(resume or {})
     if progress and len(todo) < len(series.diaries):
@@ -144,13 +149,13 @@ def analyze_series(
     tasks = []
     for i in range(0, len(todo), _CHUNK):
         chunk = [(pid, diary, alloc, folder[pid]) for pid, diary, alloc in todo[i : i + _CHUNK]]
-        left = [c for c in chunk if c[0] not in kept]
-        if left:
-            tasks.append((left, run))
-        elif progress:
-            progress(len(chunk))
-    if progress and kept:
-        progress(sum(1 for pid, _, _ in todo if pid in kept))
+        if all(c[0] in kept for c in chunk):
+            if progress:
+                progress(len(chunk))
+        else:  # analysed whole, as in a run from scratch: the batched fits give the same bytes
+            tasks.append((chunk, run))
+            for c in chunk:
+                kept.pop(c[0], None)
     lap = _lap(timings, "align", start)
 
     def done(_, out) -> None:
@@ -163,11 +168,11 @@ def analyze_series(
         meanwhile=_import_pooling,
     )  # fmt: skip
     lap = _lap(timings, "patients", lap)
-    found = {
+    found = kept | {
         o["patient_id"]: {**o, "summary": shared_strings(o["summary"])} if "summary" in o else o
         for chunk in outputs
         for o in chunk
-    } | kept
+    }
     ready, skipped = [], list(bad)
     for pid, _, _ in todo:  # the order of the diaries, wherever each ran
         entry = found[pid]
@@ -260,7 +265,11 @@ def _to_align(series: SeriesInput) -> tuple[list[tuple], list[dict]]:
                 ],
             )
     todo = []
+    unfit = {u["patient_id"] for u in series.unfit}
+    bad += series.unfit
     for pid, diary in series.diaries.items():
+        if pid in unfit:
+            continue
         if series.allocations and pid not in series.allocations:
             sources = ", ".join(series.allocation_sources)
             bad.append({"patient_id": pid, "reason": f"is not in the allocations ({sources})"})
@@ -282,18 +291,6 @@ def _skipped(series: SeriesInput, bad: list[dict], ready: list[str], skip_bad: b
     return bad + [
         {"patient_id": pid, "reason": "is in the allocations but has no diary"} for pid in absent
     ]
-
-
-def _missing_condition(aligned: Aligned) -> str | None:
-    """Why a patient has nothing to compare, or None."""
-    t = aligned.table
-    counted = (t["included"] & t["observed"]).to_numpy()
-    condition = t["condition"].to_numpy(dtype=object)
-    for arm in reversed(aligned.arms):  # control first: "no placebo days" is the usual one
-        if not (counted & (condition == arm)).any():
-            name = f"group {arm}" if aligned.blinded else arm
-            return f"has no {name} days to compare (no observed day of an included {name} period)"
-    return None
 
 
 def _workers(asked: int | None, n: int) -> int:
@@ -318,14 +315,15 @@ def _analyze_chunk(chunk: list[tuple], run: _Run) -> list[dict]:
 
     p = run.protocol_file.protocol
     ready, out = [], {}
+    read = _read_rows(chunk, p)
     for pid, diary, allocation, folder in chunk:
         try:
-            aligned = align(diary, p, allocation)
+            aligned = align(read.get(pid, diary), p, allocation)
         except DiaryError as exc:
             problems = _Problems(tuple(exc.sourced_problems()))
             out[pid] = {"patient_id": pid, "reason": one_line_reason(exc), "error": problems}
             continue
-        missing = nothing_to_compare(aligned) or _missing_condition(aligned)
+        missing = nothing_to_compare(aligned) or missing_condition(aligned)
         if missing:
             out[pid] = {"patient_id": pid, "reason": missing}
         else:
@@ -347,9 +345,25 @@ def _analyze_chunk(chunk: list[tuple], run: _Run) -> list[dict]:
         if run.stage is None:
             entry["files"] = dict(files)  # the texts alone
         else:
-            entry["staged"] = stage_files(run.stage, f"patients/{folder}", files)
+            entry["staged"] = stage_patient(run.stage, folder, files)
         out[aligned.patient_id] = entry
     return [out[pid] for pid, *_ in chunk]
+
+
+def _read_rows(chunk: list[tuple], p) -> dict:
+    """The diaries of a chunk's patients of a table read lean (:class:`Rows`), by id."""
+    rows = [(diary, allocation) for _, diary, allocation, _ in chunk if isinstance(diary, Rows)]
+    if not rows:
+        return {}
+    found = cached_diaries([d for d, _ in rows])
+    rows = [(d, a) for d, a in rows if d.patient_id not in found]
+    if rows:
+        allocations = {d.patient_id: a for d, a in rows if a is not None}
+        table = read_rows([d for d, _ in rows], p, allocations)
+        if len(table.diaries) < len(rows):
+            raise DiaryError(rows[0][0].source, ["changed while the series was analysed"])
+        found |= table.diaries
+    return found
 
 
 def patient_summary(results: dict, aligned: Aligned, p) -> dict:

@@ -41,7 +41,8 @@ def test_resume_reuses_valid_files_and_redoes_the_rest(tmp_path, monkeypatch):
 
     monkeypatch.setattr(series_run, "_analyze_chunk", counting)
     run(first, "--resume", "--workers", "1")
-    assert sorted(analysed) == ["P02", "P03"]
+    # Their chunk (the first 25) is analysed whole: the batched fits give the same bytes.
+    assert "P02" in analysed and "P03" in analysed and len(analysed) == 25
     assert (first / "series.json").read_text() == reference  # the same --out: same command
     assert json.loads(p02.read_text())["patient_id"] == "P02"
     assert (first / "patients" / "P03" / "aligned.csv").exists()
