@@ -1,8 +1,9 @@
 """``nof1 power`` with the protocol's answer items: harms, adherence and the blinding check.
 
 Outcome results must stay what they were before the answer items were simulated
-(``data/main_power_numbers.json``: power.json ``results`` written by main at commit
-de3d721, before this change); the harms test's type I error is checked against alpha."""
+(``data/main_power_numbers.json``: power.json ``results`` written by commit 16ea046, main
+with gls_ar1_kr's full Kenward-Roger form but before power simulated answer items); the
+harms test's type I error is checked against alpha."""
 
 from __future__ import annotations
 
