@@ -77,6 +77,7 @@ def map_chunks(
     client=None,
     done: Callable[[int, object], None] | None = None,
     meanwhile: Callable[[], None] | None = None,
+    keep: Callable[[object], object] | None = None,
 ) -> list:
     """``[fn(*task) for task in tasks]``, wherever they run, in the order of ``tasks``.
 
@@ -94,20 +95,28 @@ def map_chunks(
         ``done(i, result)`` as each task ends, in the order they end (a progress bar).
     meanwhile : callable, optional
         Called once the tasks are submitted (work for the parent while they run).
+    keep : callable, optional
+        ``keep(result)`` is kept instead of each result, as it arrives (before ``done``):
+        what the caller needs of it, so that the results received do not pile up.
 
     Returns
     -------
     list
         The results, in the order of ``tasks``.
     """
+    keep = keep or _itself
     if client is not None:
-        return _on_dask(client, fn, tasks, done, meanwhile)
+        return _on_dask(client, fn, tasks, done, meanwhile, keep)
     if workers <= 1 or len(tasks) <= 1:
-        return _here(fn, tasks, done)
-    return _on_pool(fn, tasks, workers, done, meanwhile)
+        return _here(fn, tasks, done, keep)
+    return _on_pool(fn, tasks, workers, done, meanwhile, keep)
 
 
-def _here(fn, tasks, done) -> list:
+def _itself(result):
+    return result
+
+
+def _here(fn, tasks, done, keep) -> list:
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover
@@ -115,15 +124,21 @@ def _here(fn, tasks, done) -> list:
     else:
         limits = threadpool_limits(1)  # for the run only: the caller's numpy is left alone
     out = []
-    with limits:
-        for i, task in enumerate(tasks):
-            out.append(fn(*task))
-            if done:
-                done(i, out[-1])
+    ours = gc.get_freeze_count() == 0  # (a caller's own freeze is left as it is)
+    gc.freeze()  # what exists now (imports, the inputs) is not scanned again during the run
+    try:
+        with limits:
+            for i, task in enumerate(tasks):
+                out.append(keep(fn(*task)))
+                if done:
+                    done(i, out[-1])
+    finally:
+        if ours:
+            gc.unfreeze()
     return out
 
 
-def _on_pool(fn, tasks, workers, done, meanwhile) -> list:
+def _on_pool(fn, tasks, workers, done, meanwhile, keep) -> list:
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     out: list = [None] * len(tasks)
@@ -134,7 +149,7 @@ def _on_pool(fn, tasks, workers, done, meanwhile) -> list:
             meanwhile()
         for future in as_completed(futures):
             i = futures.pop(future)
-            out[i] = future.result()
+            out[i] = keep(future.result())
             if done:
                 done(i, out[i])
     finally:
@@ -142,7 +157,7 @@ def _on_pool(fn, tasks, workers, done, meanwhile) -> list:
     return out
 
 
-def _on_dask(client, fn, tasks, done, meanwhile) -> list:
+def _on_dask(client, fn, tasks, done, meanwhile, keep) -> list:
     from distributed import as_completed
 
     out: list = [None] * len(tasks)
@@ -153,7 +168,7 @@ def _on_dask(client, fn, tasks, done, meanwhile) -> list:
     try:
         for future in as_completed(futures):
             i = index[future.key]
-            out[i] = future.result()
+            out[i] = keep(future.result())
             future.release()  # the result lives here now, not on the cluster
             if done:
                 done(i, out[i])

@@ -133,7 +133,6 @@ def series(
     every patient, analysed or skipped.
     DIR/patients/ID/ holds each patient's results.json and aligned.csv, as `nof1 analyze`.
     """
-    import json
     from dataclasses import replace
 
     from nof1.data import ReadOptions
@@ -144,6 +143,7 @@ def series(
     from nof1.report.patient import series_patient_files
     from nof1.report.series import render_series_report
     from nof1.series import SeriesError, analyze_series, load_series, series_files
+    from nof1.series.series_json import stage_series_json
 
     cluster = cluster_for(workers, dask, dask_scheduler_file)
     out = claim_out(out_dir, force or resume, "series")
@@ -206,15 +206,16 @@ def series(
         if not isinstance(exc, SeriesError):
             raise
         raise click.ClickException(f"{exc}" + ("" if skip_bad else f"\n{_HINT}")) from None
-    files = series_files(results)
+    # series.json is written piece by piece (never whole in memory), and the page reads
+    # exactly what was written (the parts it draws).
+    series_json, view = stage_series_json(results, run["stage"])
+    files = series_files(results, series_json=False)  # the patients' (unless staged)
     if patient_reports:  # the per-patient reports share one copy of plotly.js
         from nof1.report.html import plotly_js, plotly_js_name
 
         files[f"patients/{plotly_js_name()}"] = plotly_js()
-    # The page reads exactly the series.json written beside it.
-    files["series.html"] = render_series_report(
-        json.loads(files["series.json"]), results.patient_results, patient_reports
-    )
+    files["series.html"] = render_series_report(view, results.patient_results, patient_reports)
+    del view
     inputs = {
         "diary": [source, *(d.source for d in data.diaries.values())],
         "--allocations": data.allocation_sources,
@@ -228,7 +229,8 @@ def series(
         for rel, v in k.files.items()
         if rel not in results.staged
     }
-    written = out.write(files, inputs, staged=adopted | results.staged, kept=kept_files)
+    staged = adopted | results.staged | {"series.json": series_json}
+    written = out.write(files, inputs, staged=staged, kept=kept_files)
     if resume:
         from nof1.series.resume import clean_left_over
 

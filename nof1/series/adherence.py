@@ -44,7 +44,7 @@ class ShareSummary(Record):
     max: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per patient: no __dict__ each
 class PatientAdherence(Record):
     """A patient's share of days with the dose taken, per condition, and its periods below
     the protocol's minimum."""

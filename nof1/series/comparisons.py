@@ -36,7 +36,7 @@ _WILCOXON_TEST = (
 _WELCH_TEST = "Welch two-sample t (R t.test(x, y))"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per patient: no __dict__ each
 class PatientPercentChange(Record):
     """A patient's percent change from baseline per compared condition."""
 

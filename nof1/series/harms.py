@@ -49,7 +49,7 @@ class EventConditionSeries(Record):
     days_with_event: Annotated[int, Json(minimum=0)] = entry()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per patient: no __dict__ each
 class PatientRates(Record):
     """A patient's share of observed days with the event, per condition (null: no day)."""
 

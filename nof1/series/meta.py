@@ -25,7 +25,7 @@ _SCORING_TOL = 1e-10  # change in tau² at which Fisher scoring stops (metafor's
 _MAX_ITER = 1000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per patient: no __dict__ each
 class Shrunken(Record):
     """A patient's empirical-Bayes (shrunken) estimate and its z interval (metafor ``blup()``)."""
 

@@ -9,7 +9,6 @@ needs (:func:`compact_results`), which the worker that wrote the file sends back
 from __future__ import annotations
 
 import re
-import sys
 
 import numpy as np
 
@@ -27,7 +26,6 @@ __all__ = [
     "pool_outcomes",
     "pool_safety",
     "responders",
-    "shared_strings",
     "skipped_entry",
 ]
 
@@ -77,22 +75,6 @@ def compact_results(results: dict, protocol) -> dict:
     return out
 
 
-def shared_strings(value):
-    """``value`` (a summary as unpickled in the parent) with its keys and short strings
-    interned: every patient's summary repeats the same few hundred keys and words, and
-    one copy of each instead of one per patient saves about a fifth of the parent's memory
-    per patient."""
-    if isinstance(value, dict):
-        return {
-            sys.intern(k) if isinstance(k, str) else k: shared_strings(v) for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [shared_strings(v) for v in value]
-    if isinstance(value, str) and len(value) <= 40:
-        return sys.intern(value)
-    return value
-
-
 def pool_outcomes(p, ids, arms, results, mixed, orders) -> list[OutcomeSeries]:
     """Per outcome: meta-analyses, percent change, mixed model and order effect.
 
@@ -105,18 +87,23 @@ def pool_outcomes(p, ids, arms, results, mixed, orders) -> list[OutcomeSeries]:
     alpha, method = p.analysis.alpha, p.analysis.primary_method
     treated, control = arms
     first = [(o or [None])[0] for o in orders]
+    effects_of: dict[str, list] = {o.name: [] for o in p.outcomes}
+    pct_of: dict[str, list] = {o.name: [] for o in p.outcomes}
+    for pid in ids:  # each summary read once (it is unpacked on reading), a part kept
+        entries = results[pid]["outcomes"]
+        for o in p.outcomes:
+            entry = _outcome_of(entries, o.name)
+            effects_of[o.name].append(
+                PatientEffect(pid, PrimaryEffect.from_results(entry["effects"][method]))
+            )
+            pct_of[o.name].append(entry["percent_change"])
     out = []
     for outcome, fit in zip(p.outcomes, mixed, strict=True):
-        entries = [_outcome_of(results[pid], outcome.name) for pid in ids]
-        effects = [
-            PatientEffect(pid, PrimaryEffect.from_results(e["effects"][method]))
-            for pid, e in zip(ids, entries, strict=True)
-        ]
+        effects, pct = effects_of.pop(outcome.name), pct_of.pop(outcome.name)
         ok = [e for e in effects if e.effect.reason is None]
         yi, se = [e.effect.estimate for e in ok], [e.effect.se for e in ok]
         ok_ids = [e.patient_id for e in ok]
         estimates = [np.nan if e.effect.reason else e.effect.estimate for e in effects]
-        pct = [e["percent_change"] for e in entries]
         out.append(
             OutcomeSeries(
                 name=outcome.name,
@@ -159,17 +146,18 @@ def pool_safety(p, results: dict, treated: str, control: str, outcomes) -> dict:
     }
 
 
-def responders(results: list[dict], treated: str, control: str, alpha: float = 0.05):
+def responders(results, treated: str, control: str, alpha: float = 0.05):
     """Responder rates per condition and McNemar's exact test across patients
-    (a :class:`~nof1.series.comparisons.ResponderTest`)."""
+    (a :class:`~nof1.series.comparisons.ResponderTest`); ``results``: each patient's
+    results (an iterable, read once)."""
     from nof1.series.comparisons import responder_test
 
     flags = [r["responder"] for r in results]
-    return responder_test(flags, treated, control, results[0]["responder"].get("rule"), alpha)
+    return responder_test(flags, treated, control, flags[0].get("rule"), alpha)
 
 
-def _outcome_of(results: dict, name: str) -> dict:
-    return next(o for o in results["outcomes"] if o["name"] == name)
+def _outcome_of(outcomes: list[dict], name: str) -> dict:
+    return next(o for o in outcomes if o["name"] == name)
 
 
 def order(days: PatientDays) -> list[str]:
@@ -195,7 +183,7 @@ def folders(ids: list[str]) -> dict[str, str]:
 
 def patient_entry(patient_id: str, results: dict, folder: str, protocol, order) -> SeriesPatient:
     """A patient's entry in series.json's ``patients``; ``order`` as :func:`order`."""
-    primary = _outcome_of(results, protocol.primary_outcome.name)
+    primary = _outcome_of(results["outcomes"], protocol.primary_outcome.name)
     quality = results["data_quality"]
     return SeriesPatient(
         patient_id=patient_id,
@@ -231,13 +219,13 @@ def patient_statistics(patient_id: str, days: PatientDays, treated: str, control
     }
 
 
-def mixed_models(statistics: list[dict], protocol) -> list:
-    """Per outcome, the mixed model from every patient's :func:`patient_statistics`."""
-    from nof1.series.mixed import concat_statistics, mixed_model_from_statistics
+def mixed_models(ids: list[str], statistics: list, protocol) -> list:
+    """Per outcome, the mixed model from every patient's :func:`patient_statistics`, as
+    :func:`nof1.series.packed.pack_mixed` packed them (patient ``ids``, in order)."""
+    from nof1.series.mixed import mixed_model_from_statistics
+    from nof1.series.packed import unpack_mixed
 
     return [
-        mixed_model_from_statistics(
-            concat_statistics(s[o.name] for s in statistics), protocol.analysis.alpha
-        )
+        mixed_model_from_statistics(unpack_mixed(ids, statistics, o.name), protocol.analysis.alpha)
         for o in protocol.outcomes
     ]

@@ -7,15 +7,12 @@ every file of the output folder, :func:`patient_files` those of one patient's fo
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from nof1 import __version__
 from nof1.analysis.summaries import Arm
 from nof1.data import Aligned
-from nof1.design.comparison import Comparison
-from nof1.schemas.records import Json, PValue, Record, entry, plain
+from nof1.schemas.records import Json, PValue, Record, entry
 from nof1.series.comparisons import OrderEffect, PercentChangeTest, ResponderTest
 from nof1.series.meta import MetaAnalysis, Shrunken
 from nof1.series.mixed import MixedModel
@@ -43,7 +40,7 @@ __all__ = [
 SCHEMA = "nof1.series/2"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per patient: no __dict__ each
 class PrimaryEffect(Record):
     """A patient's effect by the primary method (treated minus control), as in its results.json."""
 
@@ -61,7 +58,7 @@ class PrimaryEffect(Record):
                    reason=effect["reason"])  # fmt: skip
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per patient: no __dict__ each
 class PatientEffect(Record):
     """A patient's raw effect by the primary method, for the forest plot."""
 
@@ -69,7 +66,7 @@ class PatientEffect(Record):
     effect: PrimaryEffect = entry(flatten=True)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per patient: no __dict__ each
 class ExcludedPatient(Record):
     """A patient left out of the meta-analysis, and why."""
 
@@ -151,7 +148,7 @@ class OutcomeSeries(Record):
         object.__setattr__(self, "meta_analysis", entry_)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per patient: no __dict__ each
 class SeriesPatient(Record):
     """A patient's entry in series.json's ``patients``: where its files are, its order of
     conditions, and for the primary outcome its primary method's effect, percent change and
@@ -277,71 +274,13 @@ class SeriesResults:
         """The pooled results of one outcome."""
         return next(o for o in self.outcomes if o.name == name)
 
-    def _blinding(self) -> dict:
-        """series.json ``blinding``: the warnings, and the blinding question's keys."""
-        from nof1.series.blinding_check import CHECK_KEYS
-
-        check = plain(self.blinding_check) or dict.fromkeys(CHECK_KEYS)
-        return {"warnings": list(self.blinding_warnings), **check}
-
     def to_dict(self) -> dict:
         """series.json."""
-        t, c = self.treated, self.control
-        if self.blinded:
-            note = (
-                "Blinded series: the conditions are the groups A and B of the blinded "
-                "allocation and every effect is B minus A. Pooling assumes that A means the "
-                "same treatment for every patient, as in a series allocated by one "
-                "`nof1 schedule --patients N`."
-            )
-        else:
-            note = "Every effect is active minus placebo, in outcome units."
+        from nof1.series.series_json import BY_ELEMENT, json_parts
+
         return {
-            "schema": SCHEMA,
-            "software": {
-                "name": "nof1",
-                "version": __version__,
-                "command": self.command,
-                "seed": self.seed,
-            },
-            "protocol": {
-                "id": self.protocol_id,
-                "sha256": self.protocol_sha256,
-                "title": self.protocol_title,
-                "schedule_sha256": list(self.schedule_sha256),
-            },
-            "data": {
-                "source": self.source,
-                "sha256": self.source_sha256,
-                "allocations": list(self.allocation_sources),
-            },
-            "analysis": {
-                "alpha": self.alpha,
-                "interval_level": round(1 - self.alpha, 12),
-                "primary_method": self.primary_method,
-                "primary_outcome": next((o.name for o in self.outcomes if o.primary), None),
-            },
-            "blinded": self.blinded,
-            "blinding": self._blinding(),
-            "labels": self.labels,
-            "comparison": {
-                **Comparison(
-                    t, c, self.labels.get(t, t), self.labels.get(c, c), self.blinded
-                ).to_dict(),
-                "effect": f"{t} minus {c}",
-                "note": note,
-            },
-            "counts": {
-                "patients": len(self.patients),
-                "analysed": len(self.patients) - len(self.skipped),
-                "skipped": len(self.skipped),
-            },
-            "outcomes": [o.to_dict() for o in self.outcomes],
-            "responders": plain(self.responders),
-            "harms": plain(self.harms),
-            "adherence": plain(self.adherence),
-            "patients": [p.to_dict() for p in self.patients],
-            "skipped": [Skipped(s["patient_id"], s["reason"]).to_dict() for s in self.skipped],
+            key: [item.to_dict() for item in make()] if key in BY_ELEMENT else make()
+            for key, make in json_parts(self)
         }
 
 
@@ -387,8 +326,9 @@ def patient_files(results, aligned: Aligned) -> PatientFiles:
     )
 
 
-def series_files(results: SeriesResults) -> dict[str, str]:
-    """Every file of a series' output folder: ``series.json`` and ``patients/ID/*``.
+def series_files(results: SeriesResults, *, series_json: bool = True) -> dict[str, str]:
+    """Every file of a series' output folder: ``series.json`` (unless ``series_json`` is
+    false) and ``patients/ID/*`` (those not staged by the workers).
 
     Examples
     --------
@@ -397,8 +337,10 @@ def series_files(results: SeriesResults) -> dict[str, str]:
     >>> sorted(series_files(r))
     ['patients/P01/results.json', 'series.json']
     """
+    from nof1.series.series_json import series_json_text
+
     folder = {p.patient_id: p.folder for p in results.patients if p.included}
-    out = {"series.json": json.dumps(results.to_dict(), indent=2, allow_nan=False) + "\n"}
+    out = {"series.json": series_json_text(results)} if series_json else {}
     for pid, files in results.patient_files.items():
         for name, text in files.items():
             out[f"patients/{folder.get(pid, pid)}/{name}"] = text

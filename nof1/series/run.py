@@ -7,6 +7,7 @@ files of :func:`~nof1.series.series_files`.
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from nof1.errors import DiaryError
 from nof1.parallel import cpus, map_chunks
 from nof1.protocol.load import ProtocolFile
 from nof1.series.load import SeriesError, SeriesInput, one_line_reason
+from nof1.series.packed import PackedSummaries, pack, pack_mixed
 from nof1.series.pooling import (
     compact_results,
     folders,
@@ -30,7 +32,6 @@ from nof1.series.pooling import (
     pool_outcomes,
     pool_safety,
     responders,
-    shared_strings,
     skipped_entry,
 )
 from nof1.series.results import SeriesResults, patient_files
@@ -165,27 +166,26 @@ def analyze_series(
     n_workers = 1 if client is not None else _workers(workers, len(todo) - len(kept))
     outputs = map_chunks(
         _analyze_chunk, tasks, workers=n_workers, client=client, done=done,
-        meanwhile=_import_pooling,
+        meanwhile=_import_pooling, keep=_held,
     )  # fmt: skip
     lap = _lap(timings, "patients", lap)
-    found = kept | {
-        o["patient_id"]: {**o, "summary": shared_strings(o["summary"])} if "summary" in o else o
-        for chunk in outputs
-        for o in chunk
-    }
+    found = {pid: _held_entry(entry) for pid, entry in kept.items()}
+    for chunk in outputs:
+        found |= {o["patient_id"]: o for o in chunk}
+    del outputs
     ready, skipped = [], list(bad)
     for pid, _, _ in todo:  # the order of the diaries, wherever each ran
         entry = found[pid]
         (skipped if "reason" in entry else ready).append(entry)
     skipped = _skipped(series, skipped, [e["patient_id"] for e in ready], skip_bad)
-    if len({e["summary"]["blinded"] for e in ready}) > 1:
+    if len({e["blinded"] for e in ready}) > 1:
         raise DiaryError(series.source, ["mixes blinded (A/B) and unblinded patients"])
     ids = [e["patient_id"] for e in ready]
-    results = {e["patient_id"]: e["summary"] for e in ready}
+    results = PackedSummaries({e["patient_id"]: e["summary"] for e in ready})
     orders = [e["order"] for e in ready]
     first = results[ids[0]]
     arms = (first["comparison"]["treated"], first["comparison"]["control"])
-    mixed = mixed_models([e["mixed"] for e in ready], p)
+    mixed = mixed_models(ids, [e["mixed"] for e in ready], p)
     outcomes = pool_outcomes(p, ids, arms, results, mixed, orders)
     _lap(timings, "pooling", lap)
     patients = [
@@ -210,7 +210,7 @@ def analyze_series(
         skipped=tuple({"patient_id": s["patient_id"], "reason": s["reason"]} for s in skipped),
         problems=tuple(SeriesError(series.source, skipped).sourced_problems()) if skipped else (),
         outcomes=tuple(outcomes),
-        responders=responders(list(results.values()), *arms, p.analysis.alpha),
+        responders=responders(results.values(), *arms, p.analysis.alpha),
         seed=seed,
         command=command,
         alpha=p.analysis.alpha,
@@ -376,6 +376,27 @@ def patient_summary(results: dict, aligned: Aligned, p) -> dict:
         "summary": compact_results(results, p),
         "order": order(days),
         "mixed": patient_statistics(aligned.patient_id, days, *aligned.arms),
+    }
+
+
+def _held(chunk: list[dict]) -> list[dict]:
+    """A chunk's entries as the parent keeps them until pooling (:func:`_held_entry`)."""
+    return [_held_entry(entry) for entry in chunk]
+
+
+def _held_entry(entry: dict) -> dict:
+    """A patient's :func:`patient_summary` (or why they were not analysed) packed: the
+    summary as bytes (:mod:`nof1.series.packed`), the mixed model's statistics as a row."""
+    if "summary" not in entry:
+        return entry
+    summary = entry["summary"]
+    return {
+        **entry,
+        "patient_id": sys.intern(entry["patient_id"]),
+        "summary": pack(summary),
+        "blinded": summary["blinded"],
+        "order": tuple(sys.intern(c) for c in entry["order"]),
+        "mixed": pack_mixed(entry["mixed"]),
     }
 
 

@@ -21,9 +21,10 @@ KEY = SERIES / "series-unblinding-key.json"
 def test_the_parent_holds_a_few_kb_per_patient():
     from nof1.protocol import read_protocol
     from nof1.series import load_series
-    from nof1.series.pooling import compact_results, mixed_models, pool_outcomes, shared_strings
+    from nof1.series.packed import PackedSummaries
+    from nof1.series.pooling import compact_results, mixed_models, pool_outcomes
     from nof1.series.results import patient_files
-    from nof1.series.run import _analyze_chunk, _Run
+    from nof1.series.run import _analyze_chunk, _held_entry, _Run
 
     pf = read_protocol("ldn-fibromyalgia-2013")
     data = load_series(
@@ -39,17 +40,17 @@ def test_the_parent_holds_a_few_kb_per_patient():
 
     tracemalloc.start()
     before = tracemalloc.take_snapshot()
-    held = [pickle.loads(sent[i % len(sent)]) for i in range(PATIENTS)]
-    for e in held:  # as the parent keeps them
-        e["summary"] = shared_strings(e["summary"])
-    for i, e in enumerate(held):  # distinct patients, as the parent would hold them
+    held = []
+    for i in range(PATIENTS):  # distinct patients, kept as the parent keeps them
+        e = pickle.loads(sent[i % len(sent)])
         e["patient_id"] = e["summary"]["patient_id"] = f"P{i:05d}"
         for s in e["mixed"].values():
             s.patient[:] = e["patient_id"]
+        held.append(_held_entry(e))
     size = sum(s.size_diff for s in tracemalloc.take_snapshot().compare_to(before, "filename"))
     ids = [e["patient_id"] for e in held]
-    results = {e["patient_id"]: e["summary"] for e in held}
-    mixed = mixed_models([e["mixed"] for e in held], pf.protocol)
+    results = PackedSummaries({e["patient_id"]: e["summary"] for e in held})
+    mixed = mixed_models(ids, [e["mixed"] for e in held], pf.protocol)
     pool_outcomes(
         pf.protocol, ids, ("active", "placebo"), results, mixed, [e["order"] for e in held]
     )
