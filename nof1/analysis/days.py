@@ -120,11 +120,27 @@ class PatientDays:
 def patient_days(aligned, outcomes: list[str]) -> PatientDays:
     """``PatientDays.from_table(aligned.table, outcomes)``, read once per
     :class:`~nof1.data.Aligned` (kept in its ``cache``: the analysis and ``nof1 series``'
-    pooling statistics read the same days); an object without a cache is read each time."""
+    pooling statistics read the same days); an object without a cache is read each time.
+
+    When ``align`` left its arrays in the cache (``nof1.data.align.aligned_columns``),
+    they are the days: the table is not read at all."""
     cache = getattr(aligned, "cache", None)
     if not isinstance(cache, dict):
         return PatientDays.from_table(aligned.table, outcomes)
     key = ("days", tuple(outcomes), id(aligned.table))
     if key not in cache:
-        cache[key] = PatientDays.from_table(aligned.table, outcomes)
+        made = cache.get(("columns", id(aligned.table)))
+        if made is not None and all(name in made["values"] for name in outcomes):
+            cache[key] = PatientDays(
+                day=made["day"],
+                date=made["date"],
+                phase=made["phase"],
+                condition=made["condition"],
+                period=made["period"],
+                included=made["included"],
+                values={name: made["values"][name] for name in outcomes},
+                cycle=made["cycle"],
+            )
+        else:
+            cache[key] = PatientDays.from_table(aligned.table, outcomes)
     return cache[key]
