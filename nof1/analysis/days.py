@@ -64,10 +64,13 @@ class PatientDays:
 
     @property
     def observed(self) -> np.ndarray:
-        """Days on which at least one outcome was recorded."""
-        seen = np.zeros(self.day.size, dtype=bool)
-        for values in self.values.values():
-            seen |= ~np.isnan(values)
+        """Days on which at least one outcome was recorded (found once)."""
+        seen = self._masks.get(None)
+        if seen is None:
+            seen = np.zeros(self.day.size, dtype=bool)
+            for values in self.values.values():
+                seen |= ~np.isnan(values)
+            self._masks[None] = seen
         return seen
 
     def is_condition(self, condition: str) -> np.ndarray:
@@ -102,19 +105,20 @@ class PatientDays:
             One array per period (days in day order, NaN dropped).
         """
         key = (condition, included_only)
-        if key not in self._periods:  # the same rows for every outcome: found once
+        found = self._periods.get(key)
+        if found is None:  # the same rows for every outcome: found once
             rows = self.is_condition(condition) & (self.period > 0)
             if included_only:
                 rows &= self.included
             at = np.flatnonzero(rows)
             at = at[np.lexsort((self.day[at], self.period[at]))]
-            _, starts = np.unique(self.period[at], return_index=True)
-            self._periods[key] = np.split(at, starts[1:]) if at.size else []
-        out = []
-        for at in self._periods[key]:
-            values = self.values[outcome][at]
-            out.append(values[np.isfinite(values)])
-        return out
+            starts = (np.flatnonzero(np.diff(self.period[at])) + 1).tolist()
+            bounds = list(zip([0, *starts], [*starts, at.size], strict=True)) if at.size else []
+            found = self._periods[key] = (at, bounds)
+        at, bounds = found
+        values = self.values[outcome][at]  # every period's days at once
+        finite = np.isfinite(values)
+        return [values[a:b][finite[a:b]] for a, b in bounds]
 
 
 def patient_days(aligned, outcomes: list[str]) -> PatientDays:
