@@ -24,7 +24,14 @@ from nof1.data.diary import Diary, read_diary
 from nof1.errors import DiaryError
 from nof1.protocol.model import GUESSES, Protocol
 
-__all__ = ["ALIGNED_COLUMNS", "Aligned", "align", "load_aligned", "read_aligned_csv"]
+__all__ = [
+    "ALIGNED_COLUMNS",
+    "Aligned",
+    "align",
+    "aligned_columns",
+    "load_aligned",
+    "read_aligned_csv",
+]
 
 #: The aligned table's leading columns; one float column per protocol outcome follows.
 ALIGNED_COLUMNS = ("date", "day", "phase", "cycle", "period", "condition", "included", "observed")
@@ -75,7 +82,9 @@ class Aligned:
         How a condition column's periods differ from the protocol's timeline (their
         number, odd lengths, a shifted day 1); empty when they follow it.
     cache : dict
-        What the analyses read once from ``table`` (``nof1.analysis.days.patient_days``).
+        What the analyses read once from ``table`` (``nof1.analysis.days.patient_days``);
+        ``align`` leaves the columns it made there as arrays (:func:`aligned_columns`), so
+        the table is not read back. A table changed in place afterwards is not re-read.
     """
 
     table: pd.DataFrame
@@ -209,7 +218,8 @@ def align(
         schedule=allocation,
         warnings=tuple(warnings),
     )
-    aligned.cache[("columns", id(table))] = days | {"observed": observed, "values": values}
+    made = days | {"observed": observed, "values": values, "guess": guess}
+    aligned.cache[("columns", id(table))] = made
     return aligned
 
 
@@ -218,8 +228,10 @@ def aligned_columns(aligned: Aligned) -> dict | None:
     made otherwise, or a table that is not the one ``align`` made).
 
     Keys ``date``, ``phase``, ``condition`` (object), ``day``, ``period`` and ``cycle``
-    (int; 0 outside treatment periods), ``included`` and ``observed`` (bool), and
-    ``values``: the float column of each outcome and yes/no item by name."""
+    (int; 0 outside treatment periods), ``included`` and ``observed`` (bool),
+    ``values``: the float column of each outcome and yes/no item by name, and ``guess``:
+    the blinding guesses (object: a text or None; None without a blinding check). Read
+    them, never change them: the analyses share them."""
     cache = getattr(aligned, "cache", None)
     if not isinstance(cache, dict):
         return None
