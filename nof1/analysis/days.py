@@ -64,10 +64,13 @@ class PatientDays:
 
     @property
     def observed(self) -> np.ndarray:
-        """Days on which at least one outcome was recorded."""
-        seen = np.zeros(self.day.size, dtype=bool)
-        for values in self.values.values():
-            seen |= ~np.isnan(values)
+        """Days on which at least one outcome was recorded (found once)."""
+        seen = self._masks.get(None)
+        if seen is None:
+            seen = np.zeros(self.day.size, dtype=bool)
+            for values in self.values.values():
+                seen |= ~np.isnan(values)
+            self._masks[None] = seen
         return seen
 
     def is_condition(self, condition: str) -> np.ndarray:
@@ -102,29 +105,46 @@ class PatientDays:
             One array per period (days in day order, NaN dropped).
         """
         key = (condition, included_only)
-        if key not in self._periods:  # the same rows for every outcome: found once
+        found = self._periods.get(key)
+        if found is None:  # the same rows for every outcome: found once
             rows = self.is_condition(condition) & (self.period > 0)
             if included_only:
                 rows &= self.included
             at = np.flatnonzero(rows)
             at = at[np.lexsort((self.day[at], self.period[at]))]
-            _, starts = np.unique(self.period[at], return_index=True)
-            self._periods[key] = np.split(at, starts[1:]) if at.size else []
-        out = []
-        for at in self._periods[key]:
-            values = self.values[outcome][at]
-            out.append(values[np.isfinite(values)])
-        return out
+            starts = (np.flatnonzero(np.diff(self.period[at])) + 1).tolist()
+            bounds = list(zip([0, *starts], [*starts, at.size], strict=True)) if at.size else []
+            found = self._periods[key] = (at, bounds)
+        at, bounds = found
+        values = self.values[outcome][at]  # every period's days at once
+        finite = np.isfinite(values)
+        return [values[a:b][finite[a:b]] for a, b in bounds]
 
 
 def patient_days(aligned, outcomes: list[str]) -> PatientDays:
     """``PatientDays.from_table(aligned.table, outcomes)``, read once per
     :class:`~nof1.data.Aligned` (kept in its ``cache``: the analysis and ``nof1 series``'
-    pooling statistics read the same days); an object without a cache is read each time."""
+    pooling statistics read the same days); an object without a cache is read each time.
+
+    When ``align`` left its arrays in the cache (``nof1.data.align.aligned_columns``),
+    they are the days: the table is not read at all."""
     cache = getattr(aligned, "cache", None)
     if not isinstance(cache, dict):
         return PatientDays.from_table(aligned.table, outcomes)
     key = ("days", tuple(outcomes), id(aligned.table))
     if key not in cache:
-        cache[key] = PatientDays.from_table(aligned.table, outcomes)
+        made = cache.get(("columns", id(aligned.table)))
+        if made is not None and all(name in made["values"] for name in outcomes):
+            cache[key] = PatientDays(
+                day=made["day"],
+                date=made["date"],
+                phase=made["phase"],
+                condition=made["condition"],
+                period=made["period"],
+                included=made["included"],
+                values={name: made["values"][name] for name in outcomes},
+                cycle=made["cycle"],
+            )
+        else:
+            cache[key] = PatientDays.from_table(aligned.table, outcomes)
     return cache[key]

@@ -15,21 +15,23 @@ import numpy as np
 import pandas as pd
 
 from nof1.data._aligned_csv import aligned_csv_text
-from nof1.data._answer_days import check_guess_days, spread_answers
+from nof1.data._aligned_days import from_allocation, from_table
+from nof1.data._answer_days import check_guess_days, guesses
 from nof1.data._conditions import from_conditions
-from nof1.data._tabular import with_row_note
-from nof1.data.allocation_file import (
-    AllocationFile,
-    day_numbers,
-    read_allocation,
-    read_allocations,
-    schedule_problems,
-)
+from nof1.data._frame import frame_from_columns
+from nof1.data.allocation_file import AllocationFile, read_allocation, read_allocations
 from nof1.data.diary import Diary, read_diary
 from nof1.errors import DiaryError
 from nof1.protocol.model import GUESSES, Protocol
 
-__all__ = ["ALIGNED_COLUMNS", "Aligned", "align", "load_aligned", "read_aligned_csv"]
+__all__ = [
+    "ALIGNED_COLUMNS",
+    "Aligned",
+    "align",
+    "aligned_columns",
+    "load_aligned",
+    "read_aligned_csv",
+]
 
 #: The aligned table's leading columns; one float column per protocol outcome follows.
 ALIGNED_COLUMNS = ("date", "day", "phase", "cycle", "period", "condition", "included", "observed")
@@ -80,7 +82,9 @@ class Aligned:
         How a condition column's periods differ from the protocol's timeline (their
         number, odd lengths, a shifted day 1); empty when they follow it.
     cache : dict
-        What the analyses read once from ``table`` (``nof1.analysis.days.patient_days``).
+        What the analyses read once from ``table`` (``nof1.analysis.days.patient_days``);
+        ``align`` leaves the columns it made there as arrays (:func:`aligned_columns`), so
+        the table is not read back. A table changed in place afterwards is not re-read.
     """
 
     table: pd.DataFrame
@@ -171,10 +175,12 @@ def align(
         allocation = read_allocation(allocation, diary.patient_id)
     warnings = ()
     if allocation is not None:
-        table, treated = _from_allocation(diary, protocol, allocation), allocation.treated
+        planned, days, values, guess = from_allocation(diary, protocol, allocation)
+        treated = allocation.treated
         patient_id, blinded = diary.patient_id or allocation.patient_id, allocation.blinded
     elif diary.has_condition:
         table, treated, warnings = from_conditions(diary, protocol)
+        planned, days, values, guess = from_table(table, protocol)
         patient_id, blinded = diary.patient_id, False
     else:
         raise DiaryError(
@@ -186,20 +192,20 @@ def align(
             ],
         )
     outcomes = [o.name for o in protocol.outcomes]
-    observed = np.zeros(len(table["date"]), dtype=bool)
+    observed = np.zeros(len(days["day"]), dtype=bool)
     for name in outcomes:
-        observed |= ~np.isnan(np.asarray(table[name], dtype=float))
-    table = pd.DataFrame(
-        {c: table[c] for c in ALIGNED_COLUMNS[:-1]}
-        | {"observed": observed}
-        | {name: table[name] for name in outcomes}
-        | {name: np.asarray(table[name], dtype=float) for name in protocol.yes_no_items}
-        | _guess_column(table, protocol)
-    )
-    check_guess_days(diary, table, protocol)
-    phase = table["phase"].to_numpy(dtype=object)
+        observed |= ~np.isnan(values[name])
+    columns = planned | {"observed": observed}
+    columns |= {name: values[name] for name in outcomes}
+    columns |= {name: values[name] for name in protocol.yes_no_items}
+    if protocol.blinding_check is not None:
+        given = guesses(guess)  # pandas may have turned None into NaN on the way
+        check_guess_days(diary, days, guess, given, protocol)
+        columns[protocol.blinding_check.name] = guess
+    table = frame_from_columns(columns)
+    phase = days["phase"]
     counted = observed | (phase == "washout") | (phase == "follow_up")
-    return Aligned(
+    aligned = Aligned(
         table=table,
         patient_id=patient_id,
         blinded=blinded,
@@ -208,10 +214,28 @@ def align(
         source=diary.source,
         sha256=diary.sha256,
         rows=diary.rows,
-        missing_days=table["date"].to_numpy(dtype=object)[~counted].tolist(),
+        missing_days=days["date"][~counted].tolist(),
         schedule=allocation,
         warnings=tuple(warnings),
     )
+    made = days | {"observed": observed, "values": values, "guess": guess}
+    aligned.cache[("columns", id(table))] = made
+    return aligned
+
+
+def aligned_columns(aligned: Aligned) -> dict | None:
+    """The table's columns as ``align`` made them, as numpy arrays, or None (an Aligned
+    made otherwise, or a table that is not the one ``align`` made).
+
+    Keys ``date``, ``phase``, ``condition`` (object), ``day``, ``period`` and ``cycle``
+    (int; 0 outside treatment periods), ``included`` and ``observed`` (bool),
+    ``values``: the float column of each outcome and yes/no item by name, and ``guess``:
+    the blinding guesses (object: a text or None; None without a blinding check). Read
+    them, never change them: the analyses share them."""
+    cache = getattr(aligned, "cache", None)
+    if not isinstance(cache, dict):
+        return None
+    return cache.get(("columns", id(aligned.table)))
 
 
 def nothing_to_compare(aligned: Aligned) -> str | None:
@@ -220,12 +244,14 @@ def nothing_to_compare(aligned: Aligned) -> str | None:
     A report of "0 of 182 days" would look like a result: ``nof1 analyze`` stops instead,
     and ``nof1 series`` names the patient.
     """
-    table = aligned.table
-    if (table["observed"].to_numpy(bool) & table["included"].to_numpy(bool)).any():
+    columns = aligned_columns(aligned)
+    if columns is None:
+        table = aligned.table
+        columns = {c: table[c].to_numpy(bool) for c in ("observed", "included")}
+    observed = columns["observed"]
+    if (observed & columns["included"]).any():
         return None
-    empty = (
-        "" if table["observed"].any() else " (every outcome cell is empty: an unfilled template?)"
-    )
+    empty = "" if observed.any() else " (every outcome cell is empty: an unfilled template?)"
     return (
         "has no observed value on any day that is compared (the treatment periods after "
         f"the analytic washout), so there is nothing to analyse{empty}"
@@ -267,7 +293,10 @@ def load_aligned(
     if allocation is not None and alloc is None:
         # A series allocation: the diary says whose it is.
         alloc = read_allocation(allocation, diary.patient_id)
-    return replace(align(diary, protocol, alloc), notes=diary.notes)
+    aligned = align(diary, protocol, alloc)
+    noted = replace(aligned, notes=diary.notes)
+    noted.cache.update(aligned.cache)  # the same table: what align read of it holds
+    return noted
 
 
 def read_aligned_csv(path: str | Path, protocol: Protocol | None = None) -> pd.DataFrame:
@@ -332,39 +361,3 @@ def read_aligned_csv(path: str | Path, protocol: Protocol | None = None) -> pd.D
     except (ValueError, TypeError) as exc:
         raise DiaryError(source, [f"has a cell that does not parse ({exc})"]) from None
     return table
-
-
-def _guess_column(table, protocol: Protocol) -> dict:
-    if protocol.blinding_check is None:
-        return {}
-    name = protocol.blinding_check.name
-    # pandas may have turned None into NaN on the way (a merge, a .loc): None again.
-    # (An explicit object Series: pandas 3 would infer a str column with NaN from an array.)
-    guesses = [g if isinstance(g, str) else None for g in table[name]]
-    return {name: pd.Series(guesses, dtype=object)}
-
-
-# --- with an allocation ------------------------------------------------------------------
-
-
-def _from_allocation(diary: Diary, protocol: Protocol, allocation: AllocationFile):
-    if diary.patient_id and diary.patient_id != allocation.patient_id:
-        raise DiaryError(
-            diary.source,
-            [
-                f"is the diary of patient '{diary.patient_id}', but {allocation.source} is "
-                f"for patient '{allocation.patient_id}'"
-            ],
-        )
-    plan = allocation.timeline(protocol)  # raises when it does not fit the protocol
-    problems = schedule_problems(diary.table, allocation, protocol)
-    if problems:
-        raise DiaryError(with_row_note(diary.source), problems)
-    columns = {c: plan[c].array for c in ALIGNED_COLUMNS if c != "observed"}
-    at = day_numbers(diary.table["date"], allocation.start_date) - 1  # all inside: checked
-    for outcome in protocol.outcomes:
-        values = np.full(len(plan), np.nan)
-        values[at] = diary.table[outcome.name].to_numpy(dtype=float)
-        columns[outcome.name] = values
-    columns |= spread_answers(diary, protocol, at, len(plan))
-    return columns

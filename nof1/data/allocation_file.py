@@ -17,6 +17,7 @@ diary and aligning it apply the same rules.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -248,7 +249,7 @@ def read_allocation(path: str | Path, patient_id: str | None = None) -> Allocati
 
 
 def schedule_problems(
-    table, allocation: AllocationFile, protocol: Protocol, timeline=None
+    table, allocation: AllocationFile, protocol: Protocol, timeline=None, *, day=None
 ) -> list[str]:
     """Diary rows that fall outside the schedule or contradict the allocation.
 
@@ -261,6 +262,8 @@ def schedule_problems(
     protocol : Protocol
     timeline : pandas.DataFrame, optional
         ``allocation.timeline(protocol)``, when the caller has it already.
+    day : numpy.ndarray of int, optional
+        The day numbers of the table's dates (``day_numbers``), when the caller has them.
 
     Returns
     -------
@@ -269,36 +272,48 @@ def schedule_problems(
         ``active`` or ``placebo``, only a treatment day given as another phase.
     """
     if timeline is None:
-        plan = _plan(allocation, protocol)
-        dates = plan.table["date"]
+        timeline = (plan := _plan(allocation, protocol)).table
         phase, planned, planned_period = plan.phase, plan.condition, plan.period
     else:
-        dates = timeline["date"]
         phase = timeline["phase"].to_numpy(dtype=object)
         planned = timeline["condition"].to_numpy(dtype=object)
         planned_period = timeline["period"].fillna(0).to_numpy(dtype=int)
-    n = len(dates)
-    day = day_numbers(table["date"], allocation.start_date)
+    n = len(phase)
+    if day is None:
+        day = day_numbers(table["date"], allocation.start_date)
     outside = (day < 1) | (day > n)
     at = np.clip(day, 1, n) - 1
     phase, planned, planned_period = phase[at], planned[at], planned_period[at]
     treatment_day = phase == "treatment"
-    bad_condition = np.zeros(len(table), dtype=bool)
-    if "condition" in table:
+    has_condition, has_period = "condition" in table, "period" in table
+    bad = outside.copy()
+    if has_condition:
         given = table["condition"].to_numpy(dtype=object)
         vague = np.isin(given, ["active", "placebo"]) & allocation.blinded
         agrees = np.where(vague, treatment_day, given == planned)
         bad_condition = (given != "") & ~agrees & ~outside
-    bad_period = np.zeros(len(table), dtype=bool)
-    if "period" in table:
+        bad |= bad_condition
+    if has_period:
         given_period = table["period"].fillna(0).to_numpy(dtype=int)
         wrong = ~treatment_day | (given_period != planned_period)
         bad_period = (given_period > 0) & wrong & ~outside
+        bad |= bad_period
+    if allocation.blinded and has_condition:
+        inside = treatment_day & ~outside
+        blinded = _blinded_contradictions(table, inside, planned, planned_period)
+    else:
+        blinded = []
+    if not bad.any():
+        return blinded
+    if not has_condition:
+        bad_condition = np.zeros(len(day), dtype=bool)
+    if not has_period:
+        bad_period = np.zeros(len(day), dtype=bool)
     name = Path(allocation.source).name
-    first, last = dates.iloc[0].isoformat(), dates.iloc[-1].isoformat()
+    first, last = (timeline["date"].iloc[k].isoformat() for k in (0, -1))
     rows, dates = table["row"].to_numpy(), table["date"].to_numpy(dtype=object)
     problems = []
-    for i in np.flatnonzero(outside | bad_condition | bad_period):
+    for i in np.flatnonzero(bad):
         where = f"on row {rows[i]} ({dates[i].isoformat()})"
         if outside[i]:
             problems.append(
@@ -316,10 +331,7 @@ def schedule_problems(
             problems.append(f"condition '{given}' {where} contradicts {planned_text}")
         if bad_period[i]:
             problems.append(f"period {given_period[i]} {where} contradicts {planned_text}")
-    if allocation.blinded and "condition" in table:
-        inside = treatment_day & ~outside
-        problems += _blinded_contradictions(table, inside, planned, planned_period)
-    return problems
+    return problems + blinded
 
 
 def _blinded_contradictions(table, inside, group, period) -> list[str]:
@@ -342,6 +354,10 @@ def _blinded_contradictions(table, inside, group, period) -> list[str]:
     return out
 
 
+#: ``date.toordinal()`` called from C (``map`` over a diary's dates takes no Python step).
+_ORDINAL = operator.methodcaller("toordinal")
+
+
 def day_numbers(dates, start: dt.date) -> np.ndarray:
     """Day numbers (1 on ``start``) of a sequence of dates.
 
@@ -350,7 +366,7 @@ def day_numbers(dates, start: dt.date) -> np.ndarray:
     >>> day_numbers([dt.date(2026, 1, 5), dt.date(2026, 2, 1)], dt.date(2026, 1, 5)).tolist()
     [1, 28]
     """
-    ordinals = np.fromiter((d.toordinal() for d in dates), dtype=int, count=len(dates))
+    ordinals = np.fromiter(map(_ORDINAL, dates), dtype=int, count=len(dates))
     return ordinals - start.toordinal() + 1
 
 
