@@ -285,22 +285,32 @@ def _percent_change(primary: dict, series: dict):
     names = {c: plotly_text(labels[c]), t: plotly_text(labels[t])}  # the x categories
     fig = go.Figure()
     better_lower = primary["better"] == "lower"
+    # One trace per colour, each patient's line cut from the next by a gap (None): the
+    # same picture as a trace per patient, which at thousands of patients makes a page
+    # too heavy to build (the parent's memory) and to draw (the browser).
+    lines: dict[str, tuple[list, list, list]] = {t: ([], [], []), c: ([], [], [])}
     for p in pc.get("per_patient") or []:
         if p[t] is None or p[c] is None:
             continue
-        favours = (p[t] < p[c]) == better_lower
-        fig.add_trace(
-            go.Scatter(
-                x=[names[c], names[t]],
-                y=[p[c], p[t]],
-                mode="lines+markers",
-                showlegend=False,
-                line={"color": COLORS[t] if favours else COLORS[c], "width": 1},
-                opacity=0.6,
-                hovertext=p["patient_id"],
-                hoverinfo="text+y",
+        x, y, text = lines[t if (p[t] < p[c]) == better_lower else c]
+        x += [names[c], names[t], None]
+        y += [p[c], p[t], None]
+        text += [p["patient_id"], p["patient_id"], None]
+    for arm, (x, y, text) in lines.items():
+        if x:
+            fig.add_trace(
+                go.Scatter(
+                    x=x[:-1],
+                    y=y[:-1],
+                    mode="lines+markers",
+                    showlegend=False,
+                    line={"color": COLORS[arm], "width": 1},
+                    opacity=0.6,
+                    hovertext=text[:-1],
+                    hoverinfo="text+y",
+                    connectgaps=False,
+                )
             )
-        )
     if not pc.get("reason"):
         fig.add_trace(
             go.Scatter(
