@@ -32,6 +32,7 @@ __all__ = [
 
 KINDS = 5  # sums per gap: d·d and cross terms for s = +1, the same for s = -1, then a_p·b_p
 LOG_2PI = float(np.log(2.0 * np.pi))
+_SHARED_GRID = 16  # per-series grids of at least this many phis are looked for shared
 
 
 class RemlPieces(NamedTuple):
@@ -141,25 +142,30 @@ def gap_weights(phis: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, np.ndar
     c = -np.expm1(log_r)  # 1 - |rho|
     one_minus = -np.expm1(2.0 * log_r)  # 1 - rho²
     neg = (phi < 0) & (gaps % 2 == 1)  # rho < 0: odd gaps keep phi's sign
-    w0, w1, w2 = 1.0 / one_minus, c / one_minus, c * c / one_minus
     # W[..., kind, gap]: the kinds s = +1 where rho > 0, s = -1 where rho < 0, zero elsewhere.
-    W = np.zeros((*log_r.shape[:-1], KINDS, gaps.size))
+    W = np.empty((*log_r.shape[:-1], KINDS, gaps.size))
+    np.divide(1.0, one_minus, out=W[..., 0, :])
+    np.divide(c, one_minus, out=W[..., 1, :])
+    np.divide(c * c, one_minus, out=W[..., 4, :])
     if neg.any():
-        pos = ~neg
-        np.copyto(W[..., 0, :], w0, where=pos)
-        np.copyto(W[..., 1, :], w1, where=pos)
-        np.copyto(W[..., 2, :], w0, where=neg)
-        np.copyto(W[..., 3, :], -w1, where=neg)
+        W[..., 2, :] = np.where(neg, W[..., 0, :], 0.0)
+        W[..., 3, :] = np.where(neg, -W[..., 1, :], 0.0)
+        W[..., 0, :] = np.where(neg, 0.0, W[..., 0, :])
+        W[..., 1, :] = np.where(neg, 0.0, W[..., 1, :])
     else:  # phi >= 0 everywhere (the usual case): no masks
-        W[..., 0, :] = w0
-        W[..., 1, :] = w1
-    W[..., 4, :] = w2
+        W[..., 2:4, :] = 0.0
     return W.reshape(*W.shape[:-2], -1), np.log(one_minus)
 
 
 def gram(stats: GapSums, phis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Packed Gram matrices [X y]ᵀR⁻¹[X y] (m, P, q) and log|R| (m, P)."""
-    W, log_one_minus = gap_weights(phis, stats.gaps)
+    if phis.ndim == 2 and phis.shape[1] >= _SHARED_GRID:
+        # Series often share a grid (the Bayesian one is a cell range of a coarse grid):
+        # the weights once per distinct grid, then each series' copy.
+        grids, which = np.unique(phis, axis=0, return_inverse=True)
+        W, log_one_minus = (a[which.reshape(-1)] for a in gap_weights(grids, stats.gaps))
+    else:
+        W, log_one_minus = gap_weights(phis, stats.gaps)
     if phis.ndim == 1:  # one grid for all series: a single matrix product
         packed = np.tensordot(stats.sums, W, axes=([1], [1])).transpose(0, 2, 1)
         logdet_r = stats.counts @ log_one_minus.T
