@@ -169,7 +169,10 @@ class Estimates:
             else:
                 out.append(
                     Effect.from_plain(
-                        self.method, dict(zip(core_keys, c)), dict(zip(extra_keys, e)), None
+                        self.method,
+                        dict(zip(core_keys, c, strict=True)),
+                        dict(zip(extra_keys, e, strict=True)),
+                        None,
                     )
                 )
         return out
