@@ -162,8 +162,8 @@ def gram(stats: GapSums, phis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if phis.ndim == 2 and phis.shape[1] >= _SHARED_GRID:
         # Series often share a grid (the Bayesian one is a cell range of a coarse grid):
         # the weights once per distinct grid, then each series' copy.
-        grids, which = np.unique(phis, axis=0, return_inverse=True)
-        W, log_one_minus = (a[which.reshape(-1)] for a in gap_weights(grids, stats.gaps))
+        grids, which = _distinct_rows(phis)
+        W, log_one_minus = (a[which] for a in gap_weights(grids, stats.gaps))
     else:
         W, log_one_minus = gap_weights(phis, stats.gaps)
     if phis.ndim == 1:  # one grid for all series: a single matrix product
@@ -173,6 +173,20 @@ def gram(stats: GapSums, phis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         packed = np.matmul(W, stats.sums)
         logdet_r = np.einsum("mg,mpg->mp", stats.counts, log_one_minus)
     return packed + stats.first[:, None, :], logdet_r
+
+
+def _distinct_rows(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``a`` (equal bytes) in order of appearance, and each row's index
+    among them (a dict of bytes: np.unique(axis=0) sorts structured rows, far slower)."""
+    index: dict[bytes, int] = {}
+    first: list[int] = []
+    which = np.empty(len(a), dtype=np.intp)
+    for i, row in enumerate(np.ascontiguousarray(a)):
+        j = index.setdefault(row.tobytes(), len(first))
+        if j == len(first):
+            first.append(i)
+        which[i] = j
+    return a[first], which
 
 
 def cholesky_packed(packed: np.ndarray, k: int) -> tuple[np.ndarray, list]:
