@@ -90,8 +90,12 @@ def packed_pairs(k: int) -> list[tuple[int, int]]:
     return [(a, b) for a in range(k) for b in range(a, k)]
 
 
-def gap_sums(V: np.ndarray, mask: np.ndarray, day: np.ndarray) -> GapSums:
-    """Per-gap sums of products of the columns V (k, m, n) over consecutive observed days."""
+def gap_sums(V: np.ndarray, mask: np.ndarray, day: np.ndarray, known=None) -> GapSums:
+    """Per-gap sums of products of the columns V (k, m, n) over consecutive observed days.
+
+    ``known``: ``(sums, columns)``, the gap sums of some of these same columns on the same
+    days (``columns`` = their positions in V); their pairs are copied, not summed again.
+    """
     k, m, n = V.shape
     position = np.where(mask, np.arange(n), -1)
     prev = np.maximum.accumulate(position, axis=1)
@@ -104,6 +108,11 @@ def gap_sums(V: np.ndarray, mask: np.ndarray, day: np.ndarray) -> GapSums:
     lookup[gaps] = np.arange(gaps.size)
     pairs = packed_pairs(k)
     size = gaps.size
+    copied = {}  # pair q of V -> its pair in the known sums
+    if known is not None and np.array_equal(known[0].gaps, gaps):
+        columns = known[1]
+        old = {(columns[a], columns[b]): q for q, (a, b) in enumerate(packed_pairs(len(columns)))}
+        copied = {q: old[pair] for q, pair in enumerate(pairs) if pair in old}
     sums = np.empty((m, KINDS, size, len(pairs)))
     counts = np.empty((m, size))
     first = np.empty((m, len(pairs)))
@@ -119,6 +128,8 @@ def gap_sums(V: np.ndarray, mask: np.ndarray, day: np.ndarray) -> GapSums:
         d_pos, d_neg = cur - pre, cur + pre  # d = a_i - s a_p for s = +1 and s = -1
         start = V[:, rows] * (mask[rows] & ~link)  # the first observed day of each series
         for q, (i, j) in enumerate(pairs):
+            if q in copied:
+                continue
             kinds = (
                 d_pos[i] * d_pos[j],
                 d_pos[i] * pre[j] + pre[i] * d_pos[j],
@@ -131,7 +142,11 @@ def gap_sums(V: np.ndarray, mask: np.ndarray, day: np.ndarray) -> GapSums:
                 sums[rows, kind, :, q] = total[:-1].reshape(b, size)
             first[rows, q] = (start[i] * start[j]).sum(axis=1)
         counts[rows] = np.bincount(bins.ravel(), minlength=b * size + 1)[:-1].reshape(b, size)
-    return GapSums(first, sums.reshape(m, -1, len(pairs)), counts, gaps)
+    sums = sums.reshape(m, -1, len(pairs))
+    for q, q_known in copied.items():
+        sums[:, :, q] = known[0].sums[:, :, q_known]
+        first[:, q] = known[0].first[:, q_known]
+    return GapSums(first, sums, counts, gaps)
 
 
 def gap_weights(phis: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
