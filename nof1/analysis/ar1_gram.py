@@ -157,18 +157,19 @@ def gap_weights(phis: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, np.ndar
     c = -np.expm1(log_r)  # 1 - |rho|
     one_minus = -np.expm1(2.0 * log_r)  # 1 - rho²
     neg = (phi < 0) & (gaps % 2 == 1)  # rho < 0: odd gaps keep phi's sign
+    w0, w1, w2 = 1.0 / one_minus, c / one_minus, c * c / one_minus
     # W[..., kind, gap]: the kinds s = +1 where rho > 0, s = -1 where rho < 0, zero elsewhere.
-    W = np.empty((*log_r.shape[:-1], KINDS, gaps.size))
-    np.divide(1.0, one_minus, out=W[..., 0, :])
-    np.divide(c, one_minus, out=W[..., 1, :])
-    np.divide(c * c, one_minus, out=W[..., 4, :])
+    W = np.zeros((*log_r.shape[:-1], KINDS, gaps.size))
     if neg.any():
-        W[..., 2, :] = np.where(neg, W[..., 0, :], 0.0)
-        W[..., 3, :] = np.where(neg, -W[..., 1, :], 0.0)
-        W[..., 0, :] = np.where(neg, 0.0, W[..., 0, :])
-        W[..., 1, :] = np.where(neg, 0.0, W[..., 1, :])
+        pos = ~neg
+        np.copyto(W[..., 0, :], w0, where=pos)
+        np.copyto(W[..., 1, :], w1, where=pos)
+        np.copyto(W[..., 2, :], w0, where=neg)
+        np.copyto(W[..., 3, :], -w1, where=neg)
     else:  # phi >= 0 everywhere (the usual case): no masks
-        W[..., 2:4, :] = 0.0
+        W[..., 0, :] = w0
+        W[..., 1, :] = w1
+    W[..., 4, :] = w2
     return W.reshape(*W.shape[:-2], -1), np.log(one_minus)
 
 

@@ -154,24 +154,24 @@ class Estimates:
         from nof1.analysis.effect import Effect, plain_list
 
         m = len(self.reason)
-        core_keys = [k for k in _T_FIELDS if k in self.values]
-        extra_keys = [k for k in self.values if k not in _T_FIELDS]
-        core = [
-            [None if v is None else float(v) for v in plain_list(self.values[k])] for k in core_keys
-        ]
-        extra = [plain_list(self.values[k]) for k in extra_keys]
-        core_rows = zip(*core, strict=True) if core else [()] * m
-        extra_rows = zip(*extra, strict=True) if extra else [()] * m
+        reasons = list(self.reason)
+        core = {
+            k: [None if v is None else float(v) for v in plain_list(self.values[k])]
+            for k in _T_FIELDS
+            if k in self.values
+        }
+        extra = {k: plain_list(v) for k, v in self.values.items() if k not in _T_FIELDS}
         out = []
-        for reason, c, e in zip(list(self.reason), core_rows, extra_rows, strict=True):
+        for row in range(m):
+            reason = reasons[row]
             if reason is not None:
                 out.append(Effect.from_plain(self.method, {}, {}, reason))
             else:
                 out.append(
                     Effect.from_plain(
                         self.method,
-                        dict(zip(core_keys, c, strict=True)),
-                        dict(zip(extra_keys, e, strict=True)),
+                        {k: v[row] for k, v in core.items()},
+                        {k: v[row] for k, v in extra.items()},
                         None,
                     )
                 )
