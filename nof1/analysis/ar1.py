@@ -29,7 +29,8 @@ def ar1_batch(trials: Trials, trend: bool = False) -> Ar1Batch:
         used = compared.any(axis=0)  # days no row compares add nothing but work
         y = np.where(compared, trials.y, np.nan)[:, used]
         arm = trials.arm[:, used]
-        trials.cache[key] = Ar1Batch(y, np.asarray(trials.day)[used], arm == 1, trend=trend)
+        like = trials.cache.get(("ar1_batch", False)) if trend else None  # shares its sums
+        trials.cache[key] = Ar1Batch(y, np.asarray(trials.day)[used], arm == 1, trend, like)
     return trials.cache[key]
 
 

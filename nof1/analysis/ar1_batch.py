@@ -110,6 +110,8 @@ class Ar1Batch:
         1 on active days, 0 on placebo days (ignored where Y is NaN).
     trend : bool, default False
         Add a linear day term, as the ``gls_ar1_trend`` kernel.
+    like : Ar1Batch, optional
+        The batch without the trend term of these same series: its sums are reused.
 
     Attributes
     ----------
@@ -133,7 +135,7 @@ class Ar1Batch:
     ([34.0, 38.0, 38.0], True)
     """
 
-    def __init__(self, Y, day, treat, trend: bool = False):
+    def __init__(self, Y, day, treat, trend: bool = False, like: Ar1Batch | None = None):
         Y, day, treat = check_series(Y, day, treat)
         mask = ~np.isnan(Y)
         self.p = 3 if trend else 2
@@ -149,7 +151,9 @@ class Ar1Batch:
             columns.append(np.where(mask, day - day_centre[:, None], 0.0))
         columns.append(np.where(mask, treat, 0.0))
         columns.append(np.where(mask, Y - centre[:, None], 0.0))
-        self._stats = gap_sums(np.stack(columns), mask, day)
+        # Without the trend the columns are [1, treat, y]: the same, bar the day column.
+        known = (like._stats, (0, 2, 3)) if trend and like is not None and like.p == 2 else None
+        self._stats = gap_sums(np.stack(columns), mask, day, known)
         self.reason = self._reasons(Y, mask, treat)
         self.ok = np.array([r is None for r in self.reason], dtype=bool)
 

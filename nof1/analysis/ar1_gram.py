@@ -32,6 +32,7 @@ __all__ = [
 
 KINDS = 5  # sums per gap: d·d and cross terms for s = +1, the same for s = -1, then a_p·b_p
 LOG_2PI = float(np.log(2.0 * np.pi))
+_SHARED_GRID = 16  # per-series grids of at least this many phis are looked for shared
 
 
 class RemlPieces(NamedTuple):
@@ -89,8 +90,12 @@ def packed_pairs(k: int) -> list[tuple[int, int]]:
     return [(a, b) for a in range(k) for b in range(a, k)]
 
 
-def gap_sums(V: np.ndarray, mask: np.ndarray, day: np.ndarray) -> GapSums:
-    """Per-gap sums of products of the columns V (k, m, n) over consecutive observed days."""
+def gap_sums(V: np.ndarray, mask: np.ndarray, day: np.ndarray, known=None) -> GapSums:
+    """Per-gap sums of products of the columns V (k, m, n) over consecutive observed days.
+
+    ``known``: ``(sums, columns)``, the gap sums of some of these same columns on the same
+    days (``columns`` = their positions in V); their pairs are copied, not summed again.
+    """
     k, m, n = V.shape
     position = np.where(mask, np.arange(n), -1)
     prev = np.maximum.accumulate(position, axis=1)
@@ -103,6 +108,11 @@ def gap_sums(V: np.ndarray, mask: np.ndarray, day: np.ndarray) -> GapSums:
     lookup[gaps] = np.arange(gaps.size)
     pairs = packed_pairs(k)
     size = gaps.size
+    copied = {}  # pair q of V -> its pair in the known sums
+    if known is not None and np.array_equal(known[0].gaps, gaps):
+        columns = known[1]
+        old = {(columns[a], columns[b]): q for q, (a, b) in enumerate(packed_pairs(len(columns)))}
+        copied = {q: old[pair] for q, pair in enumerate(pairs) if pair in old}
     sums = np.empty((m, KINDS, size, len(pairs)))
     counts = np.empty((m, size))
     first = np.empty((m, len(pairs)))
@@ -118,6 +128,8 @@ def gap_sums(V: np.ndarray, mask: np.ndarray, day: np.ndarray) -> GapSums:
         d_pos, d_neg = cur - pre, cur + pre  # d = a_i - s a_p for s = +1 and s = -1
         start = V[:, rows] * (mask[rows] & ~link)  # the first observed day of each series
         for q, (i, j) in enumerate(pairs):
+            if q in copied:
+                continue
             kinds = (
                 d_pos[i] * d_pos[j],
                 d_pos[i] * pre[j] + pre[i] * d_pos[j],
@@ -130,7 +142,11 @@ def gap_sums(V: np.ndarray, mask: np.ndarray, day: np.ndarray) -> GapSums:
                 sums[rows, kind, :, q] = total[:-1].reshape(b, size)
             first[rows, q] = (start[i] * start[j]).sum(axis=1)
         counts[rows] = np.bincount(bins.ravel(), minlength=b * size + 1)[:-1].reshape(b, size)
-    return GapSums(first, sums.reshape(m, -1, len(pairs)), counts, gaps)
+    sums = sums.reshape(m, -1, len(pairs))
+    for q, q_known in copied.items():
+        sums[:, :, q] = known[0].sums[:, :, q_known]
+        first[:, q] = known[0].first[:, q_known]
+    return GapSums(first, sums, counts, gaps)
 
 
 def gap_weights(phis: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -159,7 +175,13 @@ def gap_weights(phis: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 def gram(stats: GapSums, phis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Packed Gram matrices [X y]ᵀR⁻¹[X y] (m, P, q) and log|R| (m, P)."""
-    W, log_one_minus = gap_weights(phis, stats.gaps)
+    if phis.ndim == 2 and phis.shape[1] >= _SHARED_GRID:
+        # Series often share a grid (the Bayesian one is a cell range of a coarse grid):
+        # the weights once per distinct grid, then each series' copy.
+        grids, which = _distinct_rows(phis)
+        W, log_one_minus = (a[which] for a in gap_weights(grids, stats.gaps))
+    else:
+        W, log_one_minus = gap_weights(phis, stats.gaps)
     if phis.ndim == 1:  # one grid for all series: a single matrix product
         packed = np.tensordot(stats.sums, W, axes=([1], [1])).transpose(0, 2, 1)
         logdet_r = stats.counts @ log_one_minus.T
@@ -167,6 +189,20 @@ def gram(stats: GapSums, phis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         packed = np.matmul(W, stats.sums)
         logdet_r = np.einsum("mg,mpg->mp", stats.counts, log_one_minus)
     return packed + stats.first[:, None, :], logdet_r
+
+
+def _distinct_rows(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``a`` (equal bytes) in order of appearance, and each row's index
+    among them (a dict of bytes: np.unique(axis=0) sorts structured rows, far slower)."""
+    index: dict[bytes, int] = {}
+    first: list[int] = []
+    which = np.empty(len(a), dtype=np.intp)
+    for i, row in enumerate(np.ascontiguousarray(a)):
+        j = index.setdefault(row.tobytes(), len(first))
+        if j == len(first):
+            first.append(i)
+        which[i] = j
+    return a[first], which
 
 
 def cholesky_packed(packed: np.ndarray, k: int) -> tuple[np.ndarray, list]:
