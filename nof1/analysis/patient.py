@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 from nof1 import __version__
 from nof1.analysis import registry
-from nof1.analysis.conclusions import improved, responder_status, with_holm
+from nof1.analysis.conclusions import holm_by_outcome, improved, responder_status
 from nof1.analysis.days import PatientDays, patient_days
 from nof1.analysis.effect import Effect
 from nof1.analysis.patient_trials import (
@@ -289,11 +289,12 @@ def _assemble(aligned, days: PatientDays, parts, protocol_file, seed, command) -
     comparison = Comparison.of(p, blinded)
     treated, control = comparison.arms
     labels = dict(sorted(comparison.labels.items()))  # {A, B} or {active, placebo}
+    method = p.analysis.primary_method
+    p_holm = holm_by_outcome(p, [effects[method].p_value for effects in parts[0]])
     results = [
         _outcome_result(p, outcome, treated, control, *each)
-        for outcome, *each in zip(p.outcomes, *parts, strict=True)
+        for outcome, *each in zip(p.outcomes, *parts, p_holm, strict=True)
     ]
-    results = with_holm(results, p)
     responder = responder_status(results, p, treated, control)
     warnings = tuple(getattr(aligned, "warnings", ()))
     quality = quality_entry(days, p.analysis.analytic_washout_days, warnings)
@@ -330,6 +331,7 @@ def _outcome_result(
     effects: dict[str, Effect],
     against_baseline: dict[str, Effect],
     summary: tuple[dict, dict, dict],
+    p_holm: float | None,
 ) -> OutcomeResult:
     alpha = p.analysis.alpha
     names = {"active": _name(treated), "placebo": _name(control)}
@@ -345,7 +347,7 @@ def _outcome_result(
         descriptive=descriptive,
         percent_change=percent_change,
         effects=effects,
-        p_holm=None,
+        p_holm=p_holm,
         vs_baseline=vs_baseline,
         end_point=end_point,
     )
