@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from nof1 import __version__
 from nof1.analysis import registry
 from nof1.analysis.conclusions import holm_by_outcome, improved, responder_status
-from nof1.analysis.days import PatientDays, patient_days
+from nof1.analysis.days import patient_days
 from nof1.analysis.effect import Effect
 from nof1.analysis.patient_trials import (
     Patient,
@@ -31,7 +31,7 @@ from nof1.analysis.patient_trials import (
     vs_baseline_method,
     vs_baseline_trials,
 )
-from nof1.analysis.quality import quality_entry
+from nof1.analysis.quality import quality_entries
 from nof1.analysis.side import blinding_entry, side_analyses, with_side_analyses
 from nof1.analysis.summaries_batch import outcome_summaries
 from nof1.analysis.verdict import verdict
@@ -253,16 +253,18 @@ def analyze_patients(
     ]
     extras = side_analyses(aligned, patients, p, itt, seed)
     arms_of = [sorted([q.treated, q.control]) for q in patients]
-    summaries = outcome_summaries([q.days for q in patients], names, arms_of,
-                                  p.analysis.endpoint_days)  # fmt: skip
+    days = [q.days for q in patients]
+    summaries = outcome_summaries(days, names, arms_of, p.analysis.endpoint_days)
+    warnings = [tuple(getattr(a, "warnings", ())) for a in aligned]
+    quality = quality_entries(days, p.analysis.analytic_washout_days, warnings)
     out = []
-    for i, (a, patient) in enumerate(zip(aligned, patients, strict=True)):
+    for i, a in enumerate(aligned):
         effects = [{key: r[i * k + j] for key, r in rows.items()} for j in range(k)]
         vs_baseline = [
             {c: against[2 * (i * k + j) + h] for h, c in enumerate(arms_of[i])} for j in range(k)
         ]
         parts = (effects, vs_baseline, summaries[i])
-        result = _assemble(a, patient.days, parts, protocol_file, seed, command)
+        result = _assemble(a, quality[i], parts, protocol_file, seed, command)
         out.append(with_side_analyses(result, p, extras[i]))
     return out
 
@@ -281,9 +283,10 @@ def _arms(aligned) -> tuple[str, str]:
     return arms(bool(aligned.blinded))
 
 
-def _assemble(aligned, days: PatientDays, parts, protocol_file, seed, command) -> PatientResults:
+def _assemble(aligned, quality: dict, parts, protocol_file, seed, command) -> PatientResults:
     """The results object from each outcome's effects, effects against baseline and
-    summaries (:func:`~nof1.analysis.summaries_batch.outcome_summaries`)."""
+    summaries (:func:`~nof1.analysis.summaries_batch.outcome_summaries`), and the data
+    quality (:func:`~nof1.analysis.quality.quality_entries`)."""
     p = protocol_file.protocol
     blinded = bool(aligned.blinded)
     comparison = Comparison.of(p, blinded)
@@ -296,8 +299,6 @@ def _assemble(aligned, days: PatientDays, parts, protocol_file, seed, command) -
         for outcome, *each in zip(p.outcomes, *parts, p_holm, strict=True)
     ]
     responder = responder_status(results, p, treated, control)
-    warnings = tuple(getattr(aligned, "warnings", ()))
-    quality = quality_entry(days, p.analysis.analytic_washout_days, warnings)
     text = verdict(p, results, responder, quality, comparison)
     schedule = getattr(aligned, "schedule", None)  # an aligned table may come from elsewhere
     return PatientResults(

@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 
 from nof1.analysis.days import PatientDays
-from nof1.analysis.quality import quality_entry
+from nof1.analysis.quality import quality_entries, quality_entry
 from nof1.analysis.summaries import data_quality
 from tests.oracles.data_quality import data_quality as oracle
 
 
 def _days(rng, n: int, regroup: bool) -> PatientDays:
     base = min(int(rng.integers(0, 15)), n)
-    period = np.concatenate([np.zeros(base, dtype=int), np.repeat(np.arange(1, 9), 20)])[:n]
+    period = np.concatenate([np.zeros(base, dtype=int), np.repeat(np.arange(1, 10), 20)])[:n]
     condition = np.where(period == 0, "baseline", np.where(period % 2, "A", "B")).astype(object)
     phase = np.where(period == 0, "baseline", "treatment").astype(object)
     if regroup and n > 30:  # a group in two runs (baseline again after period 1)
@@ -48,3 +48,16 @@ def test_runs_give_the_row_by_row_counts(seed):
     expected = oracle(days, 7, ("a warning",)).to_dict()
     assert repr(quality_entry(days, 7, ("a warning",))) == repr(expected)
     assert repr(data_quality(days, 7, ("a warning",)).to_dict()) == repr(expected)
+
+
+def test_a_chunk_at_once_gives_each_patients_own():
+    rng = np.random.default_rng(42)
+    patients = [_days(rng, int(rng.integers(1, 170)), regroup=i % 4 == 1) for i in range(12)]
+    warnings = [(f"w{i}",) * (i % 2) for i in range(12)]
+    found = quality_entries(patients, 3, warnings)
+    for days, warned, got in zip(patients, warnings, found, strict=True):
+        assert repr(got) == repr(oracle(days, 3, warned).to_dict())
+    empty = _days(rng, 0, regroup=False)
+    assert repr(quality_entries([patients[0], empty], 3, [(), ()])[1]) == repr(
+        oracle(empty, 3, ()).to_dict()
+    )
