@@ -7,9 +7,8 @@ The functions read :class:`~nof1.analysis.patient.OutcomeResult` objects (``resu
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
-
-import numpy as np
 
 from nof1.analysis import registry
 from nof1.analysis.effect import Effect
@@ -17,7 +16,7 @@ from nof1.analysis.patient_trials import vs_baseline_method
 from nof1.analysis.summaries import Responder
 from nof1.protocol.model import Outcome, Protocol
 
-__all__ = ["holm", "improved", "responder_status", "with_holm"]
+__all__ = ["holm", "holm_by_outcome", "improved", "responder_status", "with_holm"]
 
 
 def improved(effect: Effect, outcome: Outcome, alpha: float) -> bool:
@@ -35,18 +34,23 @@ def with_holm(results: list, p: Protocol) -> list:
     primary). The primary outcome is not part of the family, so its p_holm is None.
     """
     method = p.analysis.primary_method
-    secondary = [
-        i
-        for i, r in enumerate(results)
-        if not r.outcome.primary and r.effects[method].p_value is not None
+    adjusted = holm_by_outcome(p, [r.effects[method].p_value for r in results])
+    return [
+        r if value is None else replace(r, p_holm=value)
+        for r, value in zip(results, adjusted, strict=True)
     ]
-    if not secondary:
-        return results
-    raw = [results[i].effects[method].p_value for i in secondary]
-    adjusted = holm(raw)
-    out = list(results)
-    for i, value in zip(secondary, adjusted, strict=True):
-        out[i] = replace(results[i], p_holm=float(value))
+
+
+def holm_by_outcome(p: Protocol, p_values: list) -> list:
+    """Per outcome of ``p`` (in order), the Holm-adjusted ``p_values`` of the secondary
+    outcomes that have one (None for the primary outcome and those without)."""
+    secondary = [
+        i for i, (o, value) in enumerate(zip(p.outcomes, p_values, strict=True))
+        if not o.primary and value is not None
+    ]  # fmt: skip
+    out = [None] * len(p_values)
+    for i, value in zip(secondary, holm([p_values[i] for i in secondary]), strict=True):
+        out[i] = float(value)
     return out
 
 
@@ -54,7 +58,8 @@ def holm(p_values) -> list[float]:
     """Holm's step-down adjusted p-values, in the order given.
 
     Sorted ascending, p_(i) becomes max over j <= i of min(1, (m - j + 1) p_(j)).
-    (statsmodels has this too, but importing it costs a third of a second.)
+    (statsmodels has this too, but importing it costs a third of a second.) The
+    arithmetic of numpy's, one value at a time: a patient has a few outcomes.
 
     Examples
     --------
@@ -63,12 +68,14 @@ def holm(p_values) -> list[float]:
 
     (R: ``p.adjust(c(0.01, 0.04, 0.03, 0.005), method = "holm")`` gives the same.)
     """
-    p = np.asarray(p_values, dtype=float)
-    order = np.argsort(p, kind="stable")
-    stepped = np.minimum(1.0, (len(p) - np.arange(len(p))) * p[order])
-    adjusted = np.empty_like(p)
-    adjusted[order] = np.maximum.accumulate(stepped)
-    return adjusted.tolist()
+    p = [float(v) for v in p_values]
+    m = len(p)
+    adjusted = [0.0] * m
+    running = -math.inf
+    for j, i in enumerate(sorted(range(m), key=p.__getitem__)):  # stable, as numpy's
+        running = max(running, min(1.0, (m - j) * p[i]))
+        adjusted[i] = running
+    return adjusted
 
 
 def responder_status(results: list, p: Protocol, treated, control) -> dict:

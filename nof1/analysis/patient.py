@@ -16,15 +16,14 @@ baseline (a second Trials).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 
-import numpy as np
-
 from nof1 import __version__
 from nof1.analysis import registry
-from nof1.analysis.conclusions import improved, responder_status, with_holm
-from nof1.analysis.days import PatientDays, patient_days
+from nof1.analysis.conclusions import holm_by_outcome, improved, responder_status
+from nof1.analysis.days import patient_days
 from nof1.analysis.effect import Effect
 from nof1.analysis.patient_trials import (
     Patient,
@@ -32,14 +31,9 @@ from nof1.analysis.patient_trials import (
     vs_baseline_method,
     vs_baseline_trials,
 )
+from nof1.analysis.quality import quality_entries
 from nof1.analysis.side import blinding_entry, side_analyses, with_side_analyses
-from nof1.analysis.summaries import (
-    VsBaseline,
-    data_quality,
-    described,
-    end_points,
-    percent_changes,
-)
+from nof1.analysis.summaries_batch import outcome_summaries
 from nof1.analysis.verdict import verdict
 from nof1.design.comparison import Comparison, arms
 from nof1.design.visibility import visible_differences
@@ -258,14 +252,19 @@ def analyze_patients(
         for i, q in enumerate(patients)
     ]
     extras = side_analyses(aligned, patients, p, itt, seed)
+    arms_of = [sorted([q.treated, q.control]) for q in patients]
+    days = [q.days for q in patients]
+    summaries = outcome_summaries(days, names, arms_of, p.analysis.endpoint_days)
+    warnings = [tuple(getattr(a, "warnings", ())) for a in aligned]
+    quality = quality_entries(days, p.analysis.analytic_washout_days, warnings)
     out = []
-    for i, (a, patient) in enumerate(zip(aligned, patients, strict=True)):
+    for i, a in enumerate(aligned):
         effects = [{key: r[i * k + j] for key, r in rows.items()} for j in range(k)]
-        conditions = sorted([patient.treated, patient.control])
         vs_baseline = [
-            {c: against[2 * (i * k + j) + h] for h, c in enumerate(conditions)} for j in range(k)
+            {c: against[2 * (i * k + j) + h] for h, c in enumerate(arms_of[i])} for j in range(k)
         ]
-        result = _assemble(a, patient.days, effects, vs_baseline, protocol_file, seed, command)
+        parts = (effects, vs_baseline, summaries[i])
+        result = _assemble(a, quality[i], parts, protocol_file, seed, command)
         out.append(with_side_analyses(result, p, extras[i]))
     return out
 
@@ -284,23 +283,22 @@ def _arms(aligned) -> tuple[str, str]:
     return arms(bool(aligned.blinded))
 
 
-def _assemble(
-    aligned, days: PatientDays, effects, vs_baseline, protocol_file, seed, command
-) -> PatientResults:
-    """The results object from the effects of each outcome (and against baseline)."""
+def _assemble(aligned, quality: dict, parts, protocol_file, seed, command) -> PatientResults:
+    """The results object from each outcome's effects, effects against baseline and
+    summaries (:func:`~nof1.analysis.summaries_batch.outcome_summaries`), and the data
+    quality (:func:`~nof1.analysis.quality.quality_entries`)."""
     p = protocol_file.protocol
     blinded = bool(aligned.blinded)
     comparison = Comparison.of(p, blinded)
     treated, control = comparison.arms
     labels = dict(sorted(comparison.labels.items()))  # {A, B} or {active, placebo}
+    method = p.analysis.primary_method
+    p_holm = holm_by_outcome(p, [effects[method].p_value for effects in parts[0]])
     results = [
-        _outcome_result(days, p, outcome, treated, control, effect, against)
-        for outcome, effect, against in zip(p.outcomes, effects, vs_baseline, strict=True)
+        _outcome_result(p, outcome, treated, control, *each)
+        for outcome, *each in zip(p.outcomes, *parts, p_holm, strict=True)
     ]
-    results = with_holm(results, p)
     responder = responder_status(results, p, treated, control)
-    warnings = tuple(getattr(aligned, "warnings", ()))
-    quality = data_quality(days, p.analysis.analytic_washout_days, warnings).to_dict()
     text = verdict(p, results, responder, quality, comparison)
     schedule = getattr(aligned, "schedule", None)  # an aligned table may come from elsewhere
     return PatientResults(
@@ -327,38 +325,43 @@ def _assemble(
 
 
 def _outcome_result(
-    days: PatientDays,
     p: Protocol,
     outcome: Outcome,
     treated: str,
     control: str,
     effects: dict[str, Effect],
     against_baseline: dict[str, Effect],
+    summary: tuple[dict, dict, dict],
+    p_holm: float | None,
 ) -> OutcomeResult:
-    name, alpha = outcome.name, p.analysis.alpha
-    values = days.values[name]
-    counted = days.included & ~np.isnan(values)  # compared days of either condition
+    alpha = p.analysis.alpha
     names = {"active": _name(treated), "placebo": _name(control)}
     effects = {key: _in_words(effect, names) for key, effect in effects.items()}
-    conditions = sorted([treated, control])
-    descriptive = {"baseline": described(values[days.is_condition("baseline")])}
-    for c in conditions:
-        descriptive[c] = described(values[counted & days.is_condition(c)])
     vs_baseline = {}
-    for c in conditions:
+    for c in against_baseline:  # the two conditions, sorted
         # Against baseline the method's "active" days are c's, its "placebo" days baseline's.
         effect = _in_words(against_baseline[c], {"active": _name(c), "placebo": "baseline"})
-        vs_baseline[c] = VsBaseline.from_effect(effect, improved(effect, outcome, alpha)).to_dict()
-    ends = end_points(days, name, conditions, p.analysis.endpoint_days)
+        vs_baseline[c] = _vs_baseline(effect, improved(effect, outcome, alpha))
+    descriptive, end_point, percent_change = summary
     return OutcomeResult(
         outcome=outcome,
         descriptive=descriptive,
-        percent_change=percent_changes(ends),
+        percent_change=percent_change,
         effects=effects,
-        p_holm=None,
+        p_holm=p_holm,
         vs_baseline=vs_baseline,
-        end_point=ends.to_dict(),
+        end_point=end_point,
     )
+
+
+def _vs_baseline(effect: Effect, improved: bool) -> dict:
+    """``VsBaseline.from_effect(effect, improved).to_dict()``, built directly."""
+    phi = effect.extra.get("phi")
+    if type(phi) is float and not math.isfinite(phi):
+        phi = None
+    return {"estimate": effect.estimate, "se": effect.se, "df": effect.df,
+            "ci_low": effect.ci_low, "ci_high": effect.ci_high, "p_value": effect.p_value,
+            "phi": phi, "reason": effect.reason, "improved": improved}  # fmt: skip
 
 
 def _name(condition: str) -> str:

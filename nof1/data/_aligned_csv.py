@@ -93,7 +93,7 @@ _INT_TEXTS = np.array([str(i) for i in range(-_WHOLE_RANGE, _WHOLE_RANGE + 1)] +
                       dtype=object)  # fmt: skip
 _MISSING = 2 * _WHOLE_RANGE + 1
 _FLAGS = ("included", "observed")
-_BOOL_TEXTS = ("false", "true")
+_BOOL_TEXTS = np.array(["false", "true"], dtype=object)
 _QUOTED = (",", '"', "\n", "\r")
 
 
@@ -103,10 +103,13 @@ def _column_texts(name: str, values) -> list[str] | None:
     if name == "date":
         return list(map(_ISO.__getitem__, values.tolist()))
     if name in _FLAGS:
-        return list(map(_BOOL_TEXTS.__getitem__, np.asarray(values, dtype=bool).tolist()))
+        return _BOOL_TEXTS[np.asarray(values, dtype=bool).view(np.uint8)].tolist()
     if not isinstance(dtype, np.dtype):  # pandas' str, and Int64 (cycles, with missing)
         if isinstance(dtype, pd.StringDtype):
             return values.to_numpy(dtype=object, na_value="").tolist()
+        data, mask = getattr(values, "_data", None), getattr(values, "_mask", None)
+        if dtype.kind == "i" and isinstance(data, np.ndarray) and isinstance(mask, np.ndarray):
+            return _int_texts(data.astype(np.int64, copy=False), mask)  # pandas' masked ints
         if dtype.kind in "iu":
             missing = np.asarray(values.isna())
             return _int_texts(values.to_numpy(dtype=np.int64, na_value=0), missing)

@@ -45,8 +45,6 @@ _SEP = "\x00nof1\x00"
 _SEP_TEXT = ", " + _ONE_LINE(_SEP) + ", "
 #: Where a one-line value goes in the layout (a raw NUL: encoded keys never hold one).
 _SLOT = "\x00"
-#: Encoded keys (``"name": ``), per key: a file repeats the same few hundred.
-_KEYS: dict[str, str] = {}
 
 
 def _no_default(value):
@@ -104,7 +102,17 @@ def results_text(results: dict, levels: int = 4) -> str:
 
 def _one_line(value, depth: int, levels: int) -> bool:
     """Written on one line: below ``levels``, empty, a number or string, or a flat list."""
-    return depth >= levels or not value or not isinstance(value, dict | list) or _flat(value)
+    return depth >= levels or not _expanded(value)
+
+
+def _expanded(value) -> bool:
+    """A non-empty dict, or a list of dicts or lists: indented, unless below ``levels``."""
+    kind = type(value)
+    if kind is dict or (kind is not list and isinstance(value, dict)):
+        return bool(value)
+    if kind is list or isinstance(value, list):
+        return bool(value) and isinstance(value[0], dict | list)
+    return False
 
 
 def _lay_out(value, depth: int, levels: int, layout: list, values: list) -> None:
@@ -117,34 +125,42 @@ def _lay_out(value, depth: int, levels: int, layout: list, values: list) -> None
     if depth >= levels:  # every item on one line (the effects of an outcome...)
         slots = _SLOT + "," + inner
         if is_dict:
-            body = slots.join(map(_key, value)) + _SLOT
+            body = slots.join(map(_KEYS.__getitem__, value)) + _SLOT
         else:
             body = ("," + inner).join(itertools.repeat(_SLOT, len(value)))
         layout.append(("{" if is_dict else "[") + inner + body)
         values.extend(items)
     else:
         layout.append("{" if is_dict else "[")
-        names = map(_key, value) if is_dict else itertools.repeat("")
-        sep = inner
+        names = map(_KEYS.__getitem__, value) if is_dict else itertools.repeat("")
+        sep, comma = inner, "," + inner
         for name, item in zip(names, items, strict=False):
-            layout.append(sep + name)
-            sep = "," + inner
-            if _one_line(item, depth, levels):
-                layout.append(_SLOT)
+            kind = type(item)
+            if kind in _SCALARS or kind is not dict and not _expanded(item) or not item:
+                layout.append(sep + name + _SLOT)
                 values.append(item)
             else:
+                layout.append(sep + name)
                 _lay_out(item, depth, levels, layout, values)
+            sep = comma
     layout.append(inner[:-2] + ("}" if is_dict else "]"))
 
 
-def _key(key) -> str:
-    """``"key": `` (a key and its separator, encoded)."""
-    name = _KEYS.get(key) if type(key) is str else None
-    if name is None:
+_SCALARS = frozenset({str, float, int, bool, type(None)})
+
+
+class _Keys(dict):
+    """key -> ``"key": `` (encoded, with its separator); a file repeats the same few
+    hundred keys, so the strings are kept (up to 10 000)."""
+
+    def __missing__(self, key) -> str:
         name = _ONE_LINE(key) + ": "
-        if type(key) is str and len(_KEYS) < 10_000:
-            _KEYS[key] = name
-    return name
+        if type(key) is str and len(self) < 10_000:
+            self[key] = name
+        return name
+
+
+_KEYS = _Keys()
 
 
 def _one_line_texts(values: list) -> list[str]:

@@ -28,7 +28,6 @@ from nof1.series.pooling import (
     mixed_models,
     order,
     patient_entry,
-    patient_statistics,
     pool_outcomes,
     pool_safety,
     responders,
@@ -369,13 +368,20 @@ def _read_rows(chunk: list[tuple], p) -> dict:
 def patient_summary(results: dict, aligned: Aligned, p) -> dict:
     """What pooling needs of a patient: ``summary`` (a part of its results.json,
     :func:`~nof1.series.pooling.compact_results`), ``order`` and ``mixed`` (the mixed
-    model's sufficient statistics, :func:`~nof1.series.pooling.patient_statistics`)."""
+    model's sufficient statistics per outcome, as
+    :func:`~nof1.series.pooling.patient_statistics` gives them)."""
+    from nof1.series.mixed_outcomes import outcome_statistics
+
     days = patient_days(aligned, [o.name for o in p.outcomes])  # as the analysis read it
+    treated, control = aligned.arms
+    rows = days.included & (days.is_condition(treated) | days.is_condition(control))
+    treat = days.condition[rows] == treated
+    values = {name: v[rows] for name, v in days.values.items()}
     return {
         "patient_id": aligned.patient_id,
         "summary": compact_results(results, p),
         "order": order(days),
-        "mixed": patient_statistics(aligned.patient_id, days, *aligned.arms),
+        "mixed": outcome_statistics(values, treat, aligned.patient_id),
     }
 
 
