@@ -71,7 +71,7 @@ class PackedSummaries(Mapping):
 
 
 def pack_mixed(statistics: dict) -> tuple[tuple[str, ...], np.ndarray]:
-    """A patient's :func:`~nof1.series.pooling.patient_statistics` (outcome ->
+    """A patient's :func:`~nof1.series.mixed_outcomes.outcome_statistics` (outcome ->
     :class:`~nof1.series.mixed.MixedStatistics` of one patient) as the outcomes' names and
     one row of floats (per outcome ``A`` (2 x 2), ``b`` (2), ``yy``, ``centre``)."""
     names = tuple(sys.intern(name) for name in statistics)

@@ -22,7 +22,6 @@ __all__ = [
     "order",
     "mixed_models",
     "patient_entry",
-    "patient_statistics",
     "pool_outcomes",
     "pool_safety",
     "responders",
@@ -206,21 +205,9 @@ def skipped_entry(skipped: dict) -> SeriesPatient:
     return SeriesPatient(skipped["patient_id"], included=False, reason=skipped["reason"])
 
 
-def patient_statistics(patient_id: str, days: PatientDays, treated: str, control: str) -> dict:
-    """A patient's sufficient statistics for the mixed model, per outcome (a few hundred
-    bytes: :func:`nof1.series.mixed.mixed_statistics` on the included, compared days)."""
-    from nof1.series.mixed import mixed_statistics
-
-    rows = days.included & ((days.condition == treated) | (days.condition == control))
-    treat = days.condition[rows] == treated
-    who = np.full(int(rows.sum()), patient_id, dtype=object)
-    return {
-        name: mixed_statistics(values[rows], treat, who) for name, values in days.values.items()
-    }
-
-
 def mixed_models(ids: list[str], statistics: list, protocol) -> list:
-    """Per outcome, the mixed model from every patient's :func:`patient_statistics`, as
+    """Per outcome, the mixed model from every patient's statistics
+    (:func:`nof1.series.mixed_outcomes.outcome_statistics`), as
     :func:`nof1.series.packed.pack_mixed` packed them (patient ``ids``, in order)."""
     from nof1.series.mixed import mixed_model_from_statistics
     from nof1.series.packed import unpack_mixed

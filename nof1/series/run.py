@@ -369,7 +369,7 @@ def patient_summary(results: dict, aligned: Aligned, p) -> dict:
     """What pooling needs of a patient: ``summary`` (a part of its results.json,
     :func:`~nof1.series.pooling.compact_results`), ``order`` and ``mixed`` (the mixed
     model's sufficient statistics per outcome, as
-    :func:`~nof1.series.pooling.patient_statistics` gives them)."""
+    :func:`~nof1.series.mixed_outcomes.outcome_statistics` gives them)."""
     from nof1.series.mixed_outcomes import outcome_statistics
 
     days = patient_days(aligned, [o.name for o in p.outcomes])  # as the analysis read it
