@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from nof1.outputs import _fs
 
-__all__ = ["Moves", "stage_file", "stage_files"]
+__all__ = ["Moves", "stage_file", "stage_files", "stage_pieces"]
 
 
 def stage_file(staging: int, rel: PurePosixPath, data: bytes, shown: Path) -> list:
@@ -126,3 +126,27 @@ def stage_files(stage: str, prefix: str, files: dict) -> dict:
         return out
     finally:
         os.close(fd)
+
+
+def stage_pieces(stage: str, name: str, pieces) -> list:
+    """Write the texts ``pieces`` (an iterable, consumed as written) one after the other
+    into ``stage/new/name`` (a new file, at the top of the staging folder); returns its
+    [size, sha256], as :func:`stage_files`. For a file too big to hold whole (series.json
+    of a large series)."""
+    digest, size = hashlib.sha256(), 0
+    path = Path(stage) / "new" / name
+    try:
+        fd = os.open(path, _fs.FILE_FLAGS, 0o666)
+    except OSError as exc:
+        raise _fs.error(path, exc, "cannot write") from None
+    try:
+        for text in pieces:
+            data = text.encode("utf-8")
+            _fs.write_all(fd, data)
+            digest.update(data)
+            size += len(data)
+    except OSError as exc:
+        raise _fs.error(path, exc, "cannot write") from None
+    finally:
+        os.close(fd)
+    return [size, digest.hexdigest()]

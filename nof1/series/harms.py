@@ -157,8 +157,24 @@ def pool_harms(
 
 
 def _events_of(res: dict) -> dict[str, dict]:
+    """A patient's events by name: only what pooling reads (their label, and per
+    condition the days observed and with the event), not the rest of each entry, since
+    every patient's are held at once."""
     harms = res.get("harms") or {}
-    return {e["name"]: e for e in harms.get("events") or []}
+    return {
+        e["name"]: {
+            "label": e.get("label"),
+            "by_condition": {
+                arm: {k: cell[k] for k in _COUNTS if k in cell}
+                for arm, cell in (e.get("by_condition") or {}).items()
+                if cell
+            },
+        }
+        for e in harms.get("events") or []
+    }
+
+
+_COUNTS = ("days_observed", "days_with_event")
 
 
 def _rate(event: dict | None, arm: str) -> float | None:

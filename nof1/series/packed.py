@@ -22,7 +22,15 @@ from collections.abc import Iterator, Mapping
 
 import numpy as np
 
-__all__ = ["PackedSummaries", "pack_mixed", "unpack_mixed", "pack", "unpack"]
+__all__ = [
+    "PackedSummaries",
+    "held_chunk",
+    "held_entry",
+    "pack",
+    "pack_mixed",
+    "unpack",
+    "unpack_mixed",
+]
 
 
 def pack(summary: dict) -> bytes:
@@ -103,3 +111,25 @@ def unpack_mixed(patient_ids, packed: list, outcome: str):
         block[:, 6].copy(),
         block[:, 7].copy(),
     )
+
+
+def held_chunk(chunk: list[dict]) -> list[dict]:
+    """A chunk's entries as the parent keeps them until pooling (:func:`held_entry`)."""
+    return [held_entry(entry) for entry in chunk]
+
+
+def held_entry(entry: dict) -> dict:
+    """A patient's :func:`~nof1.series.run.patient_summary` (or why they were not
+    analysed) as the parent keeps it: the summary packed, the mixed model's statistics
+    as a row (:func:`pack_mixed`), ``blinded`` beside them (checked across patients)."""
+    if "summary" not in entry:
+        return entry
+    summary = entry["summary"]
+    return {
+        **entry,
+        "patient_id": sys.intern(entry["patient_id"]),
+        "summary": pack(summary),
+        "blinded": summary["blinded"],
+        "order": tuple(sys.intern(c) for c in entry["order"]),
+        "mixed": pack_mixed(entry["mixed"]),
+    }

@@ -7,7 +7,6 @@ files of :func:`~nof1.series.series_files`.
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from nof1.errors import DiaryError
 from nof1.parallel import cpus, map_chunks
 from nof1.protocol.load import ProtocolFile
 from nof1.series.load import SeriesError, SeriesInput, one_line_reason
-from nof1.series.packed import PackedSummaries, pack, pack_mixed
+from nof1.series.packed import PackedSummaries, held_chunk, held_entry
 from nof1.series.pooling import (
     compact_results,
     folders,
@@ -165,10 +164,10 @@ def analyze_series(
     n_workers = 1 if client is not None else _workers(workers, len(todo) - len(kept))
     outputs = map_chunks(
         _analyze_chunk, tasks, workers=n_workers, client=client, done=done,
-        meanwhile=_import_pooling, keep=_held,
+        meanwhile=_import_pooling, keep=held_chunk,
     )  # fmt: skip
     lap = _lap(timings, "patients", lap)
-    found = {pid: _held_entry(entry) for pid, entry in kept.items()}
+    found = {pid: held_entry(entry) for pid, entry in kept.items()}
     for chunk in outputs:
         found |= {o["patient_id"]: o for o in chunk}
     del outputs
@@ -382,27 +381,6 @@ def patient_summary(results: dict, aligned: Aligned, p) -> dict:
         "summary": compact_results(results, p),
         "order": order(days),
         "mixed": outcome_statistics(values, treat, aligned.patient_id),
-    }
-
-
-def _held(chunk: list[dict]) -> list[dict]:
-    """A chunk's entries as the parent keeps them until pooling (:func:`_held_entry`)."""
-    return [_held_entry(entry) for entry in chunk]
-
-
-def _held_entry(entry: dict) -> dict:
-    """A patient's :func:`patient_summary` (or why they were not analysed) packed: the
-    summary as bytes (:mod:`nof1.series.packed`), the mixed model's statistics as a row."""
-    if "summary" not in entry:
-        return entry
-    summary = entry["summary"]
-    return {
-        **entry,
-        "patient_id": sys.intern(entry["patient_id"]),
-        "summary": pack(summary),
-        "blinded": summary["blinded"],
-        "order": tuple(sys.intern(c) for c in entry["order"]),
-        "mixed": pack_mixed(entry["mixed"]),
     }
 
 

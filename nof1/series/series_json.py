@@ -10,11 +10,8 @@ those pieces, so the page still reads exactly the series.json written beside it.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 __all__ = [
     "BY_ELEMENT",
@@ -147,24 +144,17 @@ def stage_series_json(results, stage: str) -> tuple[list, dict]:
     """Write series.json into the staging folder ``stage`` (its ``new/``) piece by piece;
     returns its [size, sha256] (for :meth:`nof1.outputs.OutputSet.write`'s ``staged``) and
     :func:`report_view` of what was written."""
-    from nof1.outputs import _fs
+    from nof1.outputs.staging import stage_pieces
 
-    digest, size, view = hashlib.sha256(), 0, {key: [] for key in BY_ELEMENT}
-    path = Path(stage) / "new" / "series.json"
-    fd = os.open(path, _fs.FILE_FLAGS, 0o666)
-    try:
+    view: dict = {key: [] for key in BY_ELEMENT}
+
+    def pieces():
         for text, key, value in series_json_pieces(results):
-            data = text.encode("utf-8")
-            _fs.write_all(fd, data)
-            digest.update(data)
-            size += len(data)
+            yield text
             if key is not None:  # the value just encoded (plain, and made for this)
                 _add_to_view(view, key, value)
-    except OSError as exc:
-        raise _fs.error(path, exc, "cannot write") from None
-    finally:
-        os.close(fd)
-    return [size, digest.hexdigest()], view
+
+    return stage_pieces(stage, "series.json", pieces()), view
 
 
 def report_view(text: str) -> dict:

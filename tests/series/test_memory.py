@@ -21,10 +21,10 @@ KEY = SERIES / "series-unblinding-key.json"
 def test_the_parent_holds_a_few_kb_per_patient():
     from nof1.protocol import read_protocol
     from nof1.series import load_series
-    from nof1.series.packed import PackedSummaries
+    from nof1.series.packed import PackedSummaries, held_entry
     from nof1.series.pooling import compact_results, mixed_models, pool_outcomes
     from nof1.series.results import patient_files
-    from nof1.series.run import _analyze_chunk, _held_entry, _Run
+    from nof1.series.run import _analyze_chunk, _Run
 
     pf = read_protocol("ldn-fibromyalgia-2013")
     data = load_series(
@@ -46,7 +46,7 @@ def test_the_parent_holds_a_few_kb_per_patient():
         e["patient_id"] = e["summary"]["patient_id"] = f"P{i:05d}"
         for s in e["mixed"].values():
             s.patient[:] = e["patient_id"]
-        held.append(_held_entry(e))
+        held.append(held_entry(e))
     size = sum(s.size_diff for s in tracemalloc.take_snapshot().compare_to(before, "filename"))
     ids = [e["patient_id"] for e in held]
     results = PackedSummaries({e["patient_id"]: e["summary"] for e in held})

@@ -1,0 +1,120 @@
+"""What the parent of a series keeps and writes without holding the whole series: packed
+summaries (nof1/series/packed.py) and series.json piece by piece (series_json.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SERIES = ROOT / "sample_data" / "ldn-fibromyalgia-2013-series"
+
+
+@pytest.fixture(
+    scope="module", params=["series-unblinding-key.json", "series-allocation-blinded.csv"]
+)
+def results(request):
+    from nof1.protocol import read_protocol
+    from nof1.series import analyze_series, load_series
+
+    pf = read_protocol("ldn-fibromyalgia-2013")
+    data = load_series(SERIES / "series-diary.csv", pf.protocol, SERIES / request.param)
+    return analyze_series(data, pf, workers=1)
+
+
+def _whole(results) -> str:
+    return json.dumps(results.to_dict(), indent=2, allow_nan=False) + "\n"
+
+
+def test_series_json_piece_by_piece_is_the_whole_dump(results):
+    from nof1.series.series_json import series_json_text
+
+    assert series_json_text(results) == _whole(results)
+    empty = replace(results, patients=(), skipped=())  # empty lists: "[]" as json.dumps
+    assert series_json_text(empty) == _whole(empty)
+
+
+def test_staged_series_json_and_the_report_view(results, tmp_path):
+    from nof1.series.series_json import report_view, stage_series_json
+
+    (tmp_path / "new").mkdir()
+    record, view = stage_series_json(results, str(tmp_path))
+    data = (tmp_path / "new" / "series.json").read_bytes()
+    assert data == _whole(results).encode()
+    assert record == [len(data), hashlib.sha256(data).hexdigest()]
+    assert view == report_view(data.decode())
+    whole = json.loads(data)
+    assert view.keys() == whole.keys()
+    primary = next(o for o in view["outcomes"] if o["primary"])
+    assert (
+        primary["patient_effects"]
+        == next(o for o in whole["outcomes"] if o["primary"])["patient_effects"]
+    )
+    assert all("patient_effects" not in o for o in view["outcomes"] if not o["primary"])
+    assert view["patients"] == whole["patients"]
+
+
+def test_staged_series_json_refuses_an_existing_file(results, tmp_path):
+    from nof1.series.series_json import stage_series_json
+
+    (tmp_path / "new").mkdir()
+    (tmp_path / "new" / "series.json").write_text("x")
+    with pytest.raises(Exception, match="series.json"):
+        stage_series_json(results, str(tmp_path))
+    assert (tmp_path / "new" / "series.json").read_text() == "x"
+
+
+def test_packed_summaries_give_the_same_dicts(results):
+    from nof1.series.packed import PackedSummaries, pack
+
+    summaries = results.patient_results
+    packed = PackedSummaries({pid: pack(s) for pid, s in summaries.items()})
+    assert list(packed) == list(summaries) and len(packed) == len(summaries)
+    for pid in summaries:
+        assert packed[pid] == summaries[pid]
+    first = next(iter(packed))
+    packed[first]["responder"] = None  # a copy: what is kept does not change
+    assert packed[first] == summaries[first]
+
+
+def test_packed_mixed_statistics_are_the_concatenated_ones():
+    from nof1.series.mixed import concat_statistics, mixed_statistics
+    from nof1.series.packed import pack_mixed, unpack_mixed
+
+    rng = np.random.default_rng(3)
+    per_patient, ids = [], []
+    for i in range(5):
+        pid = f"P{i}"
+        treat = np.tile([0, 1], 10)
+        pain = rng.normal(50, 10, 20)
+        mood = np.full(20, np.nan) if i == 2 else rng.normal(30, 5, 20)  # none observed
+        who = np.full(20, pid, dtype=object)
+        per_patient.append(
+            {"pain": mixed_statistics(pain, treat, who), "mood": mixed_statistics(mood, treat, who)}
+        )
+        ids.append(pid)
+    packed = [pack_mixed(s) for s in per_patient]
+    for name in ("pain", "mood"):
+        got = unpack_mixed(ids, packed, name)
+        want = concat_statistics(s[name] for s in per_patient)
+        for a, b in zip(got, want, strict=True):
+            assert a.dtype == b.dtype and a.shape == b.shape
+            assert a.tobytes() == b.tobytes() if a.dtype != object else a.tolist() == b.tolist()
+    assert unpack_mixed(ids, packed, "mood").patient.tolist() == ["P0", "P1", "P3", "P4"]
+
+
+def test_the_summaries_held_do_not_pile_up():
+    """map_chunks keeps what ``keep`` makes of each result, as it arrives."""
+    from nof1.parallel import map_chunks
+
+    seen = []
+    out = map_chunks(
+        os.path.join, [("a", "b"), ("c", "d")], keep=str.upper, done=lambda i, r: seen.append(r)
+    )
+    assert out == [os.path.join("A", "B"), os.path.join("C", "D")] and seen == out
