@@ -4,8 +4,9 @@
 text: at 10 000 patients about 90 MB of dicts and 50 MB of text in the parent at once.
 :func:`series_json_pieces` gives the same bytes a top-level key (or, for the per-patient
 lists, an element) at a time, so that :func:`stage_series_json` can write them to the
-staging folder as they are made; the report's :func:`report_view` is parsed back from
-those pieces, so the page still reads exactly the series.json written beside it.
+staging folder as they are made, and keep, for the series report, the values just
+encoded (less the per-patient lists it does not draw): the page still reads exactly the
+series.json written beside it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from collections.abc import Callable, Iterator
 __all__ = [
     "BY_ELEMENT",
     "json_parts",
-    "report_view",
     "series_json_pieces",
     "series_json_text",
     "stage_series_json",
@@ -143,7 +143,7 @@ def series_json_text(results) -> str:
 def stage_series_json(results, stage: str) -> tuple[list, dict]:
     """Write series.json into the staging folder ``stage`` (its ``new/``) piece by piece;
     returns its [size, sha256] (for :meth:`nof1.outputs.OutputSet.write`'s ``staged``) and
-    :func:`report_view` of what was written."""
+    the report's view of what was written (:func:`_add_to_view`)."""
     from nof1.outputs.staging import stage_pieces
 
     view: dict = {key: [] for key in BY_ELEMENT}
@@ -155,15 +155,6 @@ def stage_series_json(results, stage: str) -> tuple[list, dict]:
                 _add_to_view(view, key, value)
 
     return stage_pieces(stage, "series.json", pieces()), view
-
-
-def report_view(text: str) -> dict:
-    """The part of a series.json text that the series report reads (:func:`_add_to_view`)."""
-    view: dict = {key: [] for key in BY_ELEMENT}
-    for key, value in json.loads(text).items():
-        for item in value if key in BY_ELEMENT else [value]:
-            _add_to_view(view, key, item)
-    return view
 
 
 def _add_to_view(view: dict, key: str, value) -> None:
