@@ -46,6 +46,9 @@ class _FileProblems(Nof1Error):
             message = f"{source}: {len(self.problems)} problems\n{listed}"
         super().__init__(message)
 
+    def __reduce__(self):  # picklable: raised in a worker, reported by the parent
+        return type(self), (self.source, self.problems)
+
 
 class ProtocolError(_FileProblems):
     """A protocol file or id that cannot be used; ``problems`` name each field path."""
@@ -89,6 +92,9 @@ class DiaryError(Nof1Error):
         if rest:
             listed += f"\n  ... and {rest:,} more (--problems FILE lists them all)"
         super().__init__(f"{source}: {len(self.problems):,} problem(s)\n{listed}")
+
+    def __reduce__(self):  # picklable: raised in a worker, reported by the parent
+        return type(self), (self.source, self.problems)
 
     def sourced_problems(self):
         """(file, problem) of each problem, for ``--problems FILE`` (an iterator)."""

@@ -57,7 +57,10 @@ def read_input(path: str | Path, error, source: str | None = None, limit: int = 
         if mode.st_size > limit:
             raise error(source, [_too_large(mode.st_size, limit)])
         with os.fdopen(os.dup(fd), "rb") as stream:
-            data = stream.read(limit + 1)
+            # read(n) allocates n bytes first: ask for the size (and 1 more, to see growth)
+            data = stream.read(mode.st_size + 1)
+            if len(data) > mode.st_size:  # it grew while being read
+                data += stream.read(max(0, limit + 1 - len(data)))
     except OSError as exc:
         raise error(source, [f"cannot be read ({exc.strerror})"]) from None
     finally:

@@ -13,7 +13,12 @@ from nof1.report.html import COLORS, figure_html, fmt, fmt_p, level_text, plotly
 from nof1.report.series_side import adherence_section, blinding_section, harms_section
 from nof1.report.text import end_point_note, side_methods
 
-__all__ = ["heterogeneity_words", "render_series_report"]
+__all__ = ["PATIENT_SECTIONS", "heterogeneity_words", "render_series_report"]
+
+#: The page has a section per analysed patient (their order, days, effect and verdict: about
+#: 1.4 kB each) up to this many; a larger series' page leaves them out (14 MB at 10 000
+#: patients) and links each row of the responders table to the patient's own files.
+PATIENT_SECTIONS = 500
 
 
 def heterogeneity_words(meta: dict, level: str) -> str:
@@ -66,6 +71,7 @@ def render_series_report(
     """
     treated, control = Comparison.from_dict(series["comparison"]).arms
     labels = series["labels"]
+    analysed = sum(1 for p in series["patients"] if p["included"])
     primary = next(o for o in series["outcomes"] if o["primary"])
     forest_fig, forest_caption = _forest(primary, series)
     days = _endpoint_days(patient_results)
@@ -102,6 +108,9 @@ def render_series_report(
         figures=figures,
         patient_results=patient_results,
         patient_reports=patient_reports,
+        sections=analysed <= PATIENT_SECTIONS,
+        section_limit=PATIENT_SECTIONS,
+        analysed=analysed,
         end_point_days=days,
         responder_note=responder_basis(
             labels[treated], labels[control], where="in the table below (the effect and p)"

@@ -43,6 +43,7 @@ import math
 import re
 import types
 import typing
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal, Union
 
 __all__ = ["Json", "PValue", "Record", "entry", "json_schema", "plain", "version_of"]
@@ -135,6 +136,8 @@ def plain(value: Any) -> Any:
         return plain(value.item())
     if dataclasses.is_dataclass(value) and hasattr(value, "to_dict"):
         return value.to_dict()
+    if isinstance(value, Sequence):  # e.g. records kept as columns
+        return [plain(v) for v in value]
     return value
 
 

@@ -143,6 +143,25 @@ def test_the_series_report_states_the_pooled_effect_and_heterogeneity(series_run
     assert text.count('<section class="patient" id="patient-') == 8
 
 
+@pytest.mark.parametrize("reports", [False, True])
+def test_a_large_series_page_has_no_section_per_patient(series_runs, monkeypatch, reports):
+    """Above PATIENT_SECTIONS analysed patients the page leaves their sections out (14 MB
+    at 10 000 patients); the responders table links each patient to their own files."""
+    import nof1.report.series as page
+
+    series = json.loads((series_runs["plain"] / "series.json").read_text())
+    monkeypatch.setattr(page, "PATIENT_SECTIONS", 7)
+    text = page.render_series_report(series, {}, patient_reports=reports)
+    assert '<section class="patient"' not in text
+    assert "8 patients were analysed: above 7 this page has no section per patient." in text
+    own = "patients/P05/report.html" if reports else "patients/P05/results.json"
+    assert f'<a href="{own}">P05</a>' in text and 'href="#patient-' not in text
+    monkeypatch.setattr(page, "PATIENT_SECTIONS", 8)
+    text = page.render_series_report(series, {}, patient_reports=reports)
+    assert text.count('<section class="patient" id="patient-') == 8
+    assert '<a href="#patient-P05">P05</a>' in text and "no section per patient" not in text
+
+
 def test_a_blinded_series_report_says_a_and_b(series_runs):
     text = _text(series_runs["blind"] / "series.html")
     # the 2013 design's periods differ in length: the banner says it cannot be blind
