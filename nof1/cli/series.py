@@ -141,7 +141,8 @@ def series(
     from nof1.parallel import cluster_for
     from nof1.protocol import read_protocol
     from nof1.report.patient import series_patient_files
-    from nof1.report.series import render_series_report
+    from nof1.outputs.staging import stage_pieces
+    from nof1.report.series import series_report_pieces
     from nof1.series import SeriesError, analyze_series, load_series, series_files
     from nof1.series.series_json import stage_series_json
 
@@ -214,8 +215,9 @@ def series(
         from nof1.report.html import plotly_js, plotly_js_name
 
         files[f"patients/{plotly_js_name()}"] = plotly_js()
-    files["series.html"] = render_series_report(view, results.patient_results, patient_reports)
-    del view
+    page = series_report_pieces(view, results.patient_results, patient_reports)
+    series_html = stage_pieces(run["stage"], "series.html", page)  # never whole here either
+    del view, page
     inputs = {
         "diary": [source, *(d.source for d in data.diaries.values())],
         "--allocations": data.allocation_sources,
@@ -229,8 +231,8 @@ def series(
         for rel, v in k.files.items()
         if rel not in results.staged
     }
-    staged = adopted | results.staged | {"series.json": series_json}
-    written = out.write(files, inputs, staged=staged, kept=kept_files)
+    staged = adopted | results.staged | {"series.json": series_json, "series.html": series_html}
+    out.write(files, inputs, staged=staged, kept=kept_files)
     if resume:
         from nof1.series.resume import clean_left_over
 
@@ -240,7 +242,7 @@ def series(
     _summary(results)
     _data_warnings(results.patient_results)
     for name in ("series.json", "series.html", "patients"):  # where to look next
-        click.echo(str(written[0].parent / name))
+        click.echo(str(out.root / name))
 
 
 @contextmanager

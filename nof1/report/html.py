@@ -27,6 +27,7 @@ __all__ = [
     "plotly_js",
     "plotly_js_name",
     "plotly_text",
+    "page_pieces",
     "render_page",
 ]
 
@@ -187,6 +188,19 @@ def render_page(template: str, plotly_src: str | None = None, **context) -> str:
     """Render ``templates/<template>`` with plotly.js inlined once in the page, or, with
     ``plotly_src``, loaded from that relative path (a local file beside the page: many
     pages written together share one copy of the bundle instead of 1.4 MB each)."""
+    return "".join(page_pieces(template, plotly_src, **context))
+
+
+def page_pieces(template: str, plotly_src: str | None = None, **context):
+    """:func:`render_page`'s text in pieces of about 64 kB (an iterator), for a page too big
+    to hold whole (a large series')."""
     page = _environment().get_template(template)
     script = None if plotly_src else plotly_js()
-    return page.render(plotly_js=script, plotly_src=plotly_src, colors=COLORS, **context)
+    parts, size = [], 0
+    for text in page.generate(plotly_js=script, plotly_src=plotly_src, colors=COLORS, **context):
+        parts.append(text)
+        size += len(text)
+        if size >= 1 << 16:
+            yield "".join(parts)
+            parts, size = [], 0
+    yield "".join(parts)

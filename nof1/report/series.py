@@ -9,11 +9,16 @@ from __future__ import annotations
 from nof1.analysis.registry import method as registry_method
 from nof1.analysis.verdict import responder_basis
 from nof1.design.comparison import Comparison
-from nof1.report.html import COLORS, figure_html, fmt, fmt_p, level_text, plotly_text, render_page
+from nof1.report.html import COLORS, figure_html, fmt, fmt_p, level_text, page_pieces, plotly_text
 from nof1.report.series_side import adherence_section, blinding_section, harms_section
 from nof1.report.text import end_point_note, side_methods
 
-__all__ = ["PATIENT_SECTIONS", "heterogeneity_words", "render_series_report"]
+__all__ = [
+    "PATIENT_SECTIONS",
+    "heterogeneity_words",
+    "render_series_report",
+    "series_report_pieces",
+]
 
 #: The page has a section per analysed patient (their order, days, effect and verdict: about
 #: 1.4 kB each) up to this many; a larger series' page leaves them out (14 MB at 10 000
@@ -57,7 +62,15 @@ def heterogeneity_words(meta: dict, level: str) -> str:
 def render_series_report(
     series: dict, patient_results: dict[str, dict], patient_reports: bool = False
 ) -> str:
-    """The series page as HTML text.
+    """The series page as HTML text (:func:`series_report_pieces`, joined)."""
+    return "".join(series_report_pieces(series, patient_results, patient_reports))
+
+
+def series_report_pieces(
+    series: dict, patient_results: dict[str, dict], patient_reports: bool = False
+):
+    """The series page as HTML text, in pieces (an iterator: see
+    :func:`nof1.report.html.page_pieces`).
 
     Parameters
     ----------
@@ -92,7 +105,7 @@ def render_series_report(
             "caption": slope_caption,
         },
     ]
-    return render_page(
+    return page_pieces(
         "series.html.j2",
         series=series,
         labels=labels,
