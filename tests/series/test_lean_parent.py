@@ -117,3 +117,41 @@ def test_the_summaries_held_do_not_pile_up():
         os.path.join, [("a", "b"), ("c", "d")], keep=str.upper, done=lambda i, r: seen.append(r)
     )
     assert out == [os.path.join("A", "B"), os.path.join("C", "D")] and seen == out
+
+
+@pytest.mark.parametrize("key", ["series-unblinding-key.json", "series-allocation-blinded.csv"])
+def test_inputs_read_by_workers_are_the_same(monkeypatch, key):
+    """A large table's allocations and index are read by workers (the parent's heap stays
+    small): the same SeriesInput as read here."""
+    import nof1.series.load as load
+    from nof1.protocol import read_protocol
+
+    pf = read_protocol("ldn-fibromyalgia-2013")
+    here = load.load_series(SERIES / "series-diary.csv", pf.protocol, SERIES / key, lean=True)
+    monkeypatch.setattr(load, "_READ_APART_BYTES", 0)
+    calls = []
+    real = load.map_chunks
+    monkeypatch.setattr(load, "map_chunks", lambda *a, **k: calls.append(k) or real(*a, **k))
+    apart = load.load_series(
+        SERIES / "series-diary.csv", pf.protocol, SERIES / key, lean=True, workers=2
+    )
+    assert calls[0]["workers"] == 2
+    assert apart == here
+
+
+def test_an_allocation_error_from_a_worker_is_the_usual_message(monkeypatch, tmp_path):
+    import nof1.series.load as load
+    from nof1.errors import DiaryError
+    from nof1.protocol import read_protocol
+
+    bad = tmp_path / "series-allocation-blinded.csv"
+    lines = (SERIES / "series-allocation-blinded.csv").read_text().splitlines(keepends=True)
+    bad.write_text("".join([lines[0], lines[1].replace("2026-", "20x6-", 1), *lines[2:]]))
+    pf = read_protocol("ldn-fibromyalgia-2013")
+    with pytest.raises(DiaryError) as here:
+        load.load_series(SERIES / "series-diary.csv", pf.protocol, bad, lean=True)
+    monkeypatch.setattr(load, "_READ_APART_BYTES", 0)
+    with pytest.raises(DiaryError) as apart:
+        load.load_series(SERIES / "series-diary.csv", pf.protocol, bad, lean=True, workers=2)
+    assert type(apart.value) is type(here.value) and str(apart.value) == str(here.value)
+    assert "row 2" in str(apart.value)
