@@ -138,10 +138,10 @@ def series(
     from nof1.data import ReadOptions
     from nof1.data.problems import problems_csv
     from nof1.errors import DiaryError
+    from nof1.outputs.staging import stage_pieces
     from nof1.parallel import cluster_for
     from nof1.protocol import read_protocol
     from nof1.report.patient import series_patient_files
-    from nof1.outputs.staging import stage_pieces
     from nof1.report.series import series_report_pieces
     from nof1.series import SeriesError, analyze_series, load_series, series_files
     from nof1.series.series_json import stage_series_json

@@ -14,6 +14,7 @@ import numpy as np
 
 from nof1.analysis.summaries import Arm
 from nof1.schemas.records import Json, PValue, Record, entry
+from nof1.series.columns import per_arm
 from nof1.series.pooled import ExactMcNemar, mcnemar_exact, paired_comparison, welch
 
 __all__ = [
@@ -118,10 +119,9 @@ def percent_change_test(
     x = [np.nan if c.get(treated) is None else c[treated] for c in changes]
     y = [np.nan if c.get(control) is None else c[control] for c in changes]
     test = paired_comparison(x, y, alpha)
-    per_patient = tuple(
-        PatientPercentChange(pid, {treated: c.get(treated), control: c.get(control)})
-        for pid, c in zip(ids, changes, strict=True)
-    )
+    if len(ids) != len(changes):
+        raise ValueError(f"{len(ids)} patient ids for {len(changes)} percent changes")
+    per_patient = per_arm(PatientPercentChange, ids, (treated, control), changes)
     return PercentChangeTest(
         means={treated: test.x_mean, control: test.y_mean},
         n=test.n,

@@ -17,6 +17,7 @@ import numpy as np
 from nof1.analysis.items import name_label
 from nof1.analysis.summaries import Arm
 from nof1.schemas.records import Json, Record, entry
+from nof1.series.columns import ArmColumns, per_arm
 from nof1.series.pooled import PairedComparison, paired_comparison
 
 __all__ = [
@@ -134,26 +135,35 @@ def pool_harms(
     out = []
     for name, label in events:
         cells = {pid: found.get(name) for pid, found in per_patient.items()}
-        rates = []
-        for pid, event in cells.items():
-            rates.append(PatientRates(pid, {arm: _rate(event, arm) for arm in arms}))
-        both = [r for r in rates if all(r.rates[a] is not None for a in arms)]
-        difference = paired_comparison(
-            [r.rates[treated] for r in both], [r.rates[control] for r in both], alpha
+        rates = per_arm(
+            PatientRates,
+            list(cells),
+            arms,
+            [{a: _rate(e, a) for a in arms} for e in cells.values()],
         )
+        x, y = _arm_values(rates, treated), _arm_values(rates, control)
+        both = ~np.isnan(x) & ~np.isnan(y)
+        difference = paired_comparison(x[both], y[both], alpha)
         by_condition = {arm: _condition(cells.values(), arm) for arm in arms}
         event = EventSeries(
             name=name,
             label=label,
-            patients_with_data=len(both),
-            patients_without_data=len(rates) - len(both),
+            patients_with_data=int(both.sum()),
+            patients_without_data=len(rates) - int(both.sum()),
             by_condition=by_condition,
-            per_patient=tuple(rates),
+            per_patient=rates,
             difference=difference,
         )
         message = _event_message(event, treated, control, labels, alpha)
         out.append(replace(event, message=message))
     return SeriesHarms(tuple(out), _message(out, treated, control, labels, alpha))
+
+
+def _arm_values(rates, arm) -> np.ndarray:
+    """Every patient's rate for ``arm`` (NaN: no day of it)."""
+    if isinstance(rates, ArmColumns):
+        return rates.column(arm)
+    return np.array([np.nan if r.rates[arm] is None else r.rates[arm] for r in rates], float)
 
 
 def _events_of(res: dict) -> dict[str, dict]:

@@ -175,7 +175,9 @@ def _read_inputs(allocations, path: Path, options, lean: bool, workers, client):
     tasks += [("index", path, options)] if lean else []
     apart = lean and (client is not None or workers is None or workers > 1)
     apart = apart and _size(path) > _READ_APART_BYTES
-    outs = map_chunks(_read_part, tasks, workers=2 if apart else 1, client=client if apart else None)
+    outs = map_chunks(
+        _read_part, tasks, workers=2 if apart else 1, client=client if apart else None
+    )
     for out in outs:
         if isinstance(out, Nof1Error):
             raise out  # in the order read here: the allocations' problems first
