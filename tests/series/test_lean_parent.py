@@ -155,3 +155,21 @@ def test_an_allocation_error_from_a_worker_is_the_usual_message(monkeypatch, tmp
         load.load_series(SERIES / "series-diary.csv", pf.protocol, bad, lean=True, workers=2)
     assert type(apart.value) is type(here.value) and str(apart.value) == str(here.value)
     assert "row 2" in str(apart.value)
+
+
+def test_arm_columns_are_the_records_they_replace():
+    from nof1.schemas.records import plain
+    from nof1.series.columns import ArmColumns, per_arm
+    from nof1.series.comparisons import PatientPercentChange
+
+    rows = [{"active": -30.5, "placebo": None}, {"active": 0.1, "placebo": -2.0}]
+    cols = per_arm(PatientPercentChange, ["P1", "P2"], ("active", "placebo"), rows)
+    records = tuple(
+        PatientPercentChange(pid, {"active": r["active"], "placebo": r["placebo"]})
+        for pid, r in zip(["P1", "P2"], rows, strict=True)
+    )
+    assert isinstance(cols, ArmColumns) and tuple(cols) == records and cols[-1] == records[-1]
+    assert plain(cols) == plain(records) and cols[:1] == records[:1]
+    assert list(cols.column("placebo")[1:]) == [-2.0]
+    kept = per_arm(PatientPercentChange, ["P1"], ("active", "placebo"), [{"active": 5}])
+    assert kept == (PatientPercentChange("P1", {"active": 5, "placebo": None}),)  # an int kept
