@@ -12,19 +12,18 @@ patient's effect by the primary method.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Literal, NamedTuple
 
 import numpy as np
 
 from nof1.schemas.records import Json, PValue, Record, entry, plain
+from nof1.series.columns import ShrunkenEstimates
 
 __all__ = [
     "MetaAnalysis",
     "PooledRows",
     "Shrunken",
-    "ShrunkenEstimates",
     "ZTest",
     "meta_analysis",
     "pool_rows",
@@ -43,31 +42,6 @@ class Shrunken(Record):
     se: float
     ci_low: float
     ci_high: float
-
-
-class ShrunkenEstimates(Sequence):
-    """Every patient's :class:`Shrunken` estimate, kept as columns (a sequence of them).
-
-    A series pools several meta-analyses (each outcome, REML and DL): records of five
-    Python objects per patient each cost about 2.6 MB per 1 000 patients; the arrays, a
-    tenth of that. Each record is made when read, with the same floats."""
-
-    __slots__ = ("_ids", "_estimate", "_se", "_z")
-
-    def __init__(self, ids, estimate: np.ndarray, se: np.ndarray, z: float):
-        self._ids, self._estimate, self._se, self._z = tuple(ids), estimate, se, z
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return tuple(self[j] for j in range(*i.indices(len(self))))
-        b, s, z = self._estimate[i], self._se[i], self._z
-        return Shrunken(self._ids[i], float(b), float(s), float(b - z * s), float(b + z * s))
-
-    def __repr__(self) -> str:
-        return f"ShrunkenEstimates({len(self)} patients)"
 
 
 @dataclass(frozen=True)
@@ -258,7 +232,7 @@ def meta_analysis(yi, se, method: str = "REML", alpha: float = 0.05, ids=None) -
     blup_se = np.sqrt(lam * v + np.square(1 - lam) * se_mu**2)
     if len(ids) != k:
         raise ValueError(f"{len(ids)} patient ids for {k} effects")
-    shrunken = ShrunkenEstimates(ids, blup, blup_se, z)
+    shrunken = ShrunkenEstimates(Shrunken, ids, blup, blup_se, z)
     q = float(fit.q[0])
     return MetaAnalysis(
         method=method,
