@@ -10,10 +10,12 @@ from nof1.analysis.registry import method as registry_method
 from nof1.analysis.verdict import responder_basis
 from nof1.design.comparison import Comparison
 from nof1.report.html import COLORS, figure_html, fmt, fmt_p, level_text, page_pieces, plotly_text
+from nof1.report.series_distribution import DISTRIBUTION_HEIGHT, effects_distribution
 from nof1.report.series_side import adherence_section, blinding_section, harms_section
 from nof1.report.text import end_point_note, side_methods
 
 __all__ = [
+    "FOREST_PATIENTS",
     "PATIENT_SECTIONS",
     "heterogeneity_words",
     "render_series_report",
@@ -24,6 +26,10 @@ __all__ = [
 #: 1.4 kB each) up to this many; a larger series' page leaves them out (14 MB at 10 000
 #: patients) and links each row of the responders table to the patient's own files.
 PATIENT_SECTIONS = 500
+#: The forest plot has a row per patient up to this many (24 px each); a larger series'
+#: page shows the distribution of the patients' effects instead (10 000 rows, 240 000 px
+#: tall, do not load in a browser).
+FOREST_PATIENTS = 200
 
 
 def heterogeneity_words(meta: dict, level: str) -> str:
@@ -86,7 +92,7 @@ def series_report_pieces(
     labels = series["labels"]
     analysed = sum(1 for p in series["patients"] if p["included"])
     primary = next(o for o in series["outcomes"] if o["primary"])
-    forest_fig, forest_caption = _forest(primary, series)
+    forest_fig, forest_caption, forest_height = _forest(primary, series)
     days = _endpoint_days(patient_results)
     slope_fig, slope_caption = _percent_change(primary, series)
     if days:
@@ -94,9 +100,7 @@ def series_report_pieces(
     figures = [
         {
             "id": "forest",
-            "html": figure_html(
-                forest_fig, "plot-forest", 160 + 24 * len(primary["patient_effects"])
-            ),
+            "html": figure_html(forest_fig, "plot-forest", forest_height),
             "caption": forest_caption,
         },
         {
@@ -122,6 +126,7 @@ def series_report_pieces(
         patient_results=patient_results,
         patient_reports=patient_reports,
         sections=analysed <= PATIENT_SECTIONS,
+        forest_links=_with_estimate(primary) <= FOREST_PATIENTS,  # else no row per patient
         section_limit=PATIENT_SECTIONS,
         analysed=analysed,
         end_point_days=days,
@@ -201,6 +206,10 @@ def _summary(primary: dict, series: dict) -> list[str]:
     return out
 
 
+def _with_estimate(primary: dict) -> int:
+    return sum(1 for e in primary["patient_effects"] if e["estimate"] is not None)
+
+
 def _forest(primary: dict, series: dict):
     """Each patient's raw and shrunken estimate, the pooled diamond and prediction interval."""
     import plotly.graph_objects as go
@@ -209,6 +218,9 @@ def _forest(primary: dict, series: dict):
     level = level_text(series["analysis"]["interval_level"])
     meta = primary["meta_analysis"]
     raw = [e for e in primary["patient_effects"] if e["estimate"] is not None]
+    if _with_estimate(primary) > FOREST_PATIENTS:
+        fig, caption = effects_distribution(primary, series, raw, FOREST_PATIENTS)
+        return fig, caption, DISTRIBUTION_HEIGHT
     raw.sort(key=lambda e: e["estimate"])
     shrunken = {s["patient_id"]: s for s in meta.get("shrunken") or []}
     rows = [e["patient_id"] for e in raw]
@@ -294,7 +306,7 @@ def _forest(primary: dict, series: dict):
         f"patient at the bottom; dashed lines at ±{mcid:g} points. Click a patient for "
         "their section."
     )
-    return fig, caption
+    return fig, caption, 160 + 24 * len(primary["patient_effects"])
 
 
 def _percent_change(primary: dict, series: dict):

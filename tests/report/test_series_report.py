@@ -162,6 +162,26 @@ def test_a_large_series_page_has_no_section_per_patient(series_runs, monkeypatch
     assert '<a href="#patient-P05">P05</a>' in text and "no section per patient" not in text
 
 
+def test_a_large_series_shows_the_spread_of_effects_not_a_row_per_patient(
+    series_runs, monkeypatch, browser, tmp_path
+):
+    """Above FOREST_PATIENTS the forest plot (24 px a patient: 240 000 px at 10 000) is
+    replaced by histograms of the raw and shrunken effects with the pooled effect."""
+    import nof1.report.series as page
+
+    series = json.loads((series_runs["plain"] / "series.json").read_text())
+    monkeypatch.setattr(page, "FOREST_PATIENTS", 7)
+    text = page.render_series_report(series, {})
+    forest = text.split('id="forest"')[1].split('id="percent-change"')[0]
+    assert forest.count('"xbins"') == 2 and "how the 8 patients&#39; effects" in forest
+    assert "Above 7 patients this takes the place of a forest plot" in forest
+    assert "Each patient's label on the forest plot" not in text  # no links to add
+    (tmp_path / "series.html").write_text(text)
+    opened, errors, requests, figures = open_report(browser, tmp_path / "series.html")
+    assert errors == [] and requests == [] and all(drawn for _, drawn in figures)
+    opened.close()
+
+
 def test_a_blinded_series_report_says_a_and_b(series_runs):
     text = _text(series_runs["blind"] / "series.html")
     # the 2013 design's periods differ in length: the banner says it cannot be blind
