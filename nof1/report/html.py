@@ -24,10 +24,10 @@ __all__ = [
     "fmt_prob",
     "level_text",
     "num",
+    "page_pieces",
     "plotly_js",
     "plotly_js_name",
     "plotly_text",
-    "page_pieces",
     "render_page",
 ]
 

@@ -218,7 +218,7 @@ def _forest(primary: dict, series: dict):
     level = level_text(series["analysis"]["interval_level"])
     meta = primary["meta_analysis"]
     raw = [e for e in primary["patient_effects"] if e["estimate"] is not None]
-    if _with_estimate(primary) > FOREST_PATIENTS:
+    if len(raw) > FOREST_PATIENTS:
         fig, caption = effects_distribution(primary, series, raw, FOREST_PATIENTS)
         return fig, caption, DISTRIBUTION_HEIGHT
     raw.sort(key=lambda e: e["estimate"])

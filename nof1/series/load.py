@@ -171,18 +171,17 @@ def _read_inputs(allocations, path: Path, options, lean: bool, workers, client):
     For a large table both are read by workers (at once), whose results arrive as compact
     objects: read here, the transient rows leave the heap fragmented (about 5 kB per
     patient that the parent keeps to the end: 70 MB at 10 000 patients)."""
-    tasks = [("allocations", allocations)] if allocations else []
-    tasks += [("index", path, options)] if lean else []
     apart = lean and (client is not None or workers is None or workers > 1)
-    apart = apart and _size(path) > _READ_APART_BYTES
-    outs = map_chunks(
-        _read_part, tasks, workers=2 if apart else 1, client=client if apart else None
-    )
+    if not (apart and _size(path) > _READ_APART_BYTES):
+        allocs, sources = _read_allocations(Path(allocations)) if allocations else ({}, ())
+        return allocs, sources, index_table(path, options) if lean else None
+    tasks = [("allocations", allocations)] if allocations else []
+    outs = map_chunks(_read_part, [*tasks, ("index", path, options)], workers=2, client=client)
     for out in outs:
         if isinstance(out, Nof1Error):
             raise out  # in the order read here: the allocations' problems first
     allocs, sources = outs.pop(0) if allocations else ({}, ())
-    return allocs, sources, outs[0] if lean else None
+    return allocs, sources, outs[0]
 
 
 def _read_part(kind: str, *args):

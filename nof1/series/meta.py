@@ -20,14 +20,7 @@ import numpy as np
 from nof1.schemas.records import Json, PValue, Record, entry, plain
 from nof1.series.columns import ShrunkenEstimates
 
-__all__ = [
-    "MetaAnalysis",
-    "PooledRows",
-    "Shrunken",
-    "ZTest",
-    "meta_analysis",
-    "pool_rows",
-]
+__all__ = ["MetaAnalysis", "PooledRows", "Shrunken", "ZTest", "meta_analysis", "pool_rows"]
 
 _SCORING_TOL = 1e-10  # change in tau² at which Fisher scoring stops (metafor's default: 1e-5)
 _MAX_ITER = 1000
