@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from nof1.data._cells import cell_text, is_missing
+from nof1.data._layouts import cells_of
 from nof1.errors import Problem
 from nof1.protocol.model import GUESSES
 
@@ -33,10 +34,18 @@ _GUESS = {g: g for g in GUESSES}
 # of thousands of patients reads millions of these cells).
 _FAST_YES_NO = {form(t): v for t, v in _YES_NO.items() for form in (str, str.title, str.upper)}
 _FAST_GUESS = {form(g): g for g in GUESSES for form in (str, str.title, str.upper)}
+# Whole columns of those spellings and empty cells are read at once (anything else, cell
+# by cell below). Keys are texts and None only: a workbook TRUE or 1 takes the long way.
+_PLAIN_YES_NO = _FAST_YES_NO | {"": np.nan, None: np.nan}
+_PLAIN_GUESS = _FAST_GUESS | {"": None, None: None}
+_ODD = object()
 
 
 def yes_no(days, name: str, problems) -> np.ndarray:
     """One yes/no item over the days: 1.0, 0.0 or NaN; bad cells become problems."""
+    found = [_PLAIN_YES_NO.get(cell, _ODD) for cell in cells_of(days, name)]
+    if _ODD not in found:  # every cell a usual spelling or empty: the column at once
+        return np.array(found, dtype=float)
     out = np.full(len(days), np.nan)
     for i, day in enumerate(days):
         cell, row = day.values.get(name) or (None, None)
@@ -67,7 +76,11 @@ def yes_no(days, name: str, problems) -> np.ndarray:
 
 def guesses(days, name: str, problems) -> np.ndarray:
     """The blinding guess over the days: drug, placebo, unsure or None (object array)."""
+    found = [_PLAIN_GUESS.get(cell, _ODD) for cell in cells_of(days, name)]
     out = np.full(len(days), None, dtype=object)
+    if _ODD not in found:  # every cell a usual spelling or empty
+        out[:] = found
+        return out
     for i, day in enumerate(days):
         cell, row = day.values.get(name) or (None, None)
         if cell.__class__ is str and cell in _FAST_GUESS:

@@ -33,6 +33,14 @@ class Day:
     values: dict = field(default_factory=dict)  # outcome -> (cell, row)
 
 
+_NO_CELL = (None, None)
+
+
+def cells_of(days: list[Day], name: str) -> list:
+    """The cells of one outcome or item over the days (None where a day has none)."""
+    return [(day.values.get(name) or _NO_CELL)[0] for day in days]
+
+
 def expected_header(protocol: Protocol) -> str:
     """What a diary's header row should hold, for messages."""
     return f"date, then one column per outcome ({', '.join(o.name for o in protocol.outcomes)})"
@@ -92,6 +100,11 @@ def _cell(raw: RawTable, cells: list, name: str):
 
 
 def _date(cell, number: int, problems) -> dt.date | None:
+    if cell.__class__ is str and len(cell) == 10 and cell[4] == cell[7] == "-":
+        try:  # the usual YYYY-MM-DD, first
+            return dt.date.fromisoformat(cell)
+        except ValueError:
+            pass  # the general path says what is wrong
     if is_missing(cell):
         problems.append((number, Problem(f"row {number} has no date", row=number, column="date")))
         return None

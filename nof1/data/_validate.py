@@ -15,7 +15,7 @@ import pandas as pd
 
 from nof1.data._answers import guesses, yes_no
 from nof1.data._cells import cell_text, is_missing, is_plain_number_text, normalize_name, parse_int
-from nof1.data._layouts import Day
+from nof1.data._layouts import Day, cells_of
 from nof1.data._tabular import with_row_note
 from nof1.data.allocation_file import schedule_problems
 from nof1.errors import DiaryError, Problem
@@ -150,6 +150,47 @@ def _answers(days: list[Day], protocol, problems) -> dict:
 
 def _values(days: list[Day], outcome, problems) -> np.ndarray:
     """One outcome's values over the days: NaN when missing; bad cells become problems."""
+    out = _plain_values(days, outcome.name)
+    if out is None:
+        out = _checked_values(days, outcome, problems)
+    name = f"outcome '{outcome.name}'"
+    for i in np.flatnonzero(out < outcome.min):
+        row = days[i].values[outcome.name][1]
+        message = f"{name} value {out[i]:g} on row {row} is below its minimum {outcome.min:g}"
+        problems.append((row, Problem(message, row=row, column=outcome.name)))
+    for i in np.flatnonzero(out > outcome.max):
+        row = days[i].values[outcome.name][1]
+        message = f"{name} value {out[i]:g} on row {row} is above its maximum {outcome.max:g}"
+        problems.append((row, Problem(message, row=row, column=outcome.name)))
+    return out
+
+
+def _plain_values(days: list[Day], name: str) -> np.ndarray | None:
+    """The values when every cell is an ASCII number text or empty (a CSV file's usual
+    column), else None (:func:`_checked_values` says what is wrong, cell by cell).
+
+    The same floats as the cell-by-cell path, in a few passes at C speed: a series reads
+    millions of these cells."""
+    cells = cells_of(days, name)
+    try:
+        text = "\n".join([cell or "" for cell in cells])  # TypeError: not all texts
+    except TypeError:
+        return None
+    if not text.isascii() or "_" in text:  # e.g. "1_0", "٣٣": float() reads them
+        return None
+    empty = cells.count("") + cells.count(None)
+    try:
+        out = np.array([float(cell) if cell else np.nan for cell in cells])
+    except ValueError:  # "NA", "abc"...
+        return None
+    # "nan", "inf": missing or a problem, as the cell-by-cell path decides.
+    if np.count_nonzero(np.isnan(out)) != empty or np.isinf(out).any():
+        return None
+    return out
+
+
+def _checked_values(days: list[Day], outcome, problems) -> np.ndarray:
+    """The values cell by cell; bad cells become problems and NaN."""
     out = np.full(len(days), np.nan)
     bad_cells = []
     for i, day in enumerate(days):
@@ -178,14 +219,6 @@ def _values(days: list[Day], outcome, problems) -> np.ndarray:
         out[i] = np.nan
     for cell, row in bad_cells:
         message = f"{name} value '{cell_text(cell)}' on row {row} is not a number"
-        problems.append((row, Problem(message, row=row, column=outcome.name)))
-    for i in np.flatnonzero(out < outcome.min):
-        row = days[i].values[outcome.name][1]
-        message = f"{name} value {out[i]:g} on row {row} is below its minimum {outcome.min:g}"
-        problems.append((row, Problem(message, row=row, column=outcome.name)))
-    for i in np.flatnonzero(out > outcome.max):
-        row = days[i].values[outcome.name][1]
-        message = f"{name} value {out[i]:g} on row {row} is above its maximum {outcome.max:g}"
         problems.append((row, Problem(message, row=row, column=outcome.name)))
     return out
 
