@@ -153,15 +153,20 @@ class BatchPosterior:
         return x
 
 
-def posterior_ar1_batch(batch: Ar1Batch, n_grid: int = 200) -> BatchPosterior:
+def posterior_ar1_batch(batch: Ar1Batch, n_grid: int = 100) -> BatchPosterior:
     """Posterior of b1 for every series of ``batch``, on the grids ``bayes_ar1`` uses.
 
     Parameters
     ----------
     batch : Ar1Batch
         The series (fitted without a trend term, as ``bayes_ar1``).
-    n_grid : int, default 200
+    n_grid : int, default 100
         Grid points over phi (midpoint rule on atanh(phi), where the posterior has mass).
+        Against 3 200 points, 100 give the mean, sd, 2.5% and 97.5% quantiles within
+        2.3e-7 posterior sds and P(b1 < 0) within 2.3e-7 of itself, on series of 6 to 400
+        days with phi from -0.9 to 0.99 and up to 30% of days missing (200 points: 5.6e-8;
+        the error falls as 1/n_grid² in short series, faster in long ones). The kernel's
+        time is nearly proportional to n_grid, and it was the largest part of a patient's.
 
     Returns
     -------

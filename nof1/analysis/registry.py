@@ -69,8 +69,9 @@ class Trials:
         What the randomization test needs beyond the daily series (the protocol's scheme
         and each row's allocation, with a reason per row where there is none); ``None``
         when no row has one. Defined by :mod:`nof1.analysis.randomization`.
-    n_grid : int, default 200
-        Grid points over phi for the Bayesian integral (``nof1 power`` uses fewer).
+    n_grid : int, default 100
+        Grid points over phi for the Bayesian integral (``nof1 power`` uses fewer; see
+        :func:`~nof1.analysis.bayes_batch.posterior_ar1_batch` for the accuracy).
     density : bool, default True
         Whether kernels return per-row curves (the Bayesian posterior density for the
         report); ``nof1 power`` needs none.
@@ -96,7 +97,7 @@ class Trials:
     mcid: np.ndarray
     alpha: float
     reference: Any = None
-    n_grid: int = 200
+    n_grid: int = 100
     density: bool = True
     truth: float = float("nan")
     cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)

@@ -15,7 +15,7 @@ from oracles import randomization as randomization_oracle
 from protocol_variants import vary
 
 from nof1.analysis.randomization import Reference
-from nof1.analysis.registry import method
+from nof1.analysis.registry import Trials, method
 from nof1.design.allocation import sample_allocations
 from nof1.design.timeline import build_timeline
 from nof1.power.trials import simulated_trials
@@ -38,7 +38,7 @@ def simulated(protocol, m=20, seed=3, missing=0.15, effect=-6.0, phi=0.5):
     trials = simulated_trials(protocol, alloc, y, np.random.default_rng(0))
     # As a patient's analysis: the full reference set and grid, with density curves.
     reference = Reference.build(protocol, alloc)
-    return alloc, y, replace(trials, reference=reference, n_grid=200, density=True)
+    return alloc, y, replace(trials, reference=reference, n_grid=Trials.n_grid, density=True)
 
 
 @pytest.fixture(scope="module", params=["ldn-nof1-multicycle", "unequal"])

@@ -86,7 +86,7 @@ def bayes_ar1(
     better: str,
     mcid: float | None,
     alpha: float = 0.05,
-    n_grid: int = 200,
+    n_grid: int = 100,
 ) -> Effect:
     """Posterior of active minus placebo under the GLS AR(1) model, integrated over phi.
 
@@ -105,7 +105,7 @@ def bayes_ar1(
         ``p_mcid``.
     alpha : float, default 0.05
         The equal-tailed credible interval has probability 1 - alpha.
-    n_grid : int, default 200
+    n_grid : int, default 100
         Grid points over phi for the integral.
 
     Returns

@@ -70,7 +70,7 @@ def gls_ar1_trend(y, day, active, alpha: float = 0.05):
     return _run("gls_ar1_trend", one_row(y, day, active, alpha=alpha))
 
 
-def bayes_ar1(y, day, active, better, mcid, alpha: float = 0.05, n_grid: int = 200):
+def bayes_ar1(y, day, active, better, mcid, alpha: float = 0.05, n_grid: int = 100):
     if mcid is not None and not mcid >= 0:
         raise ValueError(f"mcid must be a non-negative number or None; got {mcid!r}")
     trials = one_row(y, day, active, better=better, mcid=mcid, alpha=alpha, n_grid=n_grid)
