@@ -7,6 +7,8 @@ each with its spreadsheet row, for ``nof1.data.diary`` to check.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import operator
 from dataclasses import dataclass, field
 
 from nof1.data._tabular import RawTable, cell_text, is_missing, normalize_name, parse_date
@@ -100,11 +102,6 @@ def _cell(raw: RawTable, cells: list, name: str):
 
 
 def _date(cell, number: int, problems) -> dt.date | None:
-    if cell.__class__ is str and len(cell) == 10 and cell[4] == cell[7] == "-":
-        try:  # the usual YYYY-MM-DD, first
-            return dt.date.fromisoformat(cell)
-        except ValueError:
-            pass  # the general path says what is wrong
     if is_missing(cell):
         problems.append((number, Problem(f"row {number} has no date", row=number, column="date")))
         return None
@@ -120,23 +117,42 @@ def _wide(
     raw: RawTable, outcomes: list[str], protocol: Protocol, problems, patient_of
 ) -> list[Day]:
     present = [(o, raw.column(o)) for o in outcomes if o in raw.columns]
-    extra = [raw.column(name) for name in ("day", "condition", "period")]
-    date = raw.column("date")
+    names = [o for o, _ in present]
+    take = _taker([i for _, i in present])
+    at_day, at_condition, at_period = (raw.column(n) for n in ("day", "condition", "period"))
+    at_date = raw.column("date")
     days = []
+    # A row per day: the loop is kept lean (a series reads millions of rows).
     for number, cells in raw.rows:
-        day, condition, period = (None if i is None else cells[i] for i in extra)
+        cell = cells[at_date]
+        if cell.__class__ is str and len(cell) == 10 and cell[4] == cell[7] == "-":
+            try:  # the usual YYYY-MM-DD
+                date = dt.date.fromisoformat(cell)
+            except ValueError:
+                date = _date(cell, number, problems)
+        else:
+            date = _date(cell, number, problems)
         days.append(
             Day(
-                row=number,
-                patient=patient_of[number],
-                date=_date(cells[date], number, problems),
-                day=day,
-                condition=condition,
-                period=period,
-                values={o: (cells[i], number) for o, i in present},
+                number,
+                patient_of[number],
+                date,
+                None if at_day is None else cells[at_day],
+                None if at_condition is None else cells[at_condition],
+                None if at_period is None else cells[at_period],
+                dict(zip(names, zip(take(cells), itertools.repeat(number)), strict=False)),
             )
         )
     return days
+
+
+def _taker(indices: list[int]):
+    """cells -> the cells at ``indices``, as a tuple."""
+    if not indices:
+        return lambda cells: ()
+    if len(indices) == 1:
+        return lambda cells: (cells[indices[0]],)
+    return operator.itemgetter(*indices)
 
 
 def _long(
