@@ -13,7 +13,6 @@ checked by :func:`check_results`.
 
 from __future__ import annotations
 
-import itertools
 import json
 from functools import cache
 from pathlib import Path
@@ -37,43 +36,15 @@ RESULTS_SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "results
 _MAX_LISTED = 20
 
 
-#: Encodes a value on one line with the C encoder (json.dumps with ``indent`` is pure Python).
-_ONE_LINE = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
-#: Stands between two one-line values in the single C-encoder call of :func:`results_text`;
-#: encoded as ``"\\u0000nof1\\u0000"``, which no encoded string can hold unescaped.
-_SEP = "\x00nof1\x00"
-_SEP_TEXT = ", " + _ONE_LINE(_SEP) + ", "
-#: Where a one-line value goes in the layout (a raw NUL: encoded keys never hold one).
-_SLOT = "\x00"
-
-
-def _no_default(value):
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
-def _c_encoder():
-    """The C encoder called directly (json's ``encode`` makes one per call), or None."""
-    from json import encoder
-
-    if encoder.c_make_encoder is None or encoder.c_encode_basestring is None:
-        return None
-    make = encoder.c_make_encoder(None, _no_default, encoder.c_encode_basestring, None,
-                                  ": ", ", ", False, False, False)  # fmt: skip
-    return lambda value: "".join(make(value, 0))
-
-
-_ENCODE = _c_encoder() or _ONE_LINE
-
-
 def results_text(results: dict, levels: int = 4) -> str:
     """A results.json's text as ``nof1 series`` writes it: indented by two spaces down to
     ``levels`` of nesting (results, outcomes, an outcome, its effects), each value below
     that, and each list of numbers or strings, on one line: e.g. one line per method's
     effect. The same results give the same bytes; :func:`json.loads` reads either the same.
 
-    The layout is made in Python and every one-line value is encoded by one call of the
-    C encoder (a list of them, split at separators): a tenth of ``json.dumps(indent=2)``'s
-    time, which matters at one file per patient.
+    Made by :func:`nof1.outputs.json_text.json_text` (the C encoder for every one-line
+    value: a tenth of ``json.dumps(indent=2)``'s time, which matters at one file per
+    patient).
 
     Examples
     --------
@@ -89,93 +60,9 @@ def results_text(results: dict, levels: int = 4) -> str:
       "f": [3, 4]
     }
     """
-    if _one_line(results, 0, levels):
-        return _ONE_LINE(results) + "\n"
-    layout: list[str] = []
-    values: list = []
-    _lay_out(results, 0, levels, layout, values)
-    texts = _one_line_texts(values)
-    segments = "".join(layout).split(_SLOT)
-    pairs = zip(segments, texts, strict=False)  # one segment more than texts: the last
-    return "".join(itertools.chain.from_iterable(pairs)) + segments[-1] + "\n"
+    from nof1.outputs.json_text import json_text
 
-
-def _one_line(value, depth: int, levels: int) -> bool:
-    """Written on one line: below ``levels``, empty, a number or string, or a flat list."""
-    return depth >= levels or not _expanded(value)
-
-
-def _expanded(value) -> bool:
-    """A non-empty dict, or a list of dicts or lists: indented, unless below ``levels``."""
-    kind = type(value)
-    if kind is dict or (kind is not list and isinstance(value, dict)):
-        return bool(value)
-    if kind is list or isinstance(value, list):
-        return bool(value) and isinstance(value[0], dict | list)
-    return False
-
-
-def _lay_out(value, depth: int, levels: int, layout: list, values: list) -> None:
-    """Append the layout of container ``value`` to ``layout``, a slot for each one-line
-    value in it, and those values to ``values``."""
-    inner = "\n" + "  " * (depth + 1)
-    depth += 1
-    is_dict = isinstance(value, dict)
-    items = value.values() if is_dict else value
-    if depth >= levels:  # every item on one line (the effects of an outcome...)
-        slots = _SLOT + "," + inner
-        if is_dict:
-            body = slots.join(map(_KEYS.__getitem__, value)) + _SLOT
-        else:
-            body = ("," + inner).join(itertools.repeat(_SLOT, len(value)))
-        layout.append(("{" if is_dict else "[") + inner + body)
-        values.extend(items)
-    else:
-        layout.append("{" if is_dict else "[")
-        names = map(_KEYS.__getitem__, value) if is_dict else itertools.repeat("")
-        sep, comma = inner, "," + inner
-        for name, item in zip(names, items, strict=False):
-            kind = type(item)
-            if kind in _SCALARS or kind is not dict and not _expanded(item) or not item:
-                layout.append(sep + name + _SLOT)
-                values.append(item)
-            else:
-                layout.append(sep + name)
-                _lay_out(item, depth, levels, layout, values)
-            sep = comma
-    layout.append(inner[:-2] + ("}" if is_dict else "]"))
-
-
-_SCALARS = frozenset({str, float, int, bool, type(None)})
-
-
-class _Keys(dict):
-    """key -> ``"key": `` (encoded, with its separator); a file repeats the same few
-    hundred keys, so the strings are kept (up to 10 000)."""
-
-    def __missing__(self, key) -> str:
-        name = _ONE_LINE(key) + ": "
-        if type(key) is str and len(self) < 10_000:
-            self[key] = name
-        return name
-
-
-_KEYS = _Keys()
-
-
-def _one_line_texts(values: list) -> list[str]:
-    """Each value encoded on one line: one C-encoder call for all."""
-    spaced = [_SEP] * (2 * len(values) - 1)
-    spaced[::2] = values
-    texts = _ENCODE(spaced)[1:-1].split(_SEP_TEXT)
-    if len(texts) != len(values):  # a string held the separator's text: one by one
-        texts = [_ONE_LINE(v) for v in values]
-    return texts
-
-
-def _flat(value) -> bool:
-    """A list of numbers or strings (dates...): one line."""
-    return isinstance(value, list) and not isinstance(value[0], dict | list)
+    return json_text(results, levels) + "\n"
 
 
 def read_results(path: str | Path) -> dict:

@@ -105,8 +105,11 @@ def json_parts(results) -> list[tuple[str, Callable]]:
 
 def _dumps(value, depth: int) -> str:
     """``value`` as ``json.dumps(indent=2)`` lays it out ``depth`` levels down (JSON text
-    has no raw line ends inside strings, so each line end takes the indentation)."""
-    text = json.dumps(value, indent=2, allow_nan=False)
+    has no raw line ends inside strings, so each line end takes the indentation), by the
+    C encoder (:func:`~nof1.outputs.json_text.json_text`: one entry per patient)."""
+    from nof1.outputs.json_text import json_text
+
+    text = json_text(value, ensure_ascii=True)
     return text.replace("\n", "\n" + "  " * depth) if depth else text
 
 

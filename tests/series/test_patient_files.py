@@ -1,5 +1,6 @@
 """A series patient's files: results.json's layout and aligned.csv, written fast, give the
-text of the straightforward writers (one value at a time; pandas' ``to_csv``)."""
+text of the straightforward writers (one value at a time; pandas' ``to_csv``); series.json's
+entries are ``json.dumps(indent=2)``'s text."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 
 from nof1.analysis.patient import analyze_patient
 from nof1.data import align, read_allocation, read_diary
+from nof1.outputs.json_text import json_text
 from nof1.protocol import read_protocol
 from nof1.report.results_file import results_text
 from nof1.series.results import PatientFiles, patient_files
@@ -96,3 +98,30 @@ def test_aligned_csv_is_what_pandas_writes(patient, change):
     aligned = patient[1]
     table = change(aligned.table.copy())
     assert replace(aligned, table=table).to_csv() == _pandas_csv(table)
+
+
+ODD_VALUES = [
+    {},
+    [],
+    "é",
+    [1, 2.5, "x"],
+    {"a": [], "b": {}, "c": [[1, 2], [3]], "d": [{"e": {"f": {"g": [1, {"h": None}]}}}]},
+    {"a": {"b": "\x00nof1\x00"}, "c": [{"x": 1}, {"y": ', "\\u0000nof1\\u0000", '}]},
+    {"é": {"ü": ["→", 1e-05, -0.0, 1e16, True]}, "t": (1, (2, {"k": ()}))},
+    {1: "int key", None: "null key", 2.5: [], False: {}},
+    {"np": [np.float64(0.1), np.float64(-3.5e-300)], "big": 10**30},
+]
+
+
+@pytest.mark.parametrize("value", ODD_VALUES)
+@pytest.mark.parametrize("ensure_ascii", [True, False])
+def test_json_text_is_json_dumps_indent_2_byte_for_byte(value, ensure_ascii):
+    want = json.dumps(value, indent=2, ensure_ascii=ensure_ascii, allow_nan=False)
+    assert json_text(value, ensure_ascii=ensure_ascii) == want
+
+
+def test_json_text_of_a_results_file_is_json_dumps_indent_2(patient):
+    content = patient[0].to_dict()
+    assert json_text(content, ensure_ascii=True) == json.dumps(content, indent=2)
+    with pytest.raises(ValueError):
+        json_text({"a": [float("inf")]})
