@@ -5,9 +5,11 @@ Run by hand (not a timed test)::
 
     .venv/bin/python benchmarks/bench_series.py [--patients 1000] [--workers 2] [--dask local:2]
 
-The marginal CPU per patient is the CPU of the per-patient stage (align, every method, the
-files) of all processes, over the patients; "per-fit loop" is the same patients analysed
-one by one with ``analyze_patient`` (no batching across patients), for comparison.
+The marginal CPU of a patient is the slope of analyze_series' CPU (align, every method, the
+files, pooling; all processes) between a quarter of the series and all of it, warm; "per-fit
+loop" is the same patients analysed one by one with ``analyze_patient`` (no batching across
+patients), for comparison: their ratio carries over between machines, milliseconds do not.
+benchmarks/bench_marginal.py measures the whole command, reading included.
 
 Simulates the patients on ldn-nof1-multicycle (182 days, 5 outcomes) with nof1.simulate,
 writes the diary table and the blinded allocation as `nof1 simulate` would, then times what
@@ -108,13 +110,20 @@ def main() -> None:
     )
     per = timings["patients"] * args.workers / args.patients * 1000
     print(f"  per-patient stage: {per:.0f} ms per patient x worker (wall)")
+    loop = _loop(data, pf, args.loop)
     if not args.dask:  # a LocalCluster's CPU is not this process's children's
         print(
             f"  CPU of analyze_series, all processes: {cpu_run / args.patients * 1000:.1f} ms "
-            "per patient (target 6 ms)"
+            "per patient (imports and pooling's set-up included)"
+        )
+        marginal = _marginal(data, pf, args.workers)
+        print(
+            f"  marginal CPU of a patient in analyze_series: {marginal:.1f} ms (the slope "
+            f"between {args.patients // 4} and {args.patients} patients, warm; target 6 ms on "
+            f"the issue's machine), {marginal / loop:.2f} of the per-fit loop's"
         )
     print(
-        f"  per-fit loop: {_loop(data, pf, args.loop):.1f} ms CPU per patient "
+        f"  per-fit loop: {loop:.1f} ms CPU per patient "
         "(analyze_patient one by one, results.json and aligned.csv)"
     )
     pain = json.loads(files["series.json"])["outcomes"][0]["meta_analysis"]
@@ -138,6 +147,30 @@ def _loop(data, pf, n: int) -> float:
         aligned = align(data.diaries[pid], pf.protocol, data.allocations[pid])
         patient_files(analyze_patient(aligned, pf), aligned)
     return (_time.process_time() - t) / len(pids) * 1000
+
+
+def _marginal(data, pf, workers: int) -> float:
+    """CPU ms of one more patient in analyze_series: the slope between a quarter of the
+    series and all of it, both after a warm-up (imports and first-call costs paid), the
+    least of two runs each (this machine's speed drifts)."""
+    from dataclasses import replace
+
+    ids = list(data.diaries)[: len(data.diaries) // 4]
+    quarter = replace(
+        data,
+        diaries={pid: data.diaries[pid] for pid in ids},
+        allocations={pid: data.allocations[pid] for pid in ids if pid in data.allocations},
+    )
+
+    def cpu_of(series) -> float:
+        t = _cpu()
+        analyze_series(series, pf, workers=workers, density=False)
+        return _cpu() - t
+
+    cpu_of(quarter)  # warm-up
+    small = min(cpu_of(quarter) for _ in range(2))
+    large = min(cpu_of(data) for _ in range(2))
+    return (large - small) / (len(data.diaries) - len(ids)) * 1000
 
 
 def _cpu() -> float:
