@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import tempfile
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
@@ -106,27 +107,35 @@ def series(
     """
     from nof1.data import ReadOptions
     from nof1.series import SeriesError, analyze_series
+    from nof1.series.series_json import series_json_text
 
     pf = protocol_file(protocol)
-    try:
+    # The diaries checked are kept here for the analysis (not read twice); a cluster's
+    # workers that cannot see it read their rows again.
+    with tempfile.TemporaryDirectory(prefix="nof1-series-") as cache:
         reading = ReadOptions(mapping=mapping, date_format=date_format)
-        data, inputs = _series_input(diaries, pf.protocol, allocations, skip_bad, reading)
-        results = analyze_series(
-            data,
-            pf,
-            skip_bad=skip_bad,
-            workers=workers,
-            seed=seed,
-            command=None,
-            allow_protocol_change=allow_protocol_change,
-            client=client,
-            density=False,  # as nof1 series without --patient-reports
-        )
-    except SeriesError as exc:
-        if not skip_bad:
-            exc.add_note("(skip_bad=True analyses the other patients and lists these as skipped)")
-        raise
-    text = json.dumps(results.to_dict(), indent=2, allow_nan=False) + "\n"
+        try:
+            data, inputs = _series_input(
+                diaries, pf.protocol, allocations, skip_bad, reading, (workers, client, cache)
+            )
+            results = analyze_series(
+                data,
+                pf,
+                skip_bad=skip_bad,
+                workers=workers,
+                seed=seed,
+                command=None,
+                allow_protocol_change=allow_protocol_change,
+                client=client,
+                density=False,  # as nof1 series without --patient-reports
+            )
+        except SeriesError as exc:
+            if not skip_bad:
+                exc.add_note(
+                    "(skip_bad=True analyses the other patients and lists these as skipped)"
+                )
+            raise
+    text = series_json_text(results)  # json.dumps(indent=2)'s text, by the C encoder
     inputs |= {"--allocations": allocations, "--protocol": pf.path}
     patients = {
         pid: AnalysisResult(files["results.json"], files["aligned.csv"], pf, inputs)
@@ -135,9 +144,11 @@ def series(
     return SeriesResult(text, patients, pf, inputs, notes=data.notes)
 
 
-def _series_input(diaries, protocol, allocations, skip_bad: bool, options):
+def _series_input(diaries, protocol, allocations, skip_bad: bool, options, lean: tuple):
     """The :class:`~nof1.series.SeriesInput` of a file, a folder or a DataFrame, and the
-    input files (that a report must never replace)."""
+    input files (that a report must never replace). A CSV table is read lean, by the
+    workers (or the Dask cluster), as ``nof1 series`` reads it: ``lean`` is (workers,
+    client, cache) for :func:`~nof1.series.load_series`."""
     from nof1.series import load_series
 
     if isinstance(diaries, pd.DataFrame):
@@ -146,7 +157,10 @@ def _series_input(diaries, protocol, allocations, skip_bad: bool, options):
         raise TypeError(
             f"diaries must be a file, a folder or a pandas DataFrame, got {type(diaries).__name__}"
         )
-    data = load_series(diaries, protocol, allocations, skip_bad=skip_bad, options=options)
+    data = load_series(
+        diaries, protocol, allocations, skip_bad=skip_bad, options=options,
+        lean=True, workers=lean[0], client=lean[1], cache=lean[2],
+    )  # fmt: skip
     inputs = {"diary": [diaries, *(d.source for d in data.diaries.values())]}
     inputs["--map"] = options.mapping
     # series.json is shared: it names its inputs by file name, as the command line does
