@@ -315,8 +315,12 @@ def _analyze_chunk(chunk: list[tuple], run: _Run) -> list[dict]:
     ready, out = [], {}
     read = _read_rows(chunk, p)
     for pid, diary, allocation, folder in chunk:
+        found = read.get(pid, diary)
+        if isinstance(found, Aligned):  # checked, aligned and found fit (check_chunk)
+            ready.append((found, folder))
+            continue
         try:
-            aligned = align(read.get(pid, diary), p, allocation)
+            aligned = align(found, p, allocation)
         except DiaryError as exc:
             problems = _Problems(tuple(exc.sourced_problems()))
             out[pid] = {"patient_id": pid, "reason": one_line_reason(exc), "error": problems}
@@ -353,7 +357,7 @@ def _read_rows(chunk: list[tuple], p) -> dict:
     rows = [(diary, allocation) for _, diary, allocation, _ in chunk if isinstance(diary, Rows)]
     if not rows:
         return {}
-    found = cached_diaries([d for d, _ in rows])
+    found = cached_diaries(rows, p)
     rows = [(d, a) for d, a in rows if d.patient_id not in found]
     if rows:
         allocations = {d.patient_id: a for d, a in rows if a is not None}

@@ -173,17 +173,29 @@ def _norm(name: str) -> str:
     return normalize_name(name.strip())
 
 
-def cached_diaries(patients: list[Rows]) -> dict:
-    """Patient id -> Diary of those whose chunk :func:`check_chunk` cached (the others:
-    :func:`read_rows`)."""
+def cached_diaries(patients: list[tuple[Rows, object]], p) -> dict:
+    """Patient id -> what :func:`check_chunk` cached for them: the Aligned patient (ready to
+    analyse, if aligned on protocol ``p`` and the same allocation as given with them) or the
+    Diary; patients not there: :func:`read_rows`."""
+    from nof1.data import Aligned
+
     out = {}
-    for cache in dict.fromkeys(r.cache for r in patients if r.cache is not None):
+    for cache in dict.fromkeys(r.cache for r, _ in patients if r.cache is not None):
         try:
             with open(cache, "rb") as f:
                 out |= pickle.load(f)
         except OSError:
             continue
-    return {r.patient_id: out[r.patient_id] for r in patients if r.patient_id in out}
+    found = {}
+    for r, allocation in patients:
+        got = out.get(r.patient_id)
+        if isinstance(got, Aligned) and not (
+            got.schedule == allocation and (got.protocol is p or got.protocol == p)
+        ):
+            continue  # aligned on other inputs: read again
+        if got is not None:
+            found[r.patient_id] = got
+    return found
 
 
 def read_rows(patients: list[Rows], protocol, allocations: dict | None):
@@ -214,8 +226,9 @@ def check_chunk(patients: list[Rows], p, allocations: dict, cache: str | None = 
     table), else ``row_problems`` and ``late`` (:class:`~nof1.data.diary.PatientTable`),
     ``errors`` (patient id -> one-line reason and problems) and ``ready``: patient id ->
     (has a condition column, None or why they cannot be analysed). With ``cache``, the
-    diaries read are pickled there (a path in the run's private staging folder), so that
-    the analysis does not read them again (:func:`read_rows`)."""
+    patients read are pickled there (a path in the run's private staging folder), aligned
+    when they can be analysed, else their diaries, so that the analysis neither reads nor
+    aligns them again (:func:`read_rows`)."""
     from nof1.data import align
     from nof1.data.align import nothing_to_compare
     from nof1.series.load import one_line_reason
@@ -235,10 +248,7 @@ def check_chunk(patients: list[Rows], p, allocations: dict, cache: str | None = 
         "notes": table.notes,
         "cache": None,
     }
-    if cache is not None and table.diaries:
-        with open(cache, "xb") as f:
-            pickle.dump(table.diaries, f, protocol=pickle.HIGHEST_PROTOCOL)
-        out["cache"] = cache
+    kept = dict(table.diaries)
     for pid, diary in table.diaries.items():
         why = None
         if not allocations or pid in allocations:
@@ -249,7 +259,13 @@ def check_chunk(patients: list[Rows], p, allocations: dict, cache: str | None = 
             else:
                 missing = nothing_to_compare(aligned) or missing_condition(aligned)
                 why = (missing, None) if missing else None
+                if why is None:
+                    kept[pid] = aligned  # as the analysis would align it (same inputs)
         out["ready"][pid] = (diary.has_condition, why)
+    if cache is not None and kept:
+        with open(cache, "xb") as f:
+            pickle.dump(kept, f, protocol=pickle.HIGHEST_PROTOCOL)
+        out["cache"] = cache
     return out
 
 

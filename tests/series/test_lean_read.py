@@ -113,3 +113,29 @@ def test_nof1_series_stops_before_any_analysis_and_writes_nothing(tmp_path, monk
     assert "row 4700" in result.output and "fatigue" in result.output
     assert "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_the_checked_patients_are_kept_aligned_for_the_same_inputs_only(tmp_path):
+    from nof1.data import Aligned, align
+    from nof1.series.stream import cached_diaries
+
+    lean = load_series(
+        SERIES / "series-diary.csv", PF.protocol, KEY, lean=True, cache=str(tmp_path)
+    )
+    rows = list(lean.diaries.values())[:3]
+    assert all(r.cache is not None for r in rows)
+    same = cached_diaries([(r, lean.allocations[r.patient_id]) for r in rows], PF.protocol)
+    for r in rows:  # what aligning again gives
+        kept, fresh = (
+            same[r.patient_id],
+            align(
+                read_rows([r], PF.protocol, lean.allocations).diaries[r.patient_id],
+                PF.protocol,
+                lean.allocations[r.patient_id],
+            ),
+        )
+        assert isinstance(kept, Aligned) and kept.table.equals(fresh.table)
+    other = PF.protocol.model_copy(update={"title": "another"})
+    assert cached_diaries([(r, lean.allocations[r.patient_id]) for r in rows], other) == {}
+    swapped = [(r, lean.allocations[rows[(i + 1) % 3].patient_id]) for i, r in enumerate(rows)]
+    assert cached_diaries(swapped, PF.protocol) == {}  # another patient's allocation
