@@ -28,23 +28,42 @@ def stage_file(staging: int, rel: PurePosixPath, data: bytes, shown: Path) -> li
     Nof1Error
         An OS error, naming ``shown`` (where the file is going).
     """
+    try:
+        fd = _folder(staging, rel.parts[:-1])
+    except OSError as exc:
+        raise _fs.error(shown, exc, "cannot write") from None
+    try:
+        return _write(fd, rel.name, data, shown)
+    finally:
+        os.close(fd)
+
+
+def _folder(staging: int, parts) -> int:
+    """A descriptor of ``staging/new/PARTS...``, made as needed (the caller closes it)."""
     fd = os.open("new", _fs.DIR_FLAGS, dir_fd=staging)
     try:
-        for part in rel.parts[:-1]:
+        for part in parts:
             with contextlib.suppress(FileExistsError):
                 os.mkdir(part, dir_fd=fd)
             child = os.open(part, _fs.DIR_FLAGS, dir_fd=fd)
             os.close(fd)
             fd = child
-        out = os.open(rel.name, _fs.FILE_FLAGS, 0o666, dir_fd=fd)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _write(folder: int, name: str, data: bytes, shown: Path) -> list:
+    """Write a new file ``name`` in the folder ``folder``; returns its [size, sha256]."""
+    try:
+        out = os.open(name, _fs.FILE_FLAGS, 0o666, dir_fd=folder)
         try:
             _fs.write_all(out, data)
         finally:
             os.close(out)
     except OSError as exc:
         raise _fs.error(shown, exc, "cannot write") from None
-    finally:
-        os.close(fd)
     return [len(data), hashlib.sha256(data).hexdigest()]
 
 
@@ -116,13 +135,20 @@ def stage_files(stage: str, prefix: str, files: dict) -> dict:
     For worker processes, which may run on other machines: ``stage`` must then be on
     storage they all see (the output folder on a shared file system).
     """
-    fd = os.open(stage, _fs.DIR_FLAGS)
+    shown = Path(stage) / "new" / prefix
+    try:  # the folder made and opened once for all the files (a patient's: one per patient)
+        staging = os.open(stage, _fs.DIR_FLAGS)
+        try:
+            fd = _folder(staging, PurePosixPath(prefix).parts)
+        finally:
+            os.close(staging)
+    except OSError as exc:
+        raise _fs.error(shown, exc, "cannot write") from None
     try:
         out = {}
         for name, content in files.items():
             data = content.encode("utf-8") if isinstance(content, str) else content
-            rel = PurePosixPath(prefix) / name
-            out[name] = stage_file(fd, rel, data, Path(stage) / "new" / rel)
+            out[name] = _write(fd, name, data, shown / name)
         return out
     finally:
         os.close(fd)
