@@ -116,8 +116,9 @@ def series(
         reading = ReadOptions(mapping=mapping, date_format=date_format)
         try:
             data, inputs = _series_input(
-                diaries, pf.protocol, allocations, skip_bad, reading, (workers, client, cache)
-            )
+                diaries, pf.protocol, allocations, skip_bad, reading,
+                workers=workers, client=client, cache=cache,
+            )  # fmt: skip
             results = analyze_series(
                 data,
                 pf,
@@ -144,11 +145,11 @@ def series(
     return SeriesResult(text, patients, pf, inputs, notes=data.notes)
 
 
-def _series_input(diaries, protocol, allocations, skip_bad: bool, options, lean: tuple):
+def _series_input(diaries, protocol, allocations, skip_bad: bool, options, **lean):
     """The :class:`~nof1.series.SeriesInput` of a file, a folder or a DataFrame, and the
     input files (that a report must never replace). A CSV table is read lean, by the
-    workers (or the Dask cluster), as ``nof1 series`` reads it: ``lean`` is (workers,
-    client, cache) for :func:`~nof1.series.load_series`."""
+    workers (or the Dask cluster), as ``nof1 series`` reads it: ``lean`` holds
+    :func:`~nof1.series.load_series`'s ``workers``, ``client`` and ``cache``."""
     from nof1.series import load_series
 
     if isinstance(diaries, pd.DataFrame):
@@ -159,7 +160,7 @@ def _series_input(diaries, protocol, allocations, skip_bad: bool, options, lean:
         )
     data = load_series(
         diaries, protocol, allocations, skip_bad=skip_bad, options=options,
-        lean=True, workers=lean[0], client=lean[1], cache=lean[2],
+        lean=True, **lean,
     )  # fmt: skip
     inputs = {"diary": [diaries, *(d.source for d in data.diaries.values())]}
     inputs["--map"] = options.mapping

@@ -102,15 +102,16 @@ def _cell(raw: RawTable, cells: list, name: str):
 
 
 def _date(cell, number: int, problems) -> dt.date | None:
+    try:  # first: a date is the usual cell (no missing text parses as one)
+        return parse_date(cell)
+    except ValueError:
+        pass
     if is_missing(cell):
         problems.append((number, Problem(f"row {number} has no date", row=number, column="date")))
         return None
-    try:
-        return parse_date(cell)
-    except ValueError:
-        message = f"date '{cell_text(cell)}' on row {number} is not a date in the form YYYY-MM-DD"
-        problems.append((number, Problem(message, row=number, column="date")))
-        return None
+    message = f"date '{cell_text(cell)}' on row {number} is not a date in the form YYYY-MM-DD"
+    problems.append((number, Problem(message, row=number, column="date")))
+    return None
 
 
 def _wide(
@@ -124,19 +125,11 @@ def _wide(
     days = []
     # A row per day: the loop is kept lean (a series reads millions of rows).
     for number, cells in raw.rows:
-        cell = cells[at_date]
-        if cell.__class__ is str and len(cell) == 10 and cell[4] == cell[7] == "-":
-            try:  # the usual YYYY-MM-DD
-                date = dt.date.fromisoformat(cell)
-            except ValueError:
-                date = _date(cell, number, problems)
-        else:
-            date = _date(cell, number, problems)
         days.append(
             Day(
                 number,
                 patient_of[number],
-                date,
+                _date(cells[at_date], number, problems),
                 None if at_day is None else cells[at_day],
                 None if at_condition is None else cells[at_condition],
                 None if at_period is None else cells[at_period],

@@ -226,7 +226,8 @@ def check_chunk(patients: list[Rows], p, allocations: dict, cache: str | None = 
     table), else ``row_problems`` and ``late`` (:class:`~nof1.data.diary.PatientTable`),
     ``errors`` (patient id -> one-line reason and problems) and ``ready``: patient id ->
     (has a condition column, None or why they cannot be analysed). With ``cache``, the
-    patients read are pickled there (a path in the run's private staging folder), aligned
+    patients read are pickled there (a path in the run's private staging folder; a worker
+    that cannot open it leaves it, and the analysis reads their rows again), aligned
     when they can be analysed, else their diaries, so that the analysis neither reads nor
     aligns them again (:func:`read_rows`)."""
     from nof1.data import align
@@ -263,9 +264,13 @@ def check_chunk(patients: list[Rows], p, allocations: dict, cache: str | None = 
                     kept[pid] = aligned  # as the analysis would align it (same inputs)
         out["ready"][pid] = (diary.has_condition, why)
     if cache is not None and kept:
-        with open(cache, "xb") as f:
-            pickle.dump(kept, f, protocol=pickle.HIGHEST_PROTOCOL)
-        out["cache"] = cache
+        try:
+            with open(cache, "xb") as f:
+                pickle.dump(kept, f, protocol=pickle.HIGHEST_PROTOCOL)
+        except OSError:  # not here (a cluster's worker that does not see the folder, a full
+            pass  # disk): the analysis reads these rows again
+        else:
+            out["cache"] = cache
     return out
 
 

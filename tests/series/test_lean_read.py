@@ -139,3 +139,13 @@ def test_the_checked_patients_are_kept_aligned_for_the_same_inputs_only(tmp_path
     assert cached_diaries([(r, lean.allocations[r.patient_id]) for r in rows], other) == {}
     swapped = [(r, lean.allocations[rows[(i + 1) % 3].patient_id]) for i, r in enumerate(rows)]
     assert cached_diaries(swapped, PF.protocol) == {}  # another patient's allocation
+
+
+def test_a_cache_a_worker_cannot_write_is_left_out(tmp_path):
+    from nof1.series.stream import check_chunk
+
+    lean = load_series(SERIES / "series-diary.csv", PF.protocol, KEY, lean=True)
+    rows = list(lean.diaries.values())[:2]
+    mine = {r.patient_id: lean.allocations[r.patient_id] for r in rows}
+    out = check_chunk(rows, PF.protocol, mine, str(tmp_path / "not-there" / "c.pickle"))
+    assert out["cache"] is None and all(why is None for _, why in out["ready"].values())
