@@ -14,7 +14,12 @@ Each run is the whole command a user types, ``python -m nof1 series TABLE --prot
 --allocations BLINDED --workers 1 --out DIR``, in a fresh process: reading, every patient's
 analyses and files, pooling, series.json and series.html. Its CPU (user + system, from the
 child's rusage) at two sizes gives the marginal cost of a patient as the slope, free of the
-fixed cost (imports, pooling's set-up). The series are simulated by the older checkout's
+fixed cost (imports, pooling's set-up). Each run writes a new output folder, all removed at
+the end: on this machine's file system (ext4 mounted with ``discard``) creating files right
+after removing hundreds of others costs the creating process up to 3 ms of CPU per patient
+(the previous run's deletions are paid then), ten times the cost of writing a patient's
+files otherwise; removing the last run's output before each run made the ratio mostly noise.
+The series are simulated by the older checkout's
 ``nof1 simulate`` (when given), so that both can read them; the newer one is run with
 ``--allow-protocol-change`` in case the shipped protocol file changed in between.
 """
@@ -22,6 +27,7 @@ fixed cost (imports, pooling's set-up). The series are simulated by the older ch
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import resource
 import shutil
@@ -50,11 +56,13 @@ def main() -> None:
     }
     checkouts = {"this checkout": HERE} | ({"--against": args.against} if args.against else {})
     cpu: dict[str, dict[int, list[float]]] = {name: {n: [] for n in series} for name in checkouts}
+    runs = itertools.count()
     for _ in range(args.repeats):
         for n, where in series.items():
             for name, root in checkouts.items():  # interleaved: the machine's drift cancels
                 extra = ["--allow-protocol-change"] if root == HERE and args.against else []
-                cpu[name][n].append(_series_cpu(root, args.protocol, where, folder / "out", extra))
+                out = folder / f"out-{next(runs)}"  # never a folder just removed: see below
+                cpu[name][n].append(_series_cpu(root, args.protocol, where, out, extra))
     print(
         f"{args.protocol}: nof1 series --workers 1 on {args.small} and {args.large} patients, "
         f"{args.repeats} runs each (least CPU kept); {os.cpu_count()} CPUs, load "
@@ -88,7 +96,6 @@ def _simulate(root: Path, protocol: str, n: int, out: Path) -> Path:
 
 
 def _series_cpu(root: Path, protocol: str, where: Path, out: Path, extra: list) -> float:
-    shutil.rmtree(out, ignore_errors=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     _nof1(root, ["series", str(where / "series-diary.csv"), "--protocol", protocol,
                  "--allocations", str(where / "series-allocation-blinded.csv"),

@@ -48,7 +48,7 @@ def yes_no(days, name: str, problems) -> np.ndarray:
         return np.array(found, dtype=float)
     out = np.full(len(days), np.nan)
     for i, day in enumerate(days):
-        cell, row = day.values.get(name) or (None, None)
+        cell, row = day.cell(name) or (None, None)
         if cell.__class__ is str:
             found = _FAST_YES_NO.get(cell)
             if found is not None:
@@ -82,7 +82,7 @@ def guesses(days, name: str, problems) -> np.ndarray:
         out[:] = found
         return out
     for i, day in enumerate(days):
-        cell, row = day.values.get(name) or (None, None)
+        cell, row = day.cell(name) or (None, None)
         if cell.__class__ is str and cell in _FAST_GUESS:
             out[i] = _FAST_GUESS[cell]
             continue

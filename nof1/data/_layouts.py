@@ -22,9 +22,14 @@ __all__ = ["EXTRA_COLUMNS", "Day", "expected_header", "records"]
 EXTRA_COLUMNS = ("patient_id", "day", "note", "condition", "period")
 
 
-@dataclass
+@dataclass(slots=True)
 class Day:
-    """A diary date before validation: cells as read, each value with its row."""
+    """A diary date before validation: cells as read, each value with its row.
+
+    A wide row keeps its outcome and item cells as a tuple (``cells``), placed by
+    ``columns`` (name -> position, one dict shared by the file's days); a long file's
+    values are gathered in ``values`` (name -> (cell, row)). :meth:`cell` reads either.
+    """
 
     row: int
     patient: str
@@ -32,15 +37,34 @@ class Day:
     day: object = None
     condition: object = None
     period: object = None
-    values: dict = field(default_factory=dict)  # outcome -> (cell, row)
+    values: dict = field(default_factory=dict)  # outcome -> (cell, row): the long layout
+    cells: tuple = ()  # the wide layout: the outcomes' and items' cells
+    columns: dict = field(default_factory=dict)  # name -> position in cells
+
+    def cell(self, name: str) -> tuple | None:
+        """(cell, row) of outcome or item ``name``; None when the day has none."""
+        i = self.columns.get(name)
+        if i is not None:
+            return self.cells[i], self.row
+        return self.values.get(name)
+
+    def has(self, name: str) -> bool:
+        return name in self.columns or name in self.values
 
 
 _NO_CELL = (None, None)
+_COLUMNS = operator.attrgetter("columns")
 
 
 def cells_of(days: list[Day], name: str) -> list:
     """The cells of one outcome or item over the days (None where a day has none)."""
-    return [(day.values.get(name) or _NO_CELL)[0] for day in days]
+    if days:
+        columns = days[0].columns
+        i = columns.get(name)
+        # One wide file's days (all sharing its columns; checked at C speed):
+        if i is not None and all(map(operator.is_, map(_COLUMNS, days), itertools.repeat(columns))):
+            return [d.cells[i] for d in days]
+    return [(day.cell(name) or _NO_CELL)[0] for day in days]
 
 
 def expected_header(protocol: Protocol) -> str:
@@ -88,7 +112,7 @@ def records(raw: RawTable, protocol: Protocol):
     }
     problems.extend(patient_id_problems(patient_of))
     days = (_long if long else _wide)(raw, items, protocol, problems, patient_of)
-    if long and days and not problems and not any(primary in d.values for d in days):
+    if long and days and not problems and not any(d.has(primary) for d in days):
         raise DiaryError(
             raw.source,
             [f"has no rows for the primary outcome '{primary}' (its name in the outcome column)"],
@@ -118,7 +142,7 @@ def _wide(
     raw: RawTable, outcomes: list[str], protocol: Protocol, problems, patient_of
 ) -> list[Day]:
     present = [(o, raw.column(o)) for o in outcomes if o in raw.columns]
-    names = [o for o, _ in present]
+    columns = {o: k for k, (o, _) in enumerate(present)}  # shared by every day
     take = _taker([i for _, i in present])
     at_day, at_condition, at_period = (raw.column(n) for n in ("day", "condition", "period"))
     at_date = raw.column("date")
@@ -133,7 +157,8 @@ def _wide(
                 None if at_day is None else cells[at_day],
                 None if at_condition is None else cells[at_condition],
                 None if at_period is None else cells[at_period],
-                dict(zip(names, zip(take(cells), itertools.repeat(number)), strict=False)),
+                cells=take(cells),
+                columns=columns,
             )
         )
     return days

@@ -155,11 +155,11 @@ def _values(days: list[Day], outcome, problems) -> np.ndarray:
         out = _checked_values(days, outcome, problems)
     name = f"outcome '{outcome.name}'"
     for i in np.flatnonzero(out < outcome.min):
-        row = days[i].values[outcome.name][1]
+        row = days[i].cell(outcome.name)[1]
         message = f"{name} value {out[i]:g} on row {row} is below its minimum {outcome.min:g}"
         problems.append((row, Problem(message, row=row, column=outcome.name)))
     for i in np.flatnonzero(out > outcome.max):
-        row = days[i].values[outcome.name][1]
+        row = days[i].cell(outcome.name)[1]
         message = f"{name} value {out[i]:g} on row {row} is above its maximum {outcome.max:g}"
         problems.append((row, Problem(message, row=row, column=outcome.name)))
     return out
@@ -194,7 +194,7 @@ def _checked_values(days: list[Day], outcome, problems) -> np.ndarray:
     out = np.full(len(days), np.nan)
     bad_cells = []
     for i, day in enumerate(days):
-        cell, row = day.values.get(outcome.name) or (None, None)
+        cell, row = day.cell(outcome.name) or (None, None)
         if cell is None:
             continue
         if cell.__class__ is bool:  # a workbook TRUE/FALSE is no score
@@ -215,7 +215,7 @@ def _checked_values(days: list[Day], outcome, problems) -> np.ndarray:
     name = f"outcome '{outcome.name}'"
     # Texts like "inf" parse but are no score.
     for i in np.flatnonzero(np.isinf(out)):
-        bad_cells.append((days[i].values[outcome.name][0], days[i].values[outcome.name][1]))
+        bad_cells.append(days[i].cell(outcome.name))
         out[i] = np.nan
     for cell, row in bad_cells:
         message = f"{name} value '{cell_text(cell)}' on row {row} is not a number"

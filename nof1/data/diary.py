@@ -232,12 +232,16 @@ def read_patients(
     DiaryError
         A file that cannot be read as a table, or one without a ``patient_id`` column.
     """
-    with paused_gc():
-        raw = read_table(path, protocol, expected_header(protocol), options)
-        if raw.column("patient_id") is None:
-            raise DiaryError(raw.source, ["has no patient_id column (needed for several patients)"])
-        days, patient_of, problems = records(raw, protocol)
-        return _per_patient(raw, days, patient_of, problems, protocol, allocations)
+    with paused_gc():  # returns before resuming: the file's temporaries are gone by then
+        return _read_patients(path, protocol, allocations, options)
+
+
+def _read_patients(path, protocol, allocations, options) -> PatientTable:
+    raw = read_table(path, protocol, expected_header(protocol), options)
+    if raw.column("patient_id") is None:
+        raise DiaryError(raw.source, ["has no patient_id column (needed for several patients)"])
+    days, patient_of, problems = records(raw, protocol)
+    return _per_patient(raw, days, patient_of, problems, protocol, allocations)
 
 
 def _per_patient(raw: RawTable, days, patient_of, problems, protocol, allocations):
