@@ -53,6 +53,9 @@ __all__ = ["COARSE", "U_MAX", "Ar1Batch", "BatchFit", "BatchProfile"]
 U_MAX = 6.0
 #: The coarse grid over atanh(phi) that locates the REML maximum.
 COARSE = np.linspace(-U_MAX, U_MAX, 49)
+#: A second local maximum of the coarse grid this close (log-likelihood) to the best is refined
+#: too: between grid points a peak can rise by ~|f''| h²/8 above its grid value (h = 0.25).
+_RIVAL = 1.0
 
 
 @dataclass(frozen=True)
@@ -239,9 +242,31 @@ class Ar1Batch:
         )
 
     def _reml_u(self, rows: np.ndarray) -> np.ndarray:
-        """REML atanh(phi) of the series ``rows``: coarse grid, then safeguarded Newton steps."""
+        """REML atanh(phi) of the series ``rows``: coarse grid, then safeguarded Newton steps.
+
+        A short series' profile can have two maxima of nearly equal height (one at a negative
+        phi, one at the bound), and the coarse grid can put the lower one first: where a second
+        local maximum of the grid comes within ``_RIVAL`` of the best, both are refined and the
+        higher kept.
+        """
         values = self._profile(rows, np.tanh(COARSE)).loglik
-        k = np.argmax(np.where(np.isnan(values), -np.inf, values), axis=1)
+        values = np.where(np.isnan(values), -np.inf, values)
+        k = np.argmax(values, axis=1)
+        peaks = _local_maxima(values)
+        peaks[np.abs(np.arange(COARSE.size) - k[:, None]) <= 1] = False  # the best's bracket
+        rival = np.argmax(np.where(peaks, values, -np.inf), axis=1)
+        pos = np.arange(rows.size)
+        close = np.flatnonzero(peaks[pos, rival] & (values[pos, rival] > values[pos, k] - _RIVAL))
+        u = self._newton(rows, k)
+        if close.size:
+            both = np.concatenate([u[close], self._newton(rows[close], rival[close])])
+            heights = self._profile(np.tile(rows[close], 2), np.tanh(both)[:, None]).loglik[:, 0]
+            u[close] = np.where(heights[close.size :] > heights[: close.size], both[close.size :],
+                                both[: close.size])  # fmt: skip
+        return u
+
+    def _newton(self, rows: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """Safeguarded Newton steps from the coarse grid's points ``k``, one per series."""
         lo = COARSE[np.maximum(k - 1, 0)]
         hi = COARSE[np.minimum(k + 1, COARSE.size - 1)]
         u = COARSE[k]
@@ -289,3 +314,13 @@ class Ar1Batch:
         values = (estimate, se, df, ci_low, ci_high, p_value, phi, sigma2, prof.loglik[:, 0])
         m = self.ok.size
         return BatchFit(*(scatter(rows, v, m) for v in values), self.n, self.reason)
+
+
+def _local_maxima(values: np.ndarray) -> np.ndarray:
+    """Where each row of ``values`` is at least its neighbours (ends: their one neighbour)."""
+    left = np.empty_like(values, dtype=bool)
+    right = np.empty_like(left)
+    left[:, 0] = right[:, -1] = True
+    left[:, 1:] = values[:, 1:] >= values[:, :-1]
+    right[:, :-1] = values[:, :-1] >= values[:, 1:]
+    return left & right & np.isfinite(values)

@@ -156,6 +156,23 @@ def test_fit_matches_dense_gls_at_its_phi_and_that_phi_is_the_global_maximum(see
     assert fit.loglik >= profile_reml(y, X, day, grid).max() - 1e-9
 
 
+@pytest.mark.parametrize("seed, n", [(75672352, 12)])  # found by the test above
+def test_of_two_nearly_equal_peaks_the_higher_is_taken(seed, n):
+    # A profile with a peak at phi = -0.83 and a slightly lower plateau at the bound, which
+    # the coarse grid ranks first; the batch fit and the oracle both refine the two.
+    rng = np.random.default_rng(seed)
+    day = np.cumsum(rng.integers(1, 4, size=n))
+    active = np.resize([1, 1, 0, 0, 0, 1], n)
+    y = rng.normal(size=n) + 0.1 * day
+    X = np.column_stack([np.ones(n), active])
+    best = profile_reml(y, X, day, np.tanh(np.linspace(-5.9, 5.9, 2001))).max()
+    batch = Ar1Batch(y[None, :], day, active).fit()
+    oracle = fit_gls_ar1(y, X, day)
+    assert batch.loglik[0] >= best - 1e-9 and oracle.loglik >= best - 1e-9
+    assert batch.phi[0] == pytest.approx(oracle.phi, abs=1e-7) and batch.phi[0] < -0.8
+    assert batch.estimate[0] == pytest.approx(oracle.coef[1], rel=1e-7)
+
+
 def test_profile_reml_is_vectorised_over_phi():
     rng = np.random.default_rng(1)
     day = np.array([1, 2, 3, 5, 6, 9, 10, 11, 14, 15])

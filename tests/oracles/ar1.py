@@ -184,9 +184,22 @@ def profile_reml(y, X, day, phis) -> np.ndarray:
 
 
 def _maximize(f) -> float:
-    """Global max of a smooth f(u) on [-U, U]: coarse grid, then safeguarded Newton steps."""
+    """Global max of a smooth f(u) on [-U, U]: coarse grid, then safeguarded Newton steps from
+    every local maximum of the grid within 1 of the best (a short series' profile can have two
+    peaks of nearly equal height, and the grid can rank them wrongly)."""
     values = f(_COARSE)
-    k = int(np.nanargmax(values))
+    top = np.nanmax(values)
+    padded = np.concatenate([[-np.inf], values, [-np.inf]])
+    peaks = [
+        k
+        for k in range(_COARSE.size)
+        if padded[k + 1] >= max(padded[k], padded[k + 2]) and values[k] > top - 1.0
+    ]
+    return max((_refine(f, k) for k in peaks), key=lambda u: f(np.array([u]))[0])
+
+
+def _refine(f, k: int) -> float:
+    """Safeguarded Newton steps from the coarse grid's point k, inside its bracket."""
     lo, hi = _COARSE[max(k - 1, 0)], _COARSE[min(k + 1, _COARSE.size - 1)]
     u, eps = _COARSE[k], 1e-4
     for _ in range(60):

@@ -2,8 +2,10 @@
 
 Outcome results must stay what they were before the answer items were simulated
 (``data/main_power_numbers.json``: power.json ``results`` written by commit 16ea046, main
-with gls_ar1_kr's full Kenward-Roger form but before power simulated answer items); the
-harms test's type I error is checked against alpha."""
+with gls_ar1_kr's full Kenward-Roger form but before power simulated answer items): counts and
+texts exactly, every other number to 1e-9 relative, since the last digits of a bias or an MC
+SE move with the numpy/scipy/OpenBLAS build (5e-13 to 9e-11 between two builds here);
+the harms test's type I error is checked against alpha."""
 
 from __future__ import annotations
 
@@ -27,11 +29,17 @@ def run(*args):
 
 
 @pytest.mark.parametrize("case", ["multicycle", "2013", "2013_series", "pilot"])
-def test_outcome_results_are_exactly_those_of_main(case):
+def test_outcome_results_are_those_of_main(case):
     ref = json.loads((HERE / "data" / "main_power_numbers.json").read_text())[case]
     call = dict(ref["call"])
     data = nof1.power(call.pop("protocol"), **call).to_dict()
-    assert data["results"] == ref["results"]
+    assert [sorted(r) for r in data["results"]] == [sorted(r) for r in ref["results"]]
+    for got, want in zip(data["results"], ref["results"], strict=True):
+        for key, value in want.items():
+            if isinstance(value, float) and not value.is_integer():
+                assert got[key] == pytest.approx(value, rel=1e-9, abs=1e-12), (got["method"], key)
+            else:
+                assert got[key] == value, (got["method"], key)
 
 
 def test_other_answer_settings_do_not_move_the_outcome_results():
