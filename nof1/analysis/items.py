@@ -42,14 +42,19 @@ class DiaryItems:
     guess: np.ndarray | None
 
     @classmethod
-    def from_table(cls, table, protocol) -> DiaryItems:
-        """Read the protocol's item columns (a missing column reads as not answered)."""
+    def from_table(cls, table, protocol, columns: dict | None = None) -> DiaryItems:
+        """Read the protocol's item columns (a missing column reads as not answered);
+        ``columns``: the table's columns as ``align`` made them
+        (:func:`nof1.data.align.aligned_columns`), read in place of the table's."""
         n = len(table)
         adherence = getattr(protocol, "adherence", None)
         names = [name_label(e)[0] for e in _events(protocol)]
         names += [name_label(adherence)[0]] if adherence is not None else []
+        made = columns["values"] if columns is not None else {}
 
         def numbers(name: str) -> np.ndarray:
+            if name in made:
+                return made[name]
             if name not in table:
                 return np.full(n, np.nan)
             return table[name].to_numpy(dtype=float)
@@ -59,7 +64,12 @@ class DiaryItems:
         guess = None
         if check is not None:
             name = name_label(check)[0]
-            raw = table[name].to_numpy(dtype=object) if name in table else np.full(n, None)
+            if columns is not None and columns.get("guess") is not None:
+                raw = columns["guess"]
+            elif name in table:
+                raw = table[name].to_numpy(dtype=object)
+            else:
+                raw = np.full(n, None)
             answered = (raw == "drug") | (raw == "placebo") | (raw == "unsure")
             guess = np.where(answered, raw, None).astype(object)
         return cls(

@@ -33,8 +33,9 @@ def side_analyses(aligned, patients, p: Protocol, itt, seed: int) -> list[dict]:
     from nof1.analysis.blinding import blinding_check
     from nof1.analysis.harms import patient_harms
     from nof1.analysis.items import DiaryItems
+    from nof1.data.align import aligned_columns
 
-    items = [DiaryItems.from_table(a.table, p) for a in aligned]
+    items = [DiaryItems.from_table(a.table, p, aligned_columns(a)) for a in aligned]
     comparisons = [Comparison.of(p, patient.blinded) for patient in patients]
     days = [(q.days, it) for q, it in zip(patients, items, strict=True)]
     harms = patient_harms(days, p, comparisons)

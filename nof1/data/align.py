@@ -116,6 +116,19 @@ class Aligned:
         """
         return aligned_csv_text(self.table)
 
+    # The cache's keys end in id(table) (a replaced table is not read from it); pickled,
+    # they name "the table" instead, so that an Aligned read back (nof1 series' check
+    # cache) keeps what align made and the analysis does not read the table again.
+    def __getstate__(self) -> dict:
+        mine = id(self.table)
+        cache = {k[:-1]: v for k, v in self.cache.items() if type(k) is tuple and k[-1] == mine}
+        return {**self.__dict__, "cache": cache}
+
+    def __setstate__(self, state: dict) -> None:
+        mine = id(state["table"])
+        cache = {(*k, mine): v for k, v in state["cache"].items()}
+        self.__dict__.update(state, cache=cache)
+
 
 def align(
     diary: Diary, protocol: Protocol, allocation: AllocationFile | str | Path | None = None

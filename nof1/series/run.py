@@ -6,6 +6,7 @@ files of :func:`~nof1.series.series_files`.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from nof1.errors import DiaryError
 from nof1.parallel import cpus, map_chunks
 from nof1.protocol.load import ProtocolFile
 from nof1.series.load import SeriesError, SeriesInput, one_line_reason
-from nof1.series.packed import PackedSummaries, held_chunk, held_entry
+from nof1.series.packed import PackedSummaries, SummaryPacker, held_chunk, held_entry
 from nof1.series.pooling import (
     compact_results,
     folders,
@@ -162,12 +163,13 @@ def analyze_series(
             progress(len(out))
 
     n_workers = 1 if client is not None else _workers(workers, len(todo) - len(kept))
+    packer = SummaryPacker()  # each summary packed as it arrives
     outputs = map_chunks(
         _analyze_chunk, tasks, workers=n_workers, client=client, done=done,
-        meanwhile=_import_pooling, keep=held_chunk,
+        meanwhile=_import_pooling, keep=functools.partial(held_chunk, packer=packer),
     )  # fmt: skip
     lap = _lap(timings, "patients", lap)
-    found = {pid: held_entry(entry) for pid, entry in kept.items()}
+    found = {pid: held_entry(entry, packer) for pid, entry in kept.items()}
     for chunk in outputs:
         found |= {o["patient_id"]: o for o in chunk}
     del outputs
@@ -179,7 +181,7 @@ def analyze_series(
     if len({e["blinded"] for e in ready}) > 1:
         raise DiaryError(series.source, ["mixes blinded (A/B) and unblinded patients"])
     ids = [e["patient_id"] for e in ready]
-    results = PackedSummaries({e["patient_id"]: e["summary"] for e in ready})
+    results = PackedSummaries({e["patient_id"]: e["summary"] for e in ready}, packer)
     orders = [e["order"] for e in ready]
     first = results[ids[0]]
     arms = (first["comparison"]["treated"], first["comparison"]["control"])

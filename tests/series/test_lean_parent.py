@@ -70,16 +70,19 @@ def test_staged_series_json_refuses_an_existing_file(results, tmp_path):
 
 
 def test_packed_summaries_give_the_same_dicts(results):
-    from nof1.series.packed import PackedSummaries, pack
+    from nof1.series.packed import PackedSummaries
 
-    summaries = results.patient_results
-    packed = PackedSummaries({pid: pack(s) for pid, s in summaries.items()})
+    summaries = {pid: dict(s) for pid, s in results.patient_results.items()}
+    packed = PackedSummaries.of(summaries)
     assert list(packed) == list(summaries) and len(packed) == len(summaries)
     for pid in summaries:
-        assert packed[pid] == summaries[pid]
+        assert packed[pid] == summaries[pid] and list(packed[pid]) == list(summaries[pid])
+        assert {k: packed[pid][k] for k in reversed(summaries[pid])} == summaries[pid]
     first = next(iter(packed))
-    packed[first]["responder"] = None  # a copy: what is kept does not change
-    assert packed[first] == summaries[first]
+    view = packed[first]
+    view["responder"] = None  # a copy: what is kept does not change
+    assert view["responder"] is None and packed[first] == summaries[first]
+    assert "harms" in view and "nothing" not in view and view.get("nothing") is None
 
 
 def test_packed_mixed_statistics_are_the_concatenated_ones():

@@ -21,7 +21,7 @@ KEY = SERIES / "series-unblinding-key.json"
 def test_the_parent_holds_a_few_kb_per_patient():
     from nof1.protocol import read_protocol
     from nof1.series import load_series
-    from nof1.series.packed import PackedSummaries, held_entry
+    from nof1.series.packed import PackedSummaries, SummaryPacker, held_entry
     from nof1.series.pooling import compact_results, mixed_models, pool_outcomes
     from nof1.series.results import patient_files
     from nof1.series.run import _analyze_chunk, _Run
@@ -40,16 +40,16 @@ def test_the_parent_holds_a_few_kb_per_patient():
 
     tracemalloc.start()
     before = tracemalloc.take_snapshot()
-    held = []
+    held, packer = [], SummaryPacker()
     for i in range(PATIENTS):  # distinct patients, kept as the parent keeps them
         e = pickle.loads(sent[i % len(sent)])
         e["patient_id"] = e["summary"]["patient_id"] = f"P{i:05d}"
         for s in e["mixed"].values():
             s.patient[:] = e["patient_id"]
-        held.append(held_entry(e))
+        held.append(held_entry(e, packer))
     size = sum(s.size_diff for s in tracemalloc.take_snapshot().compare_to(before, "filename"))
     ids = [e["patient_id"] for e in held]
-    results = PackedSummaries({e["patient_id"]: e["summary"] for e in held})
+    results = PackedSummaries({e["patient_id"]: e["summary"] for e in held}, packer)
     mixed = mixed_models(ids, [e["mixed"] for e in held], pf.protocol)
     pool_outcomes(
         pf.protocol, ids, ("active", "placebo"), results, mixed, [e["order"] for e in held]
