@@ -24,7 +24,14 @@ from pathlib import Path
 
 from nof1.errors import Nof1Error
 
-__all__ = ["cluster_for", "cpus", "dask_client", "map_chunks", "one_blas_thread"]
+__all__ = [
+    "cluster_for",
+    "cpus",
+    "dask_client",
+    "map_chunks",
+    "one_blas_thread",
+    "paused_gc",
+]
 
 _MISSING = "needs the Dask extra: pip install 'nof1[dask]'"
 _BLAS_LIMITED = False
@@ -58,15 +65,34 @@ def one_blas_thread() -> None:
     threadpool_limits(1)
 
 
+@contextmanager
+def paused_gc():
+    """Pause the cyclic garbage collector (a table read and validated, a chunk's work).
+
+    Reading and analysing make many small objects (lists, tuples, dicts, arrays), hardly
+    any in a reference cycle: reference counting frees them, and the collector would only
+    scan them again and again as they pile up (4x slower reading a large series; 0.3 ms of
+    a series' 7 ms per patient). A chunk's few cycles are collected once it is done.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _worker_start() -> None:
     gc.freeze()  # the parent's objects, inherited on fork, are never collected here
     one_blas_thread()
 
 
 def _call(fn: Callable, args: tuple):
-    """A chunk, in a worker: one BLAS thread, then ``fn(*args)``."""
+    """A chunk, in a worker: one BLAS thread, then ``fn(*args)`` (the collector paused)."""
     one_blas_thread()
-    return fn(*args)
+    with paused_gc():
+        return fn(*args)
 
 
 def map_chunks(
@@ -129,7 +155,7 @@ def _here(fn, tasks, done, keep) -> list:
     try:
         with limits:
             for i, task in enumerate(tasks):
-                out.append(keep(fn(*task)))
+                out.append(keep(_call(fn, task)))
                 if done:
                     done(i, out[-1])
     finally:
@@ -144,7 +170,7 @@ def _on_pool(fn, tasks, workers, done, meanwhile, keep) -> list:
     out: list = [None] * len(tasks)
     pool = ProcessPoolExecutor(min(workers, len(tasks)), initializer=_worker_start)
     try:
-        futures = {pool.submit(fn, *task): i for i, task in enumerate(tasks)}
+        futures = {pool.submit(_call, fn, task): i for i, task in enumerate(tasks)}
         if meanwhile:
             meanwhile()
         for future in as_completed(futures):

@@ -13,10 +13,8 @@ silently dropped); a workbook may inflate to at most ``nof1.data._xlsx.MAX_UNCOM
 from __future__ import annotations
 
 import csv
-import gc
 import hashlib
 import io
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -51,7 +49,6 @@ __all__ = [
     "parse_int",
     "is_plain_number_text",
     "parse_number",
-    "paused_gc",
     "read_file_bytes",
     "csv_delimiter",
     "read_csv_text",
@@ -127,23 +124,6 @@ class RawTable:
     @cached_property
     def _index(self) -> dict[str, int]:
         return {name: i for i, name in enumerate(self.columns)}
-
-
-@contextmanager
-def paused_gc():
-    """Pause the cyclic garbage collector while a table is read and validated.
-
-    Reading makes a few small objects per cell (lists, tuples, dicts), none of them in a
-    reference cycle; the collector would scan all of them again and again as they pile
-    up, which took most of the time of reading a large series (4x slower).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def read_file_bytes(path: str | Path, source: str | None = None) -> bytes:

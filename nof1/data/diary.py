@@ -31,12 +31,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nof1.data._layouts import Day, expected_header, records
-from nof1.data._tabular import RawTable, paused_gc, with_row_note
+from nof1.data._tabular import RawTable, with_row_note
 from nof1.data._validate import CONDITIONS, MAX_PERIOD, Diary, sorted_problems, validate_days
 from nof1.data.allocation_file import AllocationFile, read_allocation
 from nof1.data.reading import ReadOptions, read_table
 from nof1.errors import DiaryError, Problem
 from nof1.ids import patient_id_problem
+from nof1.parallel import paused_gc
 from nof1.protocol.model import Protocol
 
 __all__ = [
