@@ -15,6 +15,7 @@ import pandas as pd
 
 from nof1.data._answers import guesses, yes_no
 from nof1.data._cells import cell_text, is_missing, is_plain_number_text, normalize_name, parse_int
+from nof1.data._frame import frame_from_columns, settled
 from nof1.data._layouts import Day, cells_of
 from nof1.data._tabular import with_row_note
 from nof1.data.allocation_file import schedule_problems
@@ -107,16 +108,17 @@ def validate_days(
                 _condition(twin, problems)
                 _period(twin, problems)
     days = sorted((twins[0] for twins in rows_of.values()), key=lambda d: d.date)
-    columns = {"date": [d.date for d in days]}
+    columns = {"date": _objects([d.date for d in days])}
     columns |= {o.name: _values(days, o, problems) for o in protocol.outcomes}
     columns |= _answers(days, protocol, problems)
-    table = pd.DataFrame(columns)
     # An empty column says nothing (None: the file has no such column).
     if not all(d.condition is None or is_missing(d.condition) for d in days):
-        table["condition"] = [_condition(d, problems) for d in days]
+        # As a table infers a column of texts (pandas 3: its str dtype).
+        columns["condition"] = settled(pd.Series([_condition(d, problems) for d in days]))
     if not all(d.period is None or is_missing(d.period) for d in days):
-        table["period"] = pd.array([_period(d, problems) for d in days], dtype="Int64")
-    table["row"] = [d.row for d in days]
+        columns["period"] = pd.array([_period(d, problems) for d in days], dtype="Int64")
+    columns["row"] = np.array([d.row for d in days], dtype=np.int64)
+    table = frame_from_columns(columns)  # the dtypes are settled: no inference
     _check_day_numbers(days, allocation, problems)
     messages = sorted_problems(problems)
     if allocation is not None and not table.empty:
@@ -143,8 +145,15 @@ def _answers(days: list[Day], protocol, problems) -> dict:
     """The answer items' columns (``nof1.data._answers``); bad cells become problems."""
     out = {name: yes_no(days, name, problems) for name in protocol.yes_no_items}
     if protocol.blinding_check is not None:
-        name = protocol.blinding_check.name  # an object Series keeps None (pandas 3 infers str)
-        out[name] = pd.Series(guesses(days, name, problems), dtype=object)
+        name = protocol.blinding_check.name  # an object column keeps None (pandas 3 infers str)
+        out[name] = guesses(days, name, problems)
+    return out
+
+
+def _objects(values: list) -> np.ndarray:
+    """A list as a 1-d object array (whatever its items are)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
     return out
 
 
