@@ -76,8 +76,9 @@ _HINT = "(--skip-bad analyses the other patients and lists these as skipped)"
     "--resume",
     is_flag=True,
     help="Reuse the per-patient files an earlier run of this series left complete and valid "
-    "in --out (results.json valid, same diary data, protocol, seed and options); analyse "
-    "the rest and replace series.json and series.html (as --force would).",
+    "in --out, or staged before it was stopped (unchanged since, same diary data, protocol, "
+    "seed, options and nof1 version); analyse the rest and replace series.json and "
+    "series.html (as --force would).",
 )
 @click.option(
     "--seed",
@@ -185,13 +186,13 @@ def series(
                     recorded_path(a, out_dir) for a in data.allocation_sources
                 ),
             )
-            kept, adopted = {}, {}
-            if resume:
-                from nof1.series.resume import adopt, kept_patients
+            if resume:  # each chunk is checked where it would be analysed
+                from nof1.series.resume import reuse_plan
 
-                kept = kept_patients(Path(out_dir), data, pf, run, patient_reports)
-                adopted = adopt(kept, run["stage"], Path(out_dir))  # an interrupted run's
-                run["resume"] = {pid: k.summary for pid, k in kept.items()}
+                run["resume"], run["records"] = reuse_plan(
+                    out_dir, run["stage"], pf, seed=seed, command=command,
+                    density=patient_reports, patient_reports=patient_reports,
+                )  # fmt: skip
             try:
                 with _bar("Analysing patients", len(data.diaries)) as bar:
                     results = analyze_series(shared, pf, progress=bar, client=client, **run)
@@ -224,15 +225,8 @@ def series(
         "--protocol": pf.path,
         "--map": map_file,
     }
-    kept_files = {  # unless analysed again with their chunk
-        rel: v
-        for k in kept.values()
-        if k.staged is None
-        for rel, v in k.files.items()
-        if rel not in results.staged
-    }
-    staged = adopted | results.staged | {"series.json": series_json, "series.html": series_html}
-    out.write(files, inputs, staged=staged, kept=kept_files)
+    staged = results.staged | {"series.json": series_json, "series.html": series_html}
+    out.write(files, inputs, staged=staged, kept=results.kept)
     if resume:
         from nof1.series.resume import clean_left_over
 

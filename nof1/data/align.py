@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nof1.data._aligned_csv import aligned_csv_text
+from nof1.data._aligned_csv import ALIGNED_COLUMNS, aligned_csv_text, aligned_table
 from nof1.data._aligned_days import from_allocation, from_table
 from nof1.data._answer_days import check_guess_days, guesses
 from nof1.data._conditions import from_conditions
@@ -32,9 +32,6 @@ __all__ = [
     "load_aligned",
     "read_aligned_csv",
 ]
-
-#: The aligned table's leading columns; one float column per protocol outcome follows.
-ALIGNED_COLUMNS = ("date", "day", "phase", "cycle", "period", "condition", "included", "observed")
 
 
 @dataclass(frozen=True)
@@ -336,41 +333,14 @@ def read_aligned_csv(path: str | Path, protocol: Protocol | None = None) -> pd.D
     """
     source = str(path)
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        if hasattr(path, "read"):
+            text = path.read()
+        else:
+            text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
         raise DiaryError(source, [f"cannot be read as an aligned table ({exc})"]) from None
-    missing = [c for c in ALIGNED_COLUMNS if c not in raw.columns]
-    if missing or list(raw.columns[: len(ALIGNED_COLUMNS)]) != list(ALIGNED_COLUMNS):
-        raise DiaryError(
-            source,
-            [
-                f"is not an aligned table: expected the columns {', '.join(ALIGNED_COLUMNS)} "
-                "then one per outcome"
-            ],
-        )
+    guess = protocol.blinding_check.name if protocol and protocol.blinding_check else None
     try:
-        table = pd.DataFrame(
-            {
-                "date": [dt.date.fromisoformat(d) for d in raw["date"]],
-                "day": raw["day"].astype(int),
-                "phase": raw["phase"],
-                "cycle": pd.to_numeric(raw["cycle"]).astype("Int64"),
-                "period": pd.to_numeric(raw["period"]).astype("Int64"),
-                "condition": raw["condition"],
-            }
-        )
-        for col in ("included", "observed"):
-            values = raw[col].str.lower()
-            if not values.isin(["true", "false"]).all():
-                raise ValueError(f"column {col} must hold true or false")
-            table[col] = values == "true"
-        guess = protocol.blinding_check.name if protocol and protocol.blinding_check else None
-        for col in raw.columns[len(ALIGNED_COLUMNS) :]:
-            values = raw[col]
-            if col == guess or (values.isin(["", *GUESSES]).all() and (values != "").any()):
-                table[col] = pd.Series([v or None for v in values], dtype=object)
-                continue  # the blinding guess
-            table[col] = pd.to_numeric(raw[col].replace("", np.nan)).astype(float)
-    except (ValueError, TypeError) as exc:
-        raise DiaryError(source, [f"has a cell that does not parse ({exc})"]) from None
-    return table
+        return aligned_table(text, GUESSES, guess)
+    except ValueError as exc:
+        raise DiaryError(source, [str(exc)]) from None

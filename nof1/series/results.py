@@ -33,6 +33,7 @@ __all__ = [
     "SeriesPatient",
     "SeriesResults",
     "Skipped",
+    "entry_files",
     "patient_files",
     "series_files",
 ]
@@ -229,6 +230,8 @@ class SeriesResults:
         Per analysed patient, the files of its folder (name -> text); empty when the
         workers wrote them (``stage``): then ``staged`` has each file's path under the
         output folder -> [size, sha256].
+    kept : dict of str to list
+        With ``resume``: the files of an earlier run left in place (path -> [size, sha256]).
     problems : tuple of (str, str)
         (file, problem) of every problem of the skipped patients, for ``--problems FILE``.
     harms : SeriesHarms or None
@@ -265,6 +268,7 @@ class SeriesResults:
     patient_results: dict = field(default_factory=dict, repr=False, compare=False)
     patient_files: dict = field(default_factory=dict, repr=False, compare=False)
     staged: dict = field(default_factory=dict, repr=False, compare=False)
+    kept: dict = field(default_factory=dict, repr=False, compare=False)
     problems: tuple = field(default=(), repr=False, compare=False)
     harms: SeriesHarms | None = None
     adherence: SeriesAdherence | None = None
@@ -297,6 +301,16 @@ class PatientFiles(dict):
 
     def __reduce__(self):  # sent between processes as the plain files
         return dict, (dict(self),)
+
+
+def entry_files(entries: list[dict], key: str, folder: dict) -> dict:
+    """The ``staged`` (or ``kept``) files of the patients' entries, by path under the output
+    folder (``folder``: patient id -> their folder's name)."""
+    return {
+        f"patients/{folder[e['patient_id']]}/{name}": record
+        for e in entries
+        for name, record in e.get(key, {}).items()
+    }
 
 
 def patient_files(results, aligned: Aligned) -> PatientFiles:

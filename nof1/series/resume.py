@@ -5,14 +5,19 @@ A patient's folder ``patients/FOLDER/`` in ``--out`` is **complete and valid** w
 - every file the run writes there exists (``results.json`` and ``aligned.csv``, and
   ``report.html`` with ``--patient-reports``) and is the one the output manifest
   (``.nof1-outputs.json``, set ``series``) records: same size and SHA-256, so a file edited,
-  truncated or half-written since is analysed again;
-- results.json validates against the ``nof1.results/2`` schema and records the same patient,
-  the same diary data (its SHA-256 and rows), the same protocol (SHA-256), the same seed and
-  the same command line (apart from ``--force``), and has the posterior density exactly when
+  truncated or half-written since is analysed again (the hash shows the file is the one
+  nof1 wrote and checked, so its schema is not checked again);
+- results.json records the same patient, the same diary data (its SHA-256), the same
+  protocol (SHA-256), the same seed, the same command line (apart from ``--force`` and
+  ``--resume``) and the same nof1 version, and has the posterior density exactly when
   ``--patient-reports`` asks for it.
 
 Its summary for pooling is then read back from the files (:func:`~nof1.series.run.patient_summary`
-from results.json and aligned.csv), so series.json is what a full run gives.
+from results.json and aligned.csv), so series.json is what a full run gives. Patients are
+checked where they would be analysed, in the same chunks (in the workers, or on Dask:
+:func:`reused_chunk`), and a chunk is reused only when all its patients are: a chunk with
+others is analysed whole, as in a run from scratch (the batched fits give the same bytes),
+and its check stops at the first patient it cannot reuse.
 
 **After an interrupted run.** The workers write each patient's files into the run's
 staging folder (``--out/.nof1-staging-*/new/patients/FOLDER/``) one by one as a temporary
@@ -39,25 +44,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
-    "Kept",
-    "adopt",
+    "Reuse",
     "clean_left_over",
     "keep_staged",
-    "kept_patients",
     "left_over",
+    "reuse_plan",
+    "reused_chunk",
     "stage_patient",
 ]
-
-
-@dataclass(frozen=True)
-class Kept:
-    """A patient reused: its :func:`~nof1.series.run.patient_summary` and its files
-    (path under ``--out`` -> [size, sha256], recorded again in the manifest); ``staged``:
-    the folder of an interrupted run's staging folder they are in (None: in ``--out``)."""
-
-    summary: dict
-    files: dict
-    staged: Path | None = None
 
 
 def stage_patient(stage: str, folder: str, files: dict) -> dict:
@@ -99,20 +93,6 @@ def keep_staged(stage: str) -> None:
     os.rename(new, kept / "new" / "patients")
 
 
-def adopt(kept: dict, stage: str, out: Path) -> dict:
-    """Move the patients :func:`kept_patients` found in left-over staging folders into this
-    run's ``stage``; returns their files (path -> [size, sha256]) as staged files."""
-    staged = {}
-    for k in kept.values():
-        if k.staged is None:
-            continue
-        target = Path(stage) / "new" / "patients" / k.staged.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.rename(k.staged, target)
-        staged |= k.files
-    return staged
-
-
 def clean_left_over(out: Path, current: str | None) -> None:
     """Remove the left-over staging folders, once this run's files are written (not those
     holding files moved aside by a commit, ``old/``: the user's earlier files)."""
@@ -123,43 +103,84 @@ def clean_left_over(out: Path, current: str | None) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def kept_patients(out: Path, series, protocol_file, run: dict, patient_reports: bool) -> dict:
-    """Patient id -> :class:`Kept` for every patient whose folder in ``out``, or in a
-    left-over staging folder of an interrupted run, is complete and valid (see the
-    module's docstring); the others are analysed again."""
+@dataclass(frozen=True)
+class Reuse:
+    """What a chunk's check needs besides its patients (:func:`reuse_plan`; sent with each)."""
+
+    out: str  # --out
+    names: tuple[str, ...]  # the files of a patient's folder
+    left_over: tuple[str, ...]  # staging folders of interrupted runs
+    protocol_sha256: str
+    seed: int
+    command: tuple | None  # its words, without --force and --resume
+    density: bool
+    version: str
+
+
+def reuse_plan(
+    out: str | Path, stage: str | None, protocol_file, *, seed: int, command, density: bool,
+    patient_reports: bool,
+) -> tuple[Reuse, dict]:  # fmt: skip
+    """The :class:`Reuse` of a run into ``out`` (staging into ``stage``), and the files the
+    manifest of the last finished run there records (path -> [size, sha256])."""
+    from nof1 import __version__
     from nof1.outputs.manifest import MANIFEST
-    from nof1.series.pooling import folders
 
+    out = Path(out)
     try:
-        sets = json.loads((out / MANIFEST).read_text())["sets"]["series"]
+        records = json.loads((out / MANIFEST).read_text())["sets"]["series"]
     except (OSError, ValueError, KeyError, TypeError):
-        sets = {}  # no finished run of a series here
-    names = ["results.json", "aligned.csv"] + ["report.html"] * patient_reports
-    folder = folders(list(series.diaries))
-    staged = left_over(out, run.get("stage"))
-    kept = {}
-    for pid, diary in series.diaries.items():
-        files = {f"patients/{folder[pid]}/{name}" for name in names}
-        recorded = {rel: sets.get(rel) for rel in files}
-        if all(_same(out / rel, entry) for rel, entry in recorded.items()):
-            summary = _summary(out / f"patients/{folder[pid]}", pid, diary, protocol_file, run)
-            if summary is not None:
-                kept[pid] = Kept(summary, recorded)
-                continue
-        for stage in staged:  # an interrupted run's
-            where = stage / "new" / "patients" / folder[pid]
-            found = _whole(where, names)
-            if found is None:
-                continue
-            summary = _summary(where, pid, diary, protocol_file, run)
-            if summary is not None:
-                records = {f"patients/{folder[pid]}/{n}": found[n] for n in names}
-                kept[pid] = Kept(summary, records, where)
-                break
-    return kept
+        records = {}  # no finished run of a series here
+    if not isinstance(records, dict):
+        records = {}
+    names = ("results.json", "aligned.csv") + ("report.html",) * patient_reports
+    staged = tuple(str(p) for p in left_over(out, stage) if stage is not None)
+    reuse = Reuse(
+        str(out), names, staged, protocol_file.sha256, seed, _words(command), density,
+        __version__,
+    )  # fmt: skip
+    return reuse, records
 
 
-def _whole(folder: Path, names: list[str]) -> dict | None:
+def reused_chunk(chunk: list[tuple], reuse: Reuse, records: dict, stage, p) -> list | None:
+    """Each patient's entry (:func:`~nof1.series.run.patient_summary` and, under ``kept``
+    or ``staged``, their files' [size, sha256] by name) when every patient of ``chunk``
+    (id, diary, allocation, folder) is complete and valid in ``--out`` or in a left-over
+    staging folder; those of the latter are moved into ``stage``. None when one is not
+    (then the chunk is analysed)."""
+    found = []
+    for pid, diary, _, folder in chunk:
+        entry = _reused(pid, diary.sha256, folder, reuse, records, p)
+        if entry is None:
+            return None
+        found.append(entry)
+    for _, where in found:
+        if where is not None:  # an interrupted run's: committed with this run's files
+            target = Path(stage) / "new" / "patients" / where.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(where, target)
+    return [entry for entry, _ in found]
+
+
+def _reused(pid, sha256, folder, reuse: Reuse, records, p) -> tuple | None:
+    """(entry, left-over folder or None) of one patient, or None."""
+    here = Path(reuse.out) / "patients" / folder
+    recorded = {name: records.get(f"patients/{folder}/{name}") for name in reuse.names}
+    if all(_same(here / name, entry) for name, entry in recorded.items()):
+        entry = _summary(here, pid, sha256, reuse, p)
+        if entry is not None:
+            return {**entry, "kept": recorded}, None
+    for stage in reuse.left_over:
+        where = Path(stage) / "new" / "patients" / folder
+        files = _whole(where, reuse.names)
+        if files is not None:
+            entry = _summary(where, pid, sha256, reuse, p)
+            if entry is not None:
+                return {**entry, "staged": files}, where
+    return None
+
+
+def _whole(folder: Path, names: tuple[str, ...]) -> dict | None:
     """Name -> [size, sha256] of a staged patient's files, when exactly these are there."""
     try:
         present = sorted(p.name for p in folder.iterdir())
@@ -167,54 +188,57 @@ def _whole(folder: Path, names: list[str]) -> dict | None:
         return None
     if present != sorted(names):
         return None  # one missing, or a .part left by a worker stopped mid-file
-    out = {}
-    for name in names:
-        data = (folder / name).read_bytes()
-        out[name] = [len(data), hashlib.sha256(data).hexdigest()]
-    return out
+    return {name: _record((folder / name).read_bytes()) for name in names}
 
 
 def _same(path: Path, entry) -> bool:
     """Whether ``path`` is the file the manifest recorded ([size, sha256])."""
+    if not isinstance(entry, list):
+        return False
     try:
         data = path.read_bytes()
     except OSError:
         return False
-    return entry == [len(data), hashlib.sha256(data).hexdigest()]
+    return entry == _record(data)
 
 
-def _summary(folder: Path, pid: str, diary, protocol_file, run: dict) -> dict | None:
+def _record(data: bytes) -> list:
+    return [len(data), hashlib.sha256(data).hexdigest()]
+
+
+def _summary(folder: Path, pid: str, sha256, reuse: Reuse, p) -> dict | None:
     from nof1.data import read_aligned_csv
     from nof1.errors import Nof1Error
-    from nof1.report.results_file import read_results
+    from nof1.report.results_file import RESULTS_SCHEMA
     from nof1.series.run import patient_summary
 
-    try:
-        results = read_results(folder / "results.json")
-    except Nof1Error:
-        return None
-    software = results["software"]
-    density = any(o["effects"].get("bayes_ar1", {}).get("density") for o in results["outcomes"])
-    same = (
-        results["patient_id"] == pid
-        and results["data"]["sha256"] == diary.sha256
-        and results["protocol"]["sha256"] == protocol_file.sha256
-        and software["seed"] == run["seed"]
-        and _words(software["command"]) == _words(run["command"])
-        and density == bool(run["density"])
-    )
-    if not same:
-        return None
-    try:
+    try:  # a file nof1 wrote whole (the manifest's hash, or renamed into place)
+        results = json.loads((folder / "results.json").read_bytes())
+        software = results["software"]
+        density = any(o["effects"].get("bayes_ar1", {}).get("density") for o in results["outcomes"])
+        same = (
+            results["schema"] == RESULTS_SCHEMA
+            and software["version"] == reuse.version
+            and results["patient_id"] == pid
+            and results["data"]["sha256"] == sha256
+            and results["protocol"]["sha256"] == reuse.protocol_sha256
+            and software["seed"] == reuse.seed
+            and _words(software["command"]) == reuse.command
+            and density == bool(reuse.density)
+        )
+        if not same:
+            return None
         aligned = read_aligned_csv(folder / "aligned.csv")
-    except (Nof1Error, OSError, ValueError):
+        arms = (results["comparison"]["treated"], results["comparison"]["control"])
+        return patient_summary(results, _Named(aligned, pid, arms), p)
+    except (Nof1Error, OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    arms = (results["comparison"]["treated"], results["comparison"]["control"])
-    return patient_summary(results, _Named(aligned, pid, arms), protocol_file.protocol)
 
 
-def _words(command: str | None) -> list | None:
-    return None if command is None else [w for w in shlex.split(command) if w != "--force"]
+def _words(command: str | None) -> tuple | None:
+    if command is None:
+        return None
+    return tuple(w for w in shlex.split(command) if w not in ("--force", "--resume"))
 
 
 class _Named:

@@ -21,7 +21,7 @@ from nof1.errors import DiaryError
 from nof1.parallel import cpus, map_chunks
 from nof1.protocol.load import ProtocolFile
 from nof1.series.load import SeriesError, SeriesInput, one_line_reason
-from nof1.series.packed import PackedSummaries, SummaryPacker, held_chunk, held_entry
+from nof1.series.packed import PackedSummaries, SummaryPacker, held_chunk
 from nof1.series.pooling import (
     compact_results,
     folders,
@@ -33,8 +33,8 @@ from nof1.series.pooling import (
     responders,
     skipped_entry,
 )
-from nof1.series.results import SeriesResults, patient_files
-from nof1.series.resume import stage_patient
+from nof1.series.results import SeriesResults, entry_files, patient_files
+from nof1.series.resume import Reuse, stage_patient
 from nof1.series.stream import Rows, cached_diaries, missing_condition, read_rows
 
 __all__ = ["analyze_series", "patient_summary"]
@@ -58,7 +58,8 @@ def analyze_series(
     client=None,
     density: bool = True,
     stage: str | None = None,
-    resume: dict | None = None,
+    resume: Reuse | None = None,
+    records: dict | None = None,
 ) -> SeriesResults:
     """Analyse every patient of a series, then pool (DESIGN.md section 6).
 
@@ -99,11 +100,12 @@ def analyze_series(
         files into, under ``patients/FOLDER/``; then ``patient_files`` is empty and
         ``staged`` has each file's size and SHA-256. On a cluster it must be on storage
         every worker sees.
-    resume : dict, optional
-        Patient id -> :func:`patient_summary` of patients not to analyse again (their
-        files are complete in the output folder: :func:`nof1.series.resume.kept_patients`),
-        when every patient of their chunk is so: a chunk with others is analysed whole
-        (the same bytes as a run from scratch; ``staged`` then has their files).
+    resume : Reuse, optional
+        ``--resume`` (:func:`nof1.series.resume.reuse_plan`): a chunk whose patients all
+        have complete, valid files is read back, not analysed (``kept``: files left in
+        place; ``staged``: those moved from an interrupted run's staging folder).
+    records : dict, optional
+        With ``resume``: the manifest's records (path -> [size, sha256]).
 
     Returns
     -------
@@ -142,34 +144,31 @@ def analyze_series(
     if bad and not skip_bad and isinstance(next(iter(series.diaries.values()), None), Rows):
         _skipped(series, bad, [], skip_bad)  # every problem is known: before any analysis
     folder = folders(list(series.diaries))  # known before any worker writes a file
-    kept = dict(resume or {})
     if progress and len(todo) < len(series.diaries):
         progress(len(series.diaries) - len(todo))  # those not in the allocations
-    run = _Run(protocol_file, files, seed, command, allow_protocol_change, density, stage)
+    run = _Run(protocol_file, files, seed, command, allow_protocol_change, density, stage, resume)
     tasks = []
     for i in range(0, len(todo), _CHUNK):
         chunk = [(pid, diary, alloc, folder[pid]) for pid, diary, alloc in todo[i : i + _CHUNK]]
-        if all(c[0] in kept for c in chunk):
-            if progress:
-                progress(len(chunk))
-        else:  # analysed whole, as in a run from scratch: the batched fits give the same bytes
-            tasks.append((chunk, run))
-            for c in chunk:
-                kept.pop(c[0], None)
+        recorded = {}
+        if resume is not None and records:  # the manifest's records of the chunk's files
+            names = [f"patients/{c[3]}/{name}" for c in chunk for name in resume.names]
+            recorded = {rel: records[rel] for rel in names if rel in records}
+        tasks.append((chunk, run, recorded))
     lap = _lap(timings, "align", start)
 
     def done(_, out) -> None:
         if progress:
             progress(len(out))
 
-    n_workers = 1 if client is not None else _workers(workers, len(todo) - len(kept))
+    n_workers = 1 if client is not None else _workers(workers, len(todo))
     packer = SummaryPacker()  # each summary packed as it arrives
     outputs = map_chunks(
-        _analyze_chunk, tasks, workers=n_workers, client=client, done=done,
+        _chunk, tasks, workers=n_workers, client=client, done=done,
         meanwhile=_import_pooling, keep=functools.partial(held_chunk, packer=packer),
     )  # fmt: skip
     lap = _lap(timings, "patients", lap)
-    found = {pid: held_entry(entry, packer) for pid, entry in kept.items()}
+    found = {}
     for chunk in outputs:
         found |= {o["patient_id"]: o for o in chunk}
     del outputs
@@ -217,11 +216,8 @@ def analyze_series(
         primary_method=p.analysis.primary_method,
         patient_results=results,
         patient_files={e["patient_id"]: e["files"] for e in ready if "files" in e},
-        staged={
-            f"patients/{folder[e['patient_id']]}/{name}": record
-            for e in ready
-            for name, record in e.get("staged", {}).items()
-        },
+        staged=entry_files(ready, "staged", folder),
+        kept=entry_files(ready, "kept", folder),
         **pool_safety(p, results, *arms, outcomes),
     )
 
@@ -237,6 +233,7 @@ class _Run:
     allow_protocol_change: bool
     density: bool
     stage: str | None  # the staging folder's new/ (shared storage on a cluster), or None
+    reuse: Reuse | None = None  # --resume
 
 
 @dataclass(frozen=True)
@@ -304,6 +301,17 @@ def _import_pooling() -> None:
     import nof1.series.meta  # noqa: F401
     import nof1.series.mixed  # noqa: F401
     import nof1.series.pooled  # noqa: F401
+
+
+def _chunk(chunk: list[tuple], run: _Run, recorded: dict) -> list[dict]:
+    """A chunk, in a worker: read back (``--resume``) or analysed (:func:`_analyze_chunk`)."""
+    if run.reuse is not None:
+        from nof1.series.resume import reused_chunk
+
+        reused = reused_chunk(chunk, run.reuse, recorded, run.stage, run.protocol_file.protocol)
+        if reused is not None:
+            return reused
+    return _analyze_chunk(chunk, run)
 
 
 def _analyze_chunk(chunk: list[tuple], run: _Run) -> list[dict]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 
 import numpy as np
@@ -301,3 +302,38 @@ def test_aligned_csv_reads_back_into_the_same_table(tmp_path):
 def test_a_file_that_is_not_an_aligned_table_is_refused(tmp_path):
     with pytest.raises(DiaryError, match="is not an aligned table"):
         read_aligned_csv(FIXTURES / "wide.csv")
+
+
+_HEAD = "date,day,phase,cycle,period,condition,included,observed,pain,guess\n"
+_ROW = "2026-01-09,5,treatment,1,1,active,true,true,61.0,drug\n"
+
+
+def test_an_aligned_table_reads_as_pandas_read_csv_read_it():
+    """The csv-module reader (nof1.data._aligned_csv.aligned_table) keeps what pandas'
+    reader accepted: a byte-order mark, CRLF, blank lines, upper-case flags, trailing empty
+    cells left out (a spreadsheet's save); and the same dtypes."""
+    text = "\ufeff" + _HEAD + "\r\n" + _ROW.replace("true,true", "TRUE,false").replace("\n", "\r\n")
+    t = read_aligned_csv(io.StringIO(text + "2026-01-10,6,treatment,1,1,active,true,true\n"))
+    assert t["included"].tolist() == [True, True] and t["observed"].tolist() == [False, True]
+    assert t["guess"].tolist() == ["drug", None] and np.isnan(t["pain"].iloc[1])
+    text_dtype = str(pd.Series([], dtype=str).dtype)  # "str" (pandas 3), "object" before
+    assert [str(d) for d in t.dtypes] == [
+        "object", "int64", text_dtype, "Int64", "Int64", text_dtype, "bool", "bool", "float64",
+        "object",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (_HEAD + _ROW.replace("\n", ",9\n"), "line 2 has 11 fields, the header 10"),
+        (_HEAD + _ROW.replace("61.0", "sixty"), "does not parse .*could not convert"),
+        (_HEAD + _ROW.replace(",1,1,", ",1.5,1,"), "does not parse"),
+        (_HEAD + _ROW.replace("true,true", "yes,true"), "included must hold true or false"),
+        ("", "is not an aligned table"),
+        (_HEAD.replace("pain", "phase") + _ROW, "is not an aligned table"),  # a column twice
+    ],
+)
+def test_an_aligned_table_that_does_not_read_says_why(text, message):
+    with pytest.raises(DiaryError, match=message):
+        read_aligned_csv(io.StringIO(text))

@@ -53,6 +53,12 @@ def test_a_series_gives_the_same_files_on_workers_and_on_dask(tmp_path):
         outs[name] = tmp_path / name / "out"  # the same --out name: the same command line
     same_tree(outs["one"], outs["two"])
     same_tree(outs["one"], outs["dask"])
+    # --resume on Dask: the workers check their chunks; a truncated file's chunk is redone.
+    p07 = outs["dask"] / "patients" / "P07" / "results.json"
+    p07.write_bytes(p07.read_bytes()[:-100])
+    result = run("series", *args, "--dask", "local:2", "--resume", "--out", outs["dask"])
+    assert result.exit_code == 0, result.output
+    same_tree(outs["one"], outs["dask"])
 
 
 def test_a_power_grid_gives_the_same_json_here_on_workers_and_on_a_client(client):

@@ -71,3 +71,21 @@ def test_resume_into_an_empty_folder_is_a_full_run(tmp_path):
     b = json.loads((tmp_path / "b" / "series.json").read_text())
     assert a["outcomes"] == b["outcomes"]
     shutil.rmtree(tmp_path / "b")
+
+
+def test_files_of_another_nof1_version_are_analysed_again(tmp_path, monkeypatch):
+    import nof1
+    import nof1.series.run as series_run
+
+    out = tmp_path / "out"
+    run(out)
+    analysed = []
+    real = series_run._analyze_chunk
+    monkeypatch.setattr(
+        series_run,
+        "_analyze_chunk",
+        lambda chunk, how: analysed.extend(c[0] for c in chunk) or real(chunk, how),
+    )
+    monkeypatch.setattr(nof1, "__version__", "99.0")  # an upgrade between the two runs
+    run(out, "--resume", "--workers", "1")
+    assert len(analysed) == 31
