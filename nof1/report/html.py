@@ -20,6 +20,7 @@ __all__ = [
     "PLOTLY_JS_VERSION",
     "figure_html",
     "fmt",
+    "fmt_bf",
     "fmt_p",
     "fmt_prob",
     "level_text",
@@ -91,6 +92,26 @@ def fmt_p(p) -> str:
     if p < 0.001:
         return "< 0.001"
     return f"{p:.3f}" if p < 0.1 else f"{p:.2f}"  # three decimals near alpha
+
+
+def fmt_bf(bf) -> str:
+    """A Bayes factor for people: two decimals from 0.01 to 1000, else a power of ten (a
+    series of hundreds of patients gives BF10 of 1e30 and more, 33 digits in fixed point).
+
+    Examples
+    --------
+    >>> fmt_bf(3.456), fmt_bf(2.5065e31), fmt_bf(0.00042), fmt_bf(None)
+    ('3.46', '2.5 × 10³¹', '4.2 × 10⁻⁴', '–')
+    """
+    if bf is None or (isinstance(bf, float) and not math.isfinite(bf)):
+        return "–" if bf is None or math.isnan(bf) else "∞"
+    if 0.01 <= bf < 1000 or bf == 0:
+        return f"{bf:.2f}"
+    mantissa, exponent = f"{bf:.1e}".split("e")
+    return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPTS)}"
+
+
+_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def fmt_prob(p) -> str:

@@ -9,7 +9,16 @@ from __future__ import annotations
 from nof1.analysis.registry import method as registry_method
 from nof1.analysis.verdict import responder_basis
 from nof1.design.comparison import Comparison
-from nof1.report.html import COLORS, figure_html, fmt, fmt_p, level_text, page_pieces, plotly_text
+from nof1.report.html import (
+    COLORS,
+    figure_html,
+    fmt,
+    fmt_bf,
+    fmt_p,
+    level_text,
+    page_pieces,
+    plotly_text,
+)
 from nof1.report.series_distribution import DISTRIBUTION_HEIGHT, effects_distribution
 from nof1.report.series_side import adherence_section, blinding_section, harms_section
 from nof1.report.text import end_point_note, side_methods
@@ -185,7 +194,7 @@ def _summary(primary: dict, series: dict) -> list[str]:
             f"From baseline to the end points, {primary['label'].lower()} changed by "
             f"{fmt(t_mean, 1, True)}% on {t} and {fmt(c_mean, 1, True)}% on {c} (paired t p "
             f"{fmt_p(pc['p_value'])}, Cohen's dz {fmt(pc.get('cohen_dz'), 2, True)}, Bayes "
-            f"factor BF10 {fmt(pc.get('bf10'), 2)}; Wilcoxon p {fmt_p(pc['wilcoxon_p'])}, "
+            f"factor BF10 {fmt_bf(pc.get('bf10'))}; Wilcoxon p {fmt_p(pc['wilcoxon_p'])}, "
             f"rank-biserial r {fmt(pc.get('rank_biserial'), 2, True)})."
         )
     resp = series["responders"]
