@@ -30,9 +30,9 @@ __all__ = [
     "responder_test",
 ]
 
-_PAIRED_TEST = "paired t (pingouin.ttest(x, y, paired=True); R t.test(x, y, paired = TRUE))"
+_PAIRED_TEST = "paired t (scipy.stats.ttest_rel(x, y); R t.test(x, y, paired = TRUE))"
 _WILCOXON_TEST = (
-    "Wilcoxon signed-rank (pingouin.wilcoxon(x, y); R wilcox.test(x, y, paired = TRUE))"
+    "Wilcoxon signed-rank (scipy.stats.wilcoxon(x, y); R wilcox.test(x, y, paired = TRUE))"
 )
 _WELCH_TEST = "Welch two-sample t (R t.test(x, y))"
 
@@ -65,7 +65,7 @@ class PercentChangeTest(Record):
     bf10: Annotated[float | None, Json(minimum=0)] = entry(
         None,
         description="JZS Bayes factor of the paired t test, a difference over none (Cauchy "
-        "prior scale sqrt(2)/2; pingouin.bayesfactor_ttest).",
+        "prior scale sqrt(2)/2; Rouder et al. 2009, as pingouin.bayesfactor_ttest).",
     )
     test: str = _PAIRED_TEST
     wilcoxon_p: PValue = None
@@ -73,7 +73,7 @@ class PercentChangeTest(Record):
     rank_biserial: Annotated[float | None, Json(minimum=-1, maximum=1)] = entry(
         None,
         description="Matched-pairs rank-biserial correlation of treated - control "
-        "(pingouin.wilcoxon's RBC).",
+        "(as pingouin.wilcoxon's RBC).",
     )
     wilcoxon_test: str = _WILCOXON_TEST
     per_patient: tuple[PatientPercentChange, ...] = ()
