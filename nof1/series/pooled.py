@@ -175,24 +175,40 @@ def _signed_rank(x, y, method: str, correction: bool) -> tuple[float, float]:
 
 def _bf10(t: float, n: int) -> float | None:
     """The JZS Bayes factor BF10 of a paired (one-sample) t test with n pairs: Rouder et
-    al. (2009), eq. 1, the Cauchy prior's scale integrated out over g by ``scipy.integrate.
-    quad`` (as ``pingouin.bayesfactor_ttest`` and R ``BayesFactor::ttestBF`` do); None
-    beyond a float's range (the likelihood under the null underflows)."""
+    al. (2009), eq. 1, the Cauchy prior's scale integrated out over g (as
+    ``pingouin.bayesfactor_ttest`` and R ``BayesFactor::ttestBF``); None beyond a float's
+    range.
+
+    Integrated in log space over u = log g by ``scipy.integrate.quad``, scaled by the
+    integrand's largest value: pingouin's integral over g in [0, inf) misses the peak (at
+    g ~ t²/n) when |t| is large for n, and gave BF10 falling with |t|, even negative
+    (n = 3, t = -1734: -0.55)."""
     from scipy import integrate
 
-    nu = n - 1
-    r2 = _JZS_SCALE**2
-
-    def alternative(g: float) -> float:  # the likelihood given g, times g's prior density
-        a = 1 + n * g * r2
-        prior = (2 * math.pi) ** -0.5 * g**-1.5 * math.exp(-1 / (2 * g))
-        return a**-0.5 * (1 + t**2 / (a * nu)) ** (-(nu + 1) / 2) * prior
-
-    try:
-        null = (1 + t**2 / nu) ** (-(nu + 1) / 2)
-        return 1 / (null / integrate.quad(alternative, 0, np.inf)[0])
-    except (ZeroDivisionError, OverflowError):
+    nu, scale = n - 1, n * _JZS_SCALE**2
+    if not math.isfinite(t * t):
         return None
+
+    def log_h(u: float) -> float:  # log of (likelihood given g times g's prior) dg/du
+        a = 1 + scale * math.exp(u)
+        return (
+            -0.5 * math.log(a) - (nu + 1) / 2 * math.log1p(t * t / (a * nu))
+            - 0.5 * math.log(2 * math.pi) - 0.5 * u - 0.5 * math.exp(-u)
+        )  # fmt: skip
+
+    # The integrand's peaks: the prior's near u = 0, the likelihood's near g = t²/n. Scaled
+    # by its largest value on a grid over both, then integrated where it is not negligible.
+    right = math.log(max(t * t / scale, 1.0))
+    grid = np.linspace(-10.0, right + 10.0, 241).tolist()
+    logs = [log_h(u) for u in grid]
+    top = max(logs)
+    mode = grid[logs.index(top)]
+    area = integrate.quad(
+        lambda u: math.exp(log_h(u) - top), -15.0, right + 45.0, points=[mode], limit=200,
+        epsabs=0.0, epsrel=1e-12,
+    )[0]  # fmt: skip
+    log_bf = math.log(area) + top + (nu + 1) / 2 * math.log1p(t * t / nu)
+    return math.exp(log_bf) if log_bf < 709 else None
 
 
 @dataclass(frozen=True)
