@@ -211,8 +211,9 @@ def _on_dask(client, fn, tasks, done, meanwhile, keep) -> list:
         meanwhile()
     try:
         for future in running:
-            i, _ = waiting.pop(future.key)
-            out[i] = keep(future.result())
+            i, _ = waiting[future.key]
+            out[i] = keep(future.result())  # a task that failed stays listed: cancelled below
+            del waiting[future.key]
             future.release()  # the result lives here now, not on the cluster
             running.update(submit(1))
             if done:

@@ -201,7 +201,10 @@ def aligned_table(text: str, guesses: tuple[str, ...], guess: str | None = None)
     (['int64', 'str', 'Int64', 'Int64'], [49.0])
     """
     text = text.removeprefix("\ufeff")
-    rows = [row for row in csv.reader(io.StringIO(text)) if row]  # blank lines skipped
+    try:  # blank (or only blank-space) lines skipped, as pandas did
+        rows = [r for r in csv.reader(io.StringIO(text)) if len(r) > 1 or (r and r[0].strip())]
+    except csv.Error as exc:  # a field over the csv module's limit, a NUL byte
+        raise ValueError(f"cannot be read as an aligned table ({exc})") from None
     header = rows[0] if rows else []
     if header[: len(ALIGNED_COLUMNS)] != list(ALIGNED_COLUMNS) or len(set(header)) < len(header):
         raise ValueError(

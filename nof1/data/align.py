@@ -335,6 +335,7 @@ def read_aligned_csv(path: str | Path, protocol: Protocol | None = None) -> pd.D
     try:
         if hasattr(path, "read"):
             text = path.read()
+            text = text.decode("utf-8-sig") if isinstance(text, bytes) else text
         else:
             text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:

@@ -7,14 +7,16 @@ A patient's folder ``patients/FOLDER/`` in ``--out`` is **complete and valid** w
   (``.nof1-outputs.json``, set ``series``) records: same size and SHA-256, so a file edited,
   truncated or half-written since is analysed again (the hash shows the file is the one
   nof1 wrote and checked, so its schema is not checked again);
+- aligned.csv is the one this run would write: the patient's days as this run reads and
+  aligns them (so another allocation or --map file at the same path is noticed);
 - results.json records the same patient, the same diary data (its SHA-256), the same
   protocol (SHA-256), the same seed, the same command line (apart from ``--force`` and
   ``--resume``) and the same nof1 version, and has the posterior density exactly when
   ``--patient-reports`` asks for it.
 
-Its summary for pooling is then read back from the files (:func:`~nof1.series.run.patient_summary`
-from results.json and aligned.csv), so series.json is what a full run gives. Patients are
-checked where they would be analysed, in the same chunks (in the workers, or on Dask:
+Its summary for pooling is then made from results.json and the aligned patient
+(:func:`~nof1.series.run.patient_summary`), so series.json is what a full run gives.
+Patients are checked where they would be analysed, in the same chunks (in the workers, or on Dask:
 :func:`reused_chunk`), and a chunk is reused only when all its patients are: a chunk with
 others is analysed whole, as in a run from scratch (the batched fits give the same bytes),
 and its check stops at the first patient it cannot reuse.
@@ -142,15 +144,23 @@ def reuse_plan(
     return reuse, records
 
 
-def reused_chunk(chunk: list[tuple], reuse: Reuse, records: dict, stage, p) -> list | None:
+def reused_chunk(chunk: list[tuple], align_chunk, run, records: dict) -> list | None:
     """Each patient's entry (:func:`~nof1.series.run.patient_summary` and, under ``kept``
     or ``staged``, their files' [size, sha256] by name) when every patient of ``chunk``
     (id, diary, allocation, folder) is complete and valid in ``--out`` or in a left-over
-    staging folder; those of the latter are moved into ``stage``. None when one is not
-    (then the chunk is analysed)."""
+    staging folder; those of the latter are moved into the run's ``stage``. None when one
+    is not (then the chunk is analysed). ``run``: the chunk's run (its ``reuse``, ``stage``
+    and ``protocol_file``); ``align_chunk(chunk, protocol)`` gives the patients as the run
+    would analyse them ([(Aligned, folder)], and those it cannot)."""
+    reuse, stage, p = run.reuse, run.stage, run.protocol_file.protocol
+    ready, failed = align_chunk(chunk, p)
+    if failed:
+        return None
+    sha256 = {pid: diary.sha256 for pid, diary, _, _ in chunk}
     found = []
-    for pid, diary, _, folder in chunk:
-        entry = _reused(pid, diary.sha256, folder, reuse, records, p)
+    for aligned, folder in ready:
+        pid = aligned.patient_id
+        entry = _reused(sha256[pid], aligned, folder, reuse, records, p, stage is not None)
         if entry is None:
             return None
         found.append(entry)
@@ -158,23 +168,27 @@ def reused_chunk(chunk: list[tuple], reuse: Reuse, records: dict, stage, p) -> l
         if where is not None:  # an interrupted run's: committed with this run's files
             target = Path(stage) / "new" / "patients" / where.name
             target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists():  # moved by an attempt of this task that died (Dask retries)
+                shutil.rmtree(target)
             os.rename(where, target)
     return [entry for entry, _ in found]
 
 
-def _reused(pid, sha256, folder, reuse: Reuse, records, p) -> tuple | None:
-    """(entry, left-over folder or None) of one patient, or None."""
+def _reused(sha256, aligned, folder, reuse: Reuse, records, p, staging: bool) -> tuple | None:
+    """(entry, left-over folder or None) of one patient, or None (a left-over folder only
+    when ``staging``: a run with a staging folder to move it into)."""
+    text = aligned.to_csv().encode()  # the aligned.csv this run would write
     here = Path(reuse.out) / "patients" / folder
     recorded = {name: records.get(f"patients/{folder}/{name}") for name in reuse.names}
     if all(_same(here / name, entry) for name, entry in recorded.items()):
-        entry = _summary(here, pid, sha256, reuse, p)
+        entry = _summary(here, sha256, aligned, text, reuse, p)
         if entry is not None:
             return {**entry, "kept": recorded}, None
-    for stage in reuse.left_over:
+    for stage in reuse.left_over if staging else ():
         where = Path(stage) / "new" / "patients" / folder
         files = _whole(where, reuse.names)
         if files is not None:
-            entry = _summary(where, pid, sha256, reuse, p)
+            entry = _summary(where, sha256, aligned, text, reuse, p)
             if entry is not None:
                 return {**entry, "staged": files}, where
     return None
@@ -206,32 +220,31 @@ def _record(data: bytes) -> list:
     return [len(data), hashlib.sha256(data).hexdigest()]
 
 
-def _summary(folder: Path, pid: str, sha256, reuse: Reuse, p) -> dict | None:
-    from nof1.data import read_aligned_csv
-    from nof1.errors import Nof1Error
+def _summary(folder: Path, sha256, aligned, text: bytes, reuse: Reuse, p) -> dict | None:
+    """The patient's :func:`~nof1.series.run.patient_summary` from their results.json, when
+    it is of this run's inputs and options and their aligned.csv is ``text``: the days this
+    run would analyse, so a changed allocation (or --map) at the same path is noticed."""
     from nof1.report.results_file import RESULTS_SCHEMA
     from nof1.series.run import patient_summary
 
     try:  # a file nof1 wrote whole (the manifest's hash, or renamed into place)
+        if (folder / "aligned.csv").read_bytes() != text:
+            return None
         results = json.loads((folder / "results.json").read_bytes())
         software = results["software"]
         density = any(o["effects"].get("bayes_ar1", {}).get("density") for o in results["outcomes"])
         same = (
             results["schema"] == RESULTS_SCHEMA
             and software["version"] == reuse.version
-            and results["patient_id"] == pid
+            and results["patient_id"] == aligned.patient_id
             and results["data"]["sha256"] == sha256
             and results["protocol"]["sha256"] == reuse.protocol_sha256
             and software["seed"] == reuse.seed
             and _words(software["command"]) == reuse.command
             and density == bool(reuse.density)
         )
-        if not same:
-            return None
-        aligned = read_aligned_csv(folder / "aligned.csv")
-        arms = (results["comparison"]["treated"], results["comparison"]["control"])
-        return patient_summary(results, _Named(aligned, pid, arms), p)
-    except (Nof1Error, OSError, ValueError, KeyError, TypeError, AttributeError):
+        return patient_summary(results, aligned, p) if same else None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
@@ -239,12 +252,3 @@ def _words(command: str | None) -> tuple | None:
     if command is None:
         return None
     return tuple(w for w in shlex.split(command) if w not in ("--force", "--resume"))
-
-
-class _Named:
-    """An aligned table read back, with what :func:`patient_summary` asks of it."""
-
-    def __init__(self, table, pid: str, arms: tuple[str, str]):
-        self.table = table
-        self.patient_id = pid
-        self.arms = arms

@@ -34,7 +34,7 @@ from nof1.series.pooling import (
     skipped_entry,
 )
 from nof1.series.results import SeriesResults, entry_files, patient_files
-from nof1.series.resume import Reuse, stage_patient
+from nof1.series.resume import Reuse, reused_chunk, stage_patient
 from nof1.series.stream import Rows, cached_diaries, missing_condition, read_rows
 
 __all__ = ["analyze_series", "patient_summary"]
@@ -305,13 +305,8 @@ def _import_pooling() -> None:
 
 def _chunk(chunk: list[tuple], run: _Run, recorded: dict) -> list[dict]:
     """A chunk, in a worker: read back (``--resume``) or analysed (:func:`_analyze_chunk`)."""
-    if run.reuse is not None:
-        from nof1.series.resume import reused_chunk
-
-        reused = reused_chunk(chunk, run.reuse, recorded, run.stage, run.protocol_file.protocol)
-        if reused is not None:
-            return reused
-    return _analyze_chunk(chunk, run)
+    reused = run.reuse and reused_chunk(chunk, _align_chunk, run, recorded)
+    return reused if reused is not None else _analyze_chunk(chunk, run)
 
 
 def _analyze_chunk(chunk: list[tuple], run: _Run) -> list[dict]:
@@ -322,24 +317,7 @@ def _analyze_chunk(chunk: list[tuple], run: _Run) -> list[dict]:
     from nof1.analysis.patient import analyze_patients
 
     p = run.protocol_file.protocol
-    ready, out = [], {}
-    read = _read_rows(chunk, p)
-    for pid, diary, allocation, folder in chunk:
-        found = read.get(pid, diary)
-        if isinstance(found, Aligned):  # checked, aligned and found fit (check_chunk)
-            ready.append((found, folder))
-            continue
-        try:
-            aligned = align(found, p, allocation)
-        except DiaryError as exc:
-            problems = _Problems(tuple(exc.sourced_problems()))
-            out[pid] = {"patient_id": pid, "reason": one_line_reason(exc), "error": problems}
-            continue
-        missing = nothing_to_compare(aligned) or missing_condition(aligned)
-        if missing:
-            out[pid] = {"patient_id": pid, "reason": missing}
-        else:
-            ready.append((aligned, folder))
+    ready, out = _align_chunk(chunk, p)
     results = analyze_patients(
         [a for a, _ in ready],
         run.protocol_file,
@@ -360,6 +338,30 @@ def _analyze_chunk(chunk: list[tuple], run: _Run) -> list[dict]:
             entry["staged"] = stage_patient(run.stage, folder, files)
         out[aligned.patient_id] = entry
     return [out[pid] for pid, *_ in chunk]
+
+
+def _align_chunk(chunk: list[tuple], p) -> tuple[list, dict]:
+    """The chunk's patients aligned, as (Aligned, folder), and why the others cannot be
+    analysed (patient id -> ``patient_id``, ``reason``, ``error``)."""
+    ready, out = [], {}
+    read = _read_rows(chunk, p)
+    for pid, diary, allocation, folder in chunk:
+        found = read.get(pid, diary)
+        if isinstance(found, Aligned):  # checked, aligned and found fit (check_chunk)
+            ready.append((found, folder))
+            continue
+        try:
+            aligned = align(found, p, allocation)
+        except DiaryError as exc:
+            problems = _Problems(tuple(exc.sourced_problems()))
+            out[pid] = {"patient_id": pid, "reason": one_line_reason(exc), "error": problems}
+            continue
+        missing = nothing_to_compare(aligned) or missing_condition(aligned)
+        if missing:
+            out[pid] = {"patient_id": pid, "reason": missing}
+        else:
+            ready.append((aligned, folder))
+    return ready, out
 
 
 def _read_rows(chunk: list[tuple], p) -> dict:

@@ -89,3 +89,27 @@ def test_files_of_another_nof1_version_are_analysed_again(tmp_path, monkeypatch)
     monkeypatch.setattr(nof1, "__version__", "99.0")  # an upgrade between the two runs
     run(out, "--resume", "--workers", "1")
     assert len(analysed) == 31
+
+
+def test_allocations_changed_at_the_same_path_are_noticed(tmp_path):
+    """The reused files must be of the days this run would analyse: the same diary but
+    another allocation file at the same path (unblinding key -> blinded allocation) gives
+    another aligned.csv, so everyone is analysed again (found by review)."""
+    folder = tmp_path / "allocations"
+    folder.mkdir()
+    shutil.copy(SERIES / "series-unblinding-key.json", folder)
+    args = ["series", str(SERIES / "series-diary.csv"), "--protocol", "ldn-fibromyalgia-2013",
+            "--allocations", str(folder)]  # fmt: skip
+
+    def series_json(out, *extra):
+        result = CliRunner().invoke(main, [*args, "--out", str(out), "--workers", "1", *extra])
+        assert result.exit_code == 0, result.output
+        return json.loads((out / "series.json").read_text())
+
+    assert series_json(tmp_path / "out")["blinded"] is False
+    (folder / "series-unblinding-key.json").unlink()
+    shutil.copy(SERIES / "series-allocation-blinded.csv", folder)
+    resumed = series_json(tmp_path / "out", "--resume")
+    fresh = series_json(tmp_path / "fresh")
+    assert resumed["blinded"] is True
+    assert resumed["outcomes"] == fresh["outcomes"] and resumed["labels"] == fresh["labels"]
