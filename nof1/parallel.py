@@ -17,7 +17,6 @@ Dask is an optional extra (``pip install 'nof1[dask]'``), imported only when ask
 from __future__ import annotations
 
 import gc
-import itertools
 import os
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager, nullcontext
@@ -36,9 +35,6 @@ __all__ = [
 
 _MISSING = "needs the Dask extra: pip install 'nof1[dask]'"
 _BLAS_LIMITED = False
-#: Tasks in flight on a cluster at least (more with more worker threads: two each): enough
-#: to keep a cluster that grows after the start busy, few enough to hold little.
-_DASK_WINDOW = 64
 
 
 def cpus() -> int:
@@ -188,38 +184,22 @@ def _on_pool(fn, tasks, workers, done, meanwhile, keep) -> list:
 
 
 def _on_dask(client, fn, tasks, done, meanwhile, keep) -> list:
-    """The tasks on the cluster, a window of them at a time: a submitted task's inputs
-    (its patients, the protocol) are held pickled by the scheduler until it ends, which
-    for 400 chunks submitted at once was 60 MB more in the parent than local workers."""
     from distributed import as_completed
 
     out: list = [None] * len(tasks)
-    window = max(_DASK_WINDOW, 2 * sum(client.nthreads().values()))
-    ahead = iter(enumerate(tasks))
-    waiting: dict = {}  # key -> (task's position, future) of the tasks not yet received
-
-    def submit(n: int) -> list:
-        futures = []
-        for i, task in itertools.islice(ahead, n):
-            future = client.submit(_call, fn, task, pure=False)
-            waiting[future.key] = (i, future)
-            futures.append(future)
-        return futures
-
-    running = as_completed(submit(window))
+    futures = [client.submit(_call, fn, task, pure=False) for task in tasks]
+    index = {f.key: i for i, f in enumerate(futures)}
     if meanwhile:
         meanwhile()
     try:
-        for future in running:
-            i, _ = waiting[future.key]
-            out[i] = keep(future.result())  # a task that failed stays listed: cancelled below
-            del waiting[future.key]
+        for future in as_completed(futures):
+            i = index[future.key]
+            out[i] = keep(future.result())
             future.release()  # the result lives here now, not on the cluster
-            running.update(submit(1))
             if done:
                 done(i, out[i])
     finally:
-        for _, future in waiting.values():
+        for future in futures:
             future.cancel()
     return out
 

@@ -16,10 +16,10 @@ A patient's folder ``patients/FOLDER/`` in ``--out`` is **complete and valid** w
 
 Its summary for pooling is then made from results.json and the aligned patient
 (:func:`~nof1.series.run.patient_summary`), so series.json is what a full run gives.
-Patients are checked where they would be analysed, in the same chunks (in the workers, or on Dask:
-:func:`reused_chunk`), and a chunk is reused only when all its patients are: a chunk with
-others is analysed whole, as in a run from scratch (the batched fits give the same bytes),
-and its check stops at the first patient it cannot reuse.
+Patients are checked where they would be analysed, in the same chunks (in the workers,
+or on Dask: :func:`reused_chunk`), and a chunk is reused only when all its patients are: a
+chunk with others is analysed whole, as in a run from scratch (the batched fits give the
+same bytes), and its check stops at the first patient it cannot reuse.
 
 **After an interrupted run.** The workers write each patient's files into the run's
 staging folder (``--out/.nof1-staging-*/new/patients/FOLDER/``) one by one as a temporary
@@ -136,7 +136,7 @@ def reuse_plan(
     if not isinstance(records, dict):
         records = {}
     names = ("results.json", "aligned.csv") + ("report.html",) * patient_reports
-    staged = tuple(str(p) for p in left_over(out, stage) if stage is not None)
+    staged = tuple(str(p) for p in left_over(out, stage))
     reuse = Reuse(
         str(out), names, staged, protocol_file.sha256, seed, _words(command), density,
         __version__,

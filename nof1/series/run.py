@@ -304,7 +304,8 @@ def _import_pooling() -> None:
 
 
 def _chunk(chunk: list[tuple], run: _Run, recorded: dict) -> list[dict]:
-    """A chunk, in a worker: read back (``--resume``) or analysed (:func:`_analyze_chunk`)."""
+    """A chunk, in a worker: read back (``--resume``) or analysed (:func:`_analyze_chunk`,
+    which aligns again: only for the chunks a resume must redo)."""
     reused = run.reuse and reused_chunk(chunk, _align_chunk, run, recorded)
     return reused if reused is not None else _analyze_chunk(chunk, run)
 

@@ -23,6 +23,19 @@ def run(out: Path, *extra):
     return result
 
 
+def count_analysed(monkeypatch) -> list:
+    """The ids of the patients analysed from now on (not reused), as they are analysed."""
+    import nof1.series.run as series_run
+
+    analysed, real = [], series_run._analyze_chunk
+    monkeypatch.setattr(
+        series_run,
+        "_analyze_chunk",
+        lambda chunk, how: analysed.extend(c[0] for c in chunk) or real(chunk, how),
+    )
+    return analysed
+
+
 def test_resume_reuses_valid_files_and_redoes_the_rest(tmp_path, monkeypatch):
     import nof1.series.run as series_run
 
@@ -49,17 +62,9 @@ def test_resume_reuses_valid_files_and_redoes_the_rest(tmp_path, monkeypatch):
 
 
 def test_resume_with_another_seed_analyses_everyone_again(tmp_path, monkeypatch):
-    import nof1.series.run as series_run
-
     out = tmp_path / "out"
     run(out)
-    analysed = []
-    real = series_run._analyze_chunk
-    monkeypatch.setattr(
-        series_run,
-        "_analyze_chunk",
-        lambda chunk, how: analysed.extend(c[0] for c in chunk) or real(chunk, how),
-    )
+    analysed = count_analysed(monkeypatch)
     run(out, "--resume", "--seed", "5", "--workers", "1")
     assert len(analysed) == 31
 
@@ -75,17 +80,10 @@ def test_resume_into_an_empty_folder_is_a_full_run(tmp_path):
 
 def test_files_of_another_nof1_version_are_analysed_again(tmp_path, monkeypatch):
     import nof1
-    import nof1.series.run as series_run
 
     out = tmp_path / "out"
     run(out)
-    analysed = []
-    real = series_run._analyze_chunk
-    monkeypatch.setattr(
-        series_run,
-        "_analyze_chunk",
-        lambda chunk, how: analysed.extend(c[0] for c in chunk) or real(chunk, how),
-    )
+    analysed = count_analysed(monkeypatch)
     monkeypatch.setattr(nof1, "__version__", "99.0")  # an upgrade between the two runs
     run(out, "--resume", "--workers", "1")
     assert len(analysed) == 31
